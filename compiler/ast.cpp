@@ -1,0 +1,134 @@
+// AST helpers: operator spelling and the S-expression dump used by tests.
+#include "ast.hpp"
+
+#include <fmt/format.h>
+
+namespace dta::ast {
+
+const char* binop_text(BinOp op) {
+  static const char* const kText[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or"};
+  return kText[static_cast<int>(op)];
+}
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string dump_template(const TemplateAst& t) {
+  std::string out = "(tmpl";
+  for (const TemplatePart& p : t.parts) out += p.hole ? " {" + dump(*p.hole) + "}" : " " + quote(p.text);
+  return out + ")";
+}
+
+std::string dump_patterns(const std::vector<Pattern>& ps) {
+  std::string out = "(on";
+  for (const Pattern& p : ps) out += " " + p.text;
+  return out + ")";
+}
+
+std::string dump_entries(const std::vector<MapEntry>& es) {
+  std::string out;
+  for (const MapEntry& e : es)
+    out += fmt::format(" ({} {})", e.key, e.tmpl ? dump_template(*e.tmpl) : dump(*e.value));
+  return out;
+}
+
+std::string dump_action(const ActionAst& a) {
+  switch (a.kind) {
+    case ActionKind::Verdict:
+      return fmt::format("({}{})", level_name(a.level), a.message ? " " + dump_template(*a.message) : "");
+    case ActionKind::Alert: return fmt::format("(alert {} {})", a.name, dump_template(*a.message));
+    case ActionKind::CollectRecorder: return "(collect recorder " + a.name + ")";
+    case ActionKind::CollectSnapshot: return "(collect snapshot " + quote(a.name) + ")";
+    case ActionKind::CollectProcess: return "(collect process)";
+    case ActionKind::Discard: return "(discard recorder " + a.name + ")";
+    case ActionKind::Enable: return "(enable " + a.name + ")";
+    case ActionKind::Emit: return "(emit " + a.name + dump_entries(a.entries) + ")";
+    case ActionKind::Count: return "(count " + a.name + dump_entries(a.entries) + ")";
+    case ActionKind::Observe: return "(observe " + a.name + " " + dump(*a.value) + dump_entries(a.entries) + ")";
+  }
+  return "(?)";
+}
+
+}  // namespace
+
+std::string dump(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::IntLit: return e.unit.empty() ? std::to_string(e.i) : fmt::format("{}:{}", e.unit, e.i);
+    case ExprKind::FloatLit: return e.unit.empty() ? fmt::format("{}", e.f) : fmt::format("{}:{}", e.unit, e.f);
+    case ExprKind::StringLit: return quote(e.s);
+    case ExprKind::BoolLit: return e.b ? "true" : "false";
+    case ExprKind::Name: return e.s;
+    case ExprKind::EventPart: return "event." + e.s;
+    case ExprKind::Neg: return "(- " + dump(*e.args[0]) + ")";
+    case ExprKind::Not: return "(not " + dump(*e.args[0]) + ")";
+    case ExprKind::Binary: return fmt::format("({} {} {})", binop_text(e.op), dump(*e.args[0]), dump(*e.args[1]));
+    case ExprKind::In:
+      return fmt::format("({} {} {})", e.negated ? "not-in" : "in", dump(*e.args[0]), dump(*e.args[1]));
+    case ExprKind::ListLit:
+    case ExprKind::Call: {
+      std::string out = e.kind == ExprKind::ListLit ? "[" : "(" + e.s;
+      for (size_t i = 0; i < e.args.size(); ++i)
+        out += (e.kind == ExprKind::ListLit && i == 0 ? "" : " ") + dump(*e.args[i]);
+      return out + (e.kind == ExprKind::ListLit ? "]" : ")");
+    }
+  }
+  return "?";
+}
+
+std::string dump(const Policy& p) {
+  std::string out;
+  if (p.policy_decls) out += "(policy " + p.name + ")\n";
+  for (const ConstDecl& c : p.consts) out += fmt::format("(const {} {})\n", c.name, dump(*c.value));
+  for (const EventDecl& e : p.events) {
+    out += "(event " + e.name + (e.id ? fmt::format(" #{}", *e.id) : "");
+    for (const FieldDecl& f : e.fields) out += fmt::format(" ({} {}{})", f.name, f.type_name, f.sensitive ? " sensitive" : "");
+    out += ")\n";
+  }
+  for (const FilterDecl& f : p.filters) {
+    out += "(filter " + f.name + " " + dump_patterns(f.patterns);
+    if (f.where) out += " (where " + dump(*f.where) + ")";
+    for (const FilterActionAst& a : f.actions) {
+      if (a.kind == FilterKind::Drop) out += " (drop)";
+      else if (a.kind == FilterKind::Sample) out += " (sample " + dump(*a.fraction) + ")";
+      else {
+        out += " (redact";
+        for (const auto& fl : a.fields) out += " " + fl.first;
+        out += ")";
+      }
+    }
+    out += ")\n";
+  }
+  for (const RuleDecl& r : p.rules) {
+    out += "(rule " + r.name + " " + dump_patterns(r.patterns);
+    if (r.where) out += " (where " + dump(*r.where) + ")";
+    for (const Stmt& s : r.body) out += " " + (s.is_action ? dump_action(s.action) : "(" + s.other.construct + " ...)");
+    out += ")\n";
+  }
+  for (const ProfileDecl& pr : p.profiles) {
+    out += "(profile " + pr.name + (pr.extends.empty() ? "" : " extends " + pr.extends);
+    for (const ProfileItem& it : pr.items) {
+      switch (it.kind) {
+        case ProfileItemKind::Set: out += fmt::format(" (set {} {})", it.name, dump(*it.value)); break;
+        case ProfileItemKind::RuleLevel: out += fmt::format(" (rule {} {})", it.name, it.level); break;
+        case ProfileItemKind::Warnings: out += fmt::format(" (warnings {})", it.level); break;
+        case ProfileItemKind::Budget: out += " (budget ...)"; break;
+        case ProfileItemKind::Inject: out += " (inject ...)"; break;
+        case ProfileItemKind::Seed: out += " (seed ...)"; break;
+      }
+    }
+    out += ")\n";
+  }
+  for (const Unsupported& u : p.unsupported) out += "(" + u.construct + " ...)\n";
+  return out;
+}
+
+}  // namespace dta::ast

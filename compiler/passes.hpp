@@ -1,0 +1,51 @@
+// The pass pipeline: every pass reads and annotates the AST through one
+// context; the list of passes, in order, is in passes.cpp (check_passes()).
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ast.hpp"
+#include "diagnostics.hpp"
+#include "dta/builtin.hpp"
+#include "dta/program.hpp"
+
+namespace dta {
+
+struct PassContext {
+  PassContext(ast::Policy& p, DiagBag& d, const SourceSet& s) : policy(p), diags(d), sources(s) {}
+  ast::Policy& policy;
+  DiagBag& diags;
+  const SourceSet& sources;
+  const Builtin* builtins = nullptr;  // the stdlib table
+  size_t nbuiltins = 0;
+  // Symbol tables (resolve_pass): name -> index into the policy's vectors.
+  std::map<std::string, size_t> consts, events, rules, filters, profiles;
+  // Flattened profiles (profile_pass), in declaration order.
+  std::vector<Profile> flat_profiles;
+  // The result (codegen_pass).
+  std::unique_ptr<Program> program;
+
+  // Names of a symbol table, for "did you mean" hints.
+  static std::vector<std::string> names(const std::map<std::string, size_t>& table);
+  // The stdlib row named `name`, or -1.
+  int builtin(const std::string& name) const;
+};
+
+struct Pass {
+  const char* name;
+  void (*run)(PassContext&);
+  // Whether later passes need this one to have succeeded. A pass whose errors
+  // leave the AST sound (support) lets the next passes report theirs too.
+  bool later_passes_need_it;
+};
+
+// The passes in the order they run. The pipeline stops at the first pass that
+// later passes depend on once any error has been reported.
+const std::vector<Pass>& check_passes();
+
+// Runs every pass; returns whether all succeeded (ctx.program is then set).
+bool run_passes(PassContext& ctx);
+
+}  // namespace dta

@@ -1,0 +1,134 @@
+// Pass: profile checks and flattening of `extends` chains.
+#include "profile_pass.hpp"
+
+#include <fmt/format.h>
+#include <map>
+
+#include "type_pass.hpp"
+
+namespace dta {
+namespace {
+
+class Profiles {
+ public:
+  explicit Profiles(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
+
+  void run() {
+    for (const ast::ProfileDecl& pr : p_.profiles) check(pr);
+    if (ctx_.diags.has_errors()) return;
+    for (size_t i = 0; i < p_.profiles.size(); ++i) ctx_.flat_profiles.push_back(flatten(i));
+  }
+
+ private:
+  void error(const ast::Loc& l, std::string m) { ctx_.diags.error(l, std::move(m)); }
+
+  void check(const ast::ProfileDecl& pr) {
+    if (!pr.extends.empty()) {
+      if (!ctx_.profiles.count(pr.extends)) {
+        error(pr.extends_loc, fmt::format("profile '{}' extends unknown profile '{}'{}", pr.name, pr.extends,
+                                          did_you_mean(pr.extends, PassContext::names(ctx_.profiles))));
+      } else {
+        // Follow the chain; a cycle comes back to this profile.
+        std::string at = pr.extends;
+        for (size_t steps = 0; steps <= p_.profiles.size() && !at.empty(); ++steps) {
+          if (at == pr.name) {
+            error(pr.extends_loc, fmt::format("profile '{}' extends itself through a cycle", pr.name));
+            break;
+          }
+          auto it = ctx_.profiles.find(at);
+          if (it == ctx_.profiles.end()) break;
+          at = p_.profiles[it->second].extends;
+        }
+      }
+    }
+    for (const ast::ProfileItem& it : pr.items) {
+      switch (it.kind) {
+        case ast::ProfileItemKind::Set: set(pr, it); break;
+        case ast::ProfileItemKind::RuleLevel: {
+          if (!ctx_.rules.count(it.name))
+            error(it.name_loc, fmt::format("profile '{}' names unknown rule '{}'{}", pr.name, it.name,
+                                           did_you_mean(it.name, PassContext::names(ctx_.rules))));
+          Level l;
+          if (!parse_level(it.level, l) || l == Level::None)
+            error(it.level_loc, fmt::format("unknown level '{}' (error, warning, info, ok or off){}", it.level,
+                                            did_you_mean(it.level, {"error", "warning", "info", "ok", "off"})));
+          break;
+        }
+        case ast::ProfileItemKind::Warnings:
+          if (it.level != "error") error(it.level_loc, "only 'warnings: error' is allowed");
+          break;
+        default: break;
+      }
+    }
+  }
+
+  void set(const ast::ProfileDecl& pr, const ast::ProfileItem& it) {
+    auto c = ctx_.consts.find(it.name);
+    if (c == ctx_.consts.end()) {
+      error(it.name_loc, fmt::format("profile '{}' sets unknown constant '{}'{}", pr.name, it.name,
+                                     did_you_mean(it.name, PassContext::names(ctx_.consts))));
+      return;
+    }
+    const ast::ConstDecl& decl = p_.consts[c->second];
+    const Type want = decl.folded.type, have = it.value->type;
+    const bool widen = want == Type::Float && have == Type::Int;
+    bool ok = want == have || widen;
+    if (ok && want == Type::List) {
+      const Type we = decl.value->elem, he = it.value->elem;
+      ok = we == he || he == Type::Unknown || (we == Type::Float && he == Type::Int);
+    }
+    if (!ok)
+      error(it.value->loc, fmt::format("profile '{}' sets {} ({}) to a {}", pr.name, it.name, type_name(want), type_name(have)));
+  }
+
+  Profile flatten(size_t idx) {
+    std::vector<const ast::ProfileDecl*> chain;
+    for (const ast::ProfileDecl* at = &p_.profiles[idx]; at;) {
+      chain.insert(chain.begin(), at);
+      auto it = at->extends.empty() ? ctx_.profiles.end() : ctx_.profiles.find(at->extends);
+      at = it == ctx_.profiles.end() ? nullptr : &p_.profiles[it->second];
+    }
+    std::map<uint32_t, Const> consts;
+    std::map<uint32_t, Level> levels;
+    Profile out;
+    out.name = p_.profiles[idx].name;
+    for (const ast::ProfileDecl* pr : chain) {
+      for (const ast::ProfileItem& it : pr->items) {
+        if (it.kind == ast::ProfileItemKind::Set) {
+          const auto ci = static_cast<uint32_t>(ctx_.consts.at(it.name));
+          Const v = fold_literal(*it.value);
+          const Const& decl = p_.consts[ci].folded;
+          if (decl.type == Type::Float && v.type == Type::Int) {
+            v.type = Type::Float;
+            v.f = static_cast<double>(v.i);
+          }
+          if (decl.type == Type::List)
+            for (Const& item : v.items)
+              if (!decl.items.empty() && decl.items[0].type == Type::Float && item.type == Type::Int) {
+                item.type = Type::Float;
+                item.f = static_cast<double>(item.i);
+              }
+          consts[ci] = std::move(v);
+        } else if (it.kind == ast::ProfileItemKind::RuleLevel) {
+          Level l = Level::Error;
+          parse_level(it.level, l);
+          levels[static_cast<uint32_t>(ctx_.rules.at(it.name))] = l;
+        } else if (it.kind == ast::ProfileItemKind::Warnings) {
+          out.warnings_error = true;
+        }
+      }
+    }
+    for (auto& [k, v] : consts) out.consts.emplace_back(k, std::move(v));  // k: policy const index
+    for (auto& [k, v] : levels) out.levels.emplace_back(k, v);
+    return out;
+  }
+
+  PassContext& ctx_;
+  ast::Policy& p_;
+};
+
+}  // namespace
+
+void profile_pass(PassContext& ctx) { Profiles(ctx).run(); }
+
+}  // namespace dta

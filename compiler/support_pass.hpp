@@ -1,0 +1,10 @@
+// Pass: rejects constructs the grammar accepts but whose semantics are not
+// built yet (state, alerts, collection, tests), at their position.
+#pragma once
+#include "passes.hpp"
+
+namespace dta {
+
+void support_pass(PassContext& ctx);
+
+}  // namespace dta

@@ -1,0 +1,297 @@
+// Pass: constant folding and type checking.
+#include "type_pass.hpp"
+
+#include <boost/regex.hpp>
+#include <fmt/format.h>
+
+namespace dta {
+namespace {
+
+using ast::BinOp;
+using ast::Expr;
+using ast::ExprKind;
+
+bool numeric(Type t) { return t == Type::Int || t == Type::Float; }
+bool num_or_unknown(Type t) { return numeric(t) || t == Type::Unknown; }
+
+class Typer {
+ public:
+  explicit Typer(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
+
+  void run() {
+    for (ast::ConstDecl& c : p_.consts) {
+      if (!c.value) continue;
+      expr(*c.value);
+      c.folded = fold(*c.value);
+    }
+    for (ast::FilterDecl& f : p_.filters) {
+      if (f.where) condition(*f.where);
+      for (ast::FilterActionAst& a : f.actions)
+        if (a.fraction) fraction(*a.fraction);
+    }
+    for (ast::ProfileDecl& pr : p_.profiles)
+      for (ast::ProfileItem& it : pr.items)
+        if (it.value) expr(*it.value);
+    for (ast::RuleDecl& r : p_.rules) {
+      if (r.where) condition(*r.where);
+      int verdicts = 0;
+      for (ast::Stmt& s : r.body) {
+        if (!s.is_action) continue;
+        action(s.action);
+        if (s.action.kind == ast::ActionKind::Verdict && ++verdicts == 2)
+          ctx_.diags.error(s.action.loc, "an action block holds at most one verdict");
+      }
+    }
+  }
+
+  // The value of a literal expression (consts and profile `set`s).
+  static Const fold(const Expr& e) {
+    Const c;
+    c.type = e.type;
+    switch (e.kind) {
+      case ExprKind::IntLit: c.i = e.i; break;
+      case ExprKind::FloatLit: c.f = e.f; break;
+      case ExprKind::StringLit: c.s = e.s; break;
+      case ExprKind::BoolLit: c.b = e.b; break;
+      case ExprKind::Neg: {
+        c = fold(*e.args[0]);
+        if (c.type == Type::Int) c.i = -c.i;
+        else c.f = -c.f;
+        break;
+      }
+      case ExprKind::ListLit:
+        for (const auto& a : e.args) {
+          Const item = fold(*a);
+          if (e.elem == Type::Float && item.type == Type::Int) {
+            item.type = Type::Float;
+            item.f = static_cast<double>(item.i);
+          }
+          c.items.push_back(std::move(item));
+        }
+        break;
+      default: break;
+    }
+    return c;
+  }
+
+ private:
+  void error(const ast::Loc& l, std::string m) { ctx_.diags.error(l, std::move(m)); }
+
+  void condition(Expr& e) {
+    expr(e);
+    if (e.type != Type::Bool && e.type != Type::Unknown)
+      error(e.loc, fmt::format("a condition must be bool, not {}", type_name(e.type)));
+  }
+
+  void fraction(Expr& e) {
+    expr(e);
+    double v = -1;
+    if (e.kind == ExprKind::FloatLit) v = e.f;
+    else if (e.kind == ExprKind::IntLit) v = static_cast<double>(e.i);
+    else if (e.kind == ExprKind::Name && e.ref == ast::NameRef::Const && numeric(e.type)) {
+      const Const& c = p_.consts[e.const_index].folded;
+      v = c.type == Type::Int ? static_cast<double>(c.i) : c.f;
+    } else {
+      error(e.loc, "sample takes a constant fraction (1%, 0.25)");
+      return;
+    }
+    if (v < 0 || v > 1) error(e.loc, "a sample fraction must be between 0% and 100%");
+  }
+
+  void action(ast::ActionAst& a) {
+    if (a.message) templ(*a.message);
+    if (a.value) {
+      expr(*a.value);
+      if (!num_or_unknown(a.value->type))
+        error(a.value->loc, fmt::format("observe needs a number, not {}", type_name(a.value->type)));
+    }
+    for (ast::MapEntry& m : a.entries) {
+      if (m.tmpl) templ(*m.tmpl);
+      if (m.value) {
+        expr(*m.value);
+        if (m.value->type == Type::List) error(m.value->loc, "a list cannot be an event field or label");
+      }
+    }
+  }
+
+  void templ(ast::TemplateAst& t) {
+    for (ast::TemplatePart& part : t.parts)
+      if (part.hole) expr(*part.hole);
+  }
+
+  void call(Expr& e) {
+    const Builtin& b = ctx_.builtins[e.builtin];
+    if (b.special == Special::HasField) {
+      e.type = Type::Bool;
+      return;
+    }
+    if (b.special == Special::FieldNamed) return;  // typed by resolve_pass from the schema
+    for (auto& a : e.args) expr(*a);
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      const Type t = e.args[i]->type;
+      bool ok = true;
+      switch (b.params[i]) {
+        case Param::String: ok = t == Type::String || t == Type::Unknown; break;
+        case Param::Number: ok = num_or_unknown(t); break;
+        case Param::Int: ok = t == Type::Int || t == Type::Unknown; break;
+        case Param::Float: ok = num_or_unknown(t); break;
+        case Param::Bool: ok = t == Type::Bool || t == Type::Unknown; break;
+        case Param::Any: ok = t != Type::List; break;
+      }
+      if (!ok) error(e.args[i]->loc, fmt::format("argument {} of '{}' cannot be {}", i + 1, b.name, type_name(t)));
+    }
+    if (b.special == Special::Regex) {
+      const Expr& re = *e.args[1];
+      std::string src;
+      if (re.kind == ExprKind::StringLit) src = re.s;
+      else if (re.kind == ExprKind::Name && re.ref == ast::NameRef::Const && re.type == Type::String)
+        src = p_.consts[re.const_index].folded.s;
+      else {
+        error(re.loc, "the pattern of matches() must be a constant string");
+        return;
+      }
+      try {
+        boost::regex test(src, boost::regex::ECMAScript);
+      } catch (const std::exception& ex) {
+        error(re.loc, fmt::format("invalid regex: {}", ex.what()));
+      }
+    }
+    switch (b.result) {
+      case Result::Int: e.type = Type::Int; break;
+      case Result::Float: e.type = Type::Float; break;
+      case Result::String: e.type = Type::String; break;
+      case Result::Bool: e.type = Type::Bool; break;
+      case Result::SameAsArg: e.type = numeric(e.args[0]->type) ? e.args[0]->type : Type::Unknown; break;
+      case Result::WidestNumber: {
+        const Type x = e.args[0]->type, y = e.args[1]->type;
+        e.type = x == Type::Int && y == Type::Int ? Type::Int
+               : numeric(x) && numeric(y)         ? Type::Float
+                                                  : Type::Unknown;
+        break;
+      }
+    }
+  }
+
+  void list(Expr& e) {
+    Type elem = Type::Unknown;
+    for (auto& a : e.args) {
+      expr(*a);
+      const Type t = a->type;
+      if (elem == Type::Unknown) elem = t;
+      else if (numeric(elem) && numeric(t)) elem = elem == Type::Float || t == Type::Float ? Type::Float : Type::Int;
+      else if (t != elem && t != Type::Unknown) error(a->loc, fmt::format("a list mixes {} and {}", type_name(elem), type_name(t)));
+    }
+    e.type = Type::List;
+    e.elem = elem;
+  }
+
+  bool comparable(Type x, Type y, bool ordered) {
+    if (x == Type::Unknown || y == Type::Unknown) return x != Type::List && y != Type::List;
+    if (numeric(x) && numeric(y)) return true;
+    if (x != y || x == Type::List) return false;
+    return !ordered || x == Type::String;
+  }
+
+  void binary(Expr& e) {
+    expr(*e.args[0]);
+    expr(*e.args[1]);
+    const Type x = e.args[0]->type, y = e.args[1]->type;
+    switch (e.op) {
+      case BinOp::And:
+      case BinOp::Or:
+        for (auto& a : e.args)
+          if (a->type != Type::Bool && a->type != Type::Unknown)
+            error(a->loc, fmt::format("'{}' needs bool operands, not {}", binop_text(e.op), type_name(a->type)));
+        e.type = Type::Bool;
+        return;
+      case BinOp::Eq: case BinOp::Ne: case BinOp::Lt: case BinOp::Le: case BinOp::Gt: case BinOp::Ge: {
+        const bool ordered = e.op != BinOp::Eq && e.op != BinOp::Ne;
+        if (!comparable(x, y, ordered))
+          error(e.loc, fmt::format("cannot compare {} {} {}", type_name(x), binop_text(e.op), type_name(y)));
+        e.type = Type::Bool;
+        return;
+      }
+      case BinOp::Add:
+        if (x == Type::String && y == Type::String) {
+          e.type = Type::String;
+          return;
+        }
+        [[fallthrough]];
+      default:
+        if (x == Type::Unknown || y == Type::Unknown) {
+          const bool add_ok = e.op == BinOp::Add && (x == Type::String || y == Type::String);
+          const Type known = x == Type::Unknown ? y : x;
+          if (known != Type::Unknown && !numeric(known) && !add_ok)
+            error(e.loc, fmt::format("cannot apply '{}' to {}", binop_text(e.op), type_name(known)));
+          e.type = Type::Unknown;
+          return;
+        }
+        if (!numeric(x) || !numeric(y)) {
+          error(e.loc, fmt::format("cannot apply '{}' to {} and {}", binop_text(e.op), type_name(x), type_name(y)));
+          e.type = Type::Unknown;
+          return;
+        }
+        e.type = x == Type::Int && y == Type::Int ? Type::Int : Type::Float;
+    }
+  }
+
+  void in(Expr& e) {
+    expr(*e.args[0]);
+    Expr& rhs = *e.args[1];
+    expr(rhs);
+    e.type = Type::Bool;
+    if (rhs.type != Type::List) {
+      error(rhs.loc, "'in' needs a list: x in [\"a\", \"b\"] or a list constant");
+      return;
+    }
+    const Type x = e.args[0]->type;
+    if (rhs.elem != Type::Unknown && !comparable(x, rhs.elem, false))
+      error(e.loc, fmt::format("cannot look for {} in a list of {}", type_name(x), type_name(rhs.elem)));
+  }
+
+  void expr(Expr& e) {
+    switch (e.kind) {
+      case ExprKind::IntLit: e.type = Type::Int; return;
+      case ExprKind::FloatLit: e.type = Type::Float; return;
+      case ExprKind::StringLit: e.type = Type::String; return;
+      case ExprKind::BoolLit: e.type = Type::Bool; return;
+      case ExprKind::ListLit: list(e); return;
+      case ExprKind::Name:
+        if (e.ref == ast::NameRef::Const) {
+          const ast::ConstDecl& c = p_.consts[e.const_index];
+          e.type = c.folded.type;
+          if (e.type == Type::List) e.elem = c.value->elem;
+        }
+        return;  // fields were typed by resolve_pass
+      case ExprKind::EventPart:
+        e.type = e.s == "name" || e.s == "severity" ? Type::String : Type::Int;
+        return;
+      case ExprKind::Call: call(e); return;
+      case ExprKind::Neg:
+        expr(*e.args[0]);
+        e.type = e.args[0]->type;
+        if (!num_or_unknown(e.type)) error(e.loc, fmt::format("cannot negate {}", type_name(e.type)));
+        return;
+      case ExprKind::Not:
+        expr(*e.args[0]);
+        if (e.args[0]->type != Type::Bool && e.args[0]->type != Type::Unknown)
+          error(e.loc, fmt::format("'not' needs bool, not {}", type_name(e.args[0]->type)));
+        e.type = Type::Bool;
+        return;
+      case ExprKind::Binary: binary(e); return;
+      case ExprKind::In: in(e); return;
+    }
+  }
+
+  PassContext& ctx_;
+  ast::Policy& p_;
+};
+
+}  // namespace
+
+void type_pass(PassContext& ctx) { Typer(ctx).run(); }
+
+// Exposed for profile_pass: the value of a checked literal expression.
+Const fold_literal(const ast::Expr& e) { return Typer::fold(e); }
+
+}  // namespace dta

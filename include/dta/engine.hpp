@@ -1,0 +1,52 @@
+// The engine: runs one compiled program against a stream of events, in event
+// time. It holds all mutable state (counters, the profile's effective values);
+// the program stays immutable and may be shared by many engines. An engine is
+// used by one thread at a time. It never throws and never prints: findings go
+// to the report and to the callback the host sets.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "dta/event.hpp"
+#include "dta/program.hpp"
+#include "dta/report.hpp"
+
+namespace dta {
+
+struct EngineOptions {
+  std::string profile;                  // "" for the policy as written
+  size_t max_kept_findings = 1000;      // findings kept with their message in the report
+  size_t max_bad_lines = 100;           // bad input lines kept with their number
+  std::function<void(const Finding&)> on_finding;  // called for every finding
+};
+
+class Engine {
+ public:
+  // An engine for `program` (finalized). On failure (unknown profile) returns
+  // nullptr and says why in *error.
+  static std::unique_ptr<Engine> create(std::shared_ptr<const Program> program,
+                                        const EngineOptions& options, std::string* error);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The names table events must be built with.
+  Interner& symbols();
+  // Process one event (filters, then rules, then the events it emitted).
+  void process(const Event& event);
+  // Count a line of input that was not a valid event.
+  void note_bad_input(uint64_t line, const std::string& error);
+  // The stream ended.
+  void finish();
+  // The report so far.
+  Report report() const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dta

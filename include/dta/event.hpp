@@ -1,0 +1,93 @@
+// The event model: interned names and field keys, typed fields, no JSON.
+// An Event is reusable: clear() keeps its storage, so a reader or host can
+// fill one object per event without allocating.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dta/value.hpp"
+
+namespace dta {
+
+// Maps names (event names and field keys) to dense ids. One per engine.
+class Interner {
+ public:
+  Interner();
+  ~Interner();
+  Interner(const Interner&) = delete;
+  Interner& operator=(const Interner&) = delete;
+
+  // Id of `s`, adding it if new.
+  uint32_t intern(std::string_view s);
+  // Id of `s`, or kNone when it was never interned.
+  uint32_t find(std::string_view s) const;
+  // The name behind an id.
+  std::string_view name(uint32_t id) const { return *names_[id]; }
+  uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
+
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+ private:
+  struct Map;
+  std::unique_ptr<Map> map_;
+  std::vector<std::unique_ptr<std::string>> names_;
+};
+
+// One field of an event: its interned key and its value (strings live in the event).
+struct Field {
+  uint32_t key = 0;
+  Type type = Type::Int;
+  union {
+    int64_t i;
+    double f;
+    bool b;
+    struct {
+      uint32_t off, len;
+    } s;
+  };
+  Field() : i(0) {}
+};
+
+class Event {
+ public:
+  int64_t ts = 0;              // ns since the Unix epoch (event time)
+  uint32_t name = 0;           // interned event name
+  bool has_id = false;         // whether `id` was given
+  int64_t id = 0;              // optional numeric durable id
+  Severity severity = Severity::Info;
+
+  // Forget all fields, keep the storage.
+  void clear();
+  void add_int(uint32_t key, int64_t v);
+  void add_float(uint32_t key, double v);
+  void add_bool(uint32_t key, bool v);
+  void add_string(uint32_t key, std::string_view v);
+  // Drop a field (used by `redact`); returns whether it was there.
+  bool remove(uint32_t key);
+
+  // The field with this key, or nullptr.
+  const Field* find(uint32_t key) const {
+    for (const Field& f : fields_)
+      if (f.key == key) return &f;
+    return nullptr;
+  }
+  // A field's value as a Value (string views point into this event).
+  Value value(const Field& f) const {
+    switch (f.type) {
+      case Type::Int: return Value::of_int(f.i);
+      case Type::Float: return Value::of_float(f.f);
+      case Type::Bool: return Value::of_bool(f.b);
+      default: return Value::of_string(std::string_view(text_.data() + f.s.off, f.s.len));
+    }
+  }
+  const std::vector<Field>& fields() const { return fields_; }
+
+ private:
+  std::vector<Field> fields_;
+  std::string text_;
+};
+
+}  // namespace dta

@@ -1,0 +1,181 @@
+// A compiled policy: immutable after finalize(), shareable between engines and
+// threads. Everything an engine needs to run the policy lives here; per-engine
+// state (counters, windows, the profile's effective constants) lives in Engine.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dta/value.hpp"
+
+namespace dta {
+
+enum class Op : uint8_t {
+#define OP(name, a, b, c, syn) name,
+#include "dta/opcodes.def"
+#undef OP
+};
+constexpr int kOpCount = 0
+#define OP(name, a, b, c, syn) +1
+#include "dta/opcodes.def"
+#undef OP
+    ;
+static_assert(kOpCount < 256, "opcodes must fit in one byte");
+
+// Name of an opcode, as the opcode list spells it.
+const char* op_name(Op op);
+
+struct Instr {
+  Op op;
+  uint8_t a;
+  uint16_t b;
+  uint16_t c;
+};
+static_assert(sizeof(Instr) == 6, "instructions are 6 bytes");
+
+// A place in the policy text (file index into Program::sources).
+struct SrcLoc {
+  uint32_t file = 0;
+  uint32_t line = 0;
+  uint32_t col = 0;
+};
+
+// One straight-line-with-jumps piece of code: a `where`, a template hole, a value.
+struct Chunk {
+  std::vector<Instr> code;
+  std::vector<SrcLoc> lines;  // one per instruction
+  uint16_t nregs = 0;
+  Type result = Type::Bool;   // Unknown: dynamic
+};
+
+// A constant as the program stores it (owns its bytes).
+struct Const {
+  Type type = Type::Int;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
+  std::string s;
+  std::vector<Const> items;   // for lists
+};
+
+// A message with `{expr}` holes: literal text and chunk indices alternate.
+struct TemplatePart {
+  std::string text;     // literal text, when chunk < 0
+  int32_t chunk = -1;   // a hole
+};
+struct Template {
+  std::vector<TemplatePart> parts;
+};
+
+// A `k: value` entry of `emit`/`count`/`observe` labels: a template (string
+// literal) or an expression chunk.
+struct Entry {
+  std::string key;
+  int32_t tmpl = -1;
+  int32_t chunk = -1;
+};
+
+enum class ActionKind : uint8_t { Verdict, Emit, Count, Observe };
+
+struct Action {
+  ActionKind kind = ActionKind::Verdict;
+  Level level = Level::Error;   // Verdict
+  int32_t tmpl = -1;            // Verdict message (-1: `ok` without message)
+  std::string name;             // Emit event name, metric name
+  int32_t chunk = -1;           // Observe value
+  std::vector<Entry> entries;   // Emit fields, metric labels
+  SrcLoc loc;
+};
+
+struct Rule {
+  std::string name;
+  SrcLoc loc;
+  std::vector<std::string> patterns;  // "db.open", "db.*" or "*"
+  int32_t where = -1;                 // chunk; -1: always
+  std::vector<Action> actions;
+  bool counts_fired = false;          // the top-level block holds an action
+  Level level = Level::None;          // first non-ok verdict's level, as written
+};
+
+enum class FilterKind : uint8_t { Drop, Redact, Sample };
+struct Filter {
+  std::string name;
+  SrcLoc loc;
+  std::vector<std::string> patterns;
+  int32_t where = -1;
+  FilterKind kind = FilterKind::Drop;
+  std::vector<std::string> fields;  // Redact
+  double fraction = 1.0;            // Sample
+};
+
+// A profile, flattened by the compiler (its `extends` chain already applied).
+struct Profile {
+  std::string name;
+  std::vector<std::pair<uint32_t, Const>> consts;   // const index -> value
+  std::vector<std::pair<uint32_t, Level>> levels;   // rule index -> level
+  bool warnings_error = false;
+};
+
+struct NamedConst {
+  std::string name;
+  uint32_t index = 0;  // into Program::consts
+};
+
+struct SourceFile {
+  std::string path;
+  std::string text;
+};
+
+// Schema knowledge the runtime needs: which fields are sensitive.
+struct SensitiveField {
+  std::string event;
+  std::string field;
+};
+
+struct Builtin;
+struct CompiledRegex;
+
+class Program {
+ public:
+  Program();
+  ~Program();
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+
+  std::string policy;                 // `policy NAME`, or the file's stem
+  std::vector<SourceFile> sources;
+  std::vector<Const> consts;
+  std::vector<NamedConst> named_consts;
+  std::vector<std::string> keys;      // field keys the code loads (F operands)
+  std::vector<std::string> functions; // builtin names (N operands)
+  std::vector<std::string> regexes;   // regex sources (X operands)
+  std::vector<Chunk> chunks;
+  std::vector<Template> templates;
+  std::vector<Rule> rules;
+  std::vector<Filter> filters;
+  std::vector<Profile> profiles;
+  std::vector<SensitiveField> sensitive;
+
+  // After construction or loading: resolve builtins against `builtins` (a
+  // table of `count` entries), compile regexes and check every chunk with
+  // the verifier. Returns an error message, or "" when the program may run.
+  std::string finalize(const Builtin* builtins, size_t count);
+
+  // Valid after a successful finalize().
+  const std::vector<const Builtin*>& resolved_functions() const { return fns_; }
+  const CompiledRegex& regex(uint32_t i) const { return *re_[i]; }
+  // Values of `consts` under profile `profile` (-1: the policy as written);
+  // views into this program. Valid after a successful finalize().
+  const std::vector<Value>& const_values(int profile) const { return values_[profile + 1]; }
+  // Index of a profile by name, or -1.
+  int find_profile(const std::string& name) const;
+
+ private:
+  std::vector<const Builtin*> fns_;
+  std::vector<std::unique_ptr<CompiledRegex>> re_;
+  std::vector<std::vector<Value>> values_;                    // per profile + 1
+  std::vector<std::unique_ptr<std::vector<Value>>> list_store_;  // list items
+};
+
+}  // namespace dta

@@ -1,0 +1,165 @@
+// The disassembler (shares the operand kinds of opcodes.def with the verifier).
+#include "dta/disasm.hpp"
+
+#include <fmt/format.h>
+
+#include "dta/value.hpp"
+
+namespace dta {
+namespace {
+
+enum class Kind : uint8_t { R, K, F, J, N, X, U };
+struct OpInfo {
+  Kind a, b, c;
+};
+constexpr Kind R = Kind::R, K = Kind::K, F = Kind::F, J = Kind::J, N = Kind::N, X = Kind::X,
+               _ = Kind::U;
+constexpr OpInfo kInfo[] = {
+#define OP(name, a, b, c, syn) {a, b, c},
+#include "dta/opcodes.def"
+#undef OP
+};
+
+std::string const_text(const Const& c) {
+  switch (c.type) {
+    case Type::Int: return std::to_string(c.i);
+    case Type::Float: return fmt::format("{}", c.f);
+    case Type::Bool: return c.b ? "true" : "false";
+    case Type::String: return fmt::format("\"{}\"", c.s);
+    case Type::List: {
+      std::string s = "[";
+      for (size_t i = 0; i < c.items.size(); ++i) s += (i ? ", " : "") + const_text(c.items[i]);
+      return s + "]";
+    }
+    case Type::Unknown: break;
+  }
+  return "?";
+}
+
+class Disasm {
+ public:
+  explicit Disasm(const Program& p) : p_(p) {}
+
+  std::string operand(Kind k, uint32_t v) const {
+    switch (k) {
+      case Kind::R: return fmt::format("r{}", v);
+      case Kind::K: return v < p_.consts.size() ? fmt::format("K{}({})", v, const_text(p_.consts[v])) : "K?";
+      case Kind::F: return v < p_.keys.size() ? fmt::format("'{}'", p_.keys[v]) : "F?";
+      case Kind::J: return fmt::format("->{:04}", v);
+      case Kind::N: return v < p_.functions.size() ? p_.functions[v] : "N?";
+      case Kind::X: return v < p_.regexes.size() ? fmt::format("/{}/", p_.regexes[v]) : "X?";
+      case Kind::U: break;
+    }
+    return "";
+  }
+
+  std::string source_line(const SrcLoc& loc) const {
+    if (loc.file >= p_.sources.size() || loc.line == 0) return "";
+    const std::string& t = p_.sources[loc.file].text;
+    size_t pos = 0;
+    for (uint32_t l = 1; l < loc.line && pos != std::string::npos; ++l) {
+      pos = t.find('\n', pos);
+      if (pos != std::string::npos) ++pos;
+    }
+    if (pos == std::string::npos) return "";
+    const size_t end = t.find('\n', pos);
+    std::string line = t.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    const size_t first = line.find_first_not_of(" \t");
+    return first == std::string::npos ? "" : line.substr(first);
+  }
+
+  void chunk(std::string& out, const char* what, int32_t idx) const {
+    if (idx < 0 || static_cast<size_t>(idx) >= p_.chunks.size()) return;
+    const Chunk& c = p_.chunks[idx];
+    out += fmt::format("  {} (chunk {}, {} registers, returns {}):\n", what, idx, c.nregs,
+                       type_name(c.result));
+    uint32_t last_line = 0;
+    for (size_t pc = 0; pc < c.code.size(); ++pc) {
+      const Instr& in = c.code[pc];
+      const SrcLoc loc = pc < c.lines.size() ? c.lines[pc] : SrcLoc{};
+      if (loc.line && loc.line != last_line) {
+        out += fmt::format("    ; {}:{}: {}\n", loc.file < p_.sources.size() ? p_.sources[loc.file].path : "?",
+                           loc.line, source_line(loc));
+        last_line = loc.line;
+      }
+      const auto opi = static_cast<uint8_t>(in.op);
+      std::string ops;
+      if (opi < kOpCount) {
+        const OpInfo& info = kInfo[opi];
+        for (auto [k, v] : {std::pair{info.a, uint32_t{in.a}}, std::pair{info.b, uint32_t{in.b}},
+                            std::pair{info.c, uint32_t{in.c}}}) {
+          if (k == Kind::U) continue;
+          ops += (ops.empty() ? "" : ", ") + operand(k, v);
+        }
+      }
+      out += fmt::format("    {:04}  {:<8} {}\n", pc, op_name(in.op), ops);
+    }
+  }
+
+  void tmpl(std::string& out, const char* what, int32_t t) const {
+    if (t < 0 || static_cast<size_t>(t) >= p_.templates.size()) return;
+    std::string shape;
+    std::vector<int32_t> holes;
+    for (const TemplatePart& part : p_.templates[t].parts) {
+      if (part.chunk < 0) shape += part.text;
+      else {
+        shape += fmt::format("{{#{}}}", holes.size());
+        holes.push_back(part.chunk);
+      }
+    }
+    out += fmt::format("    {} \"{}\"\n", what, shape);
+    for (size_t i = 0; i < holes.size(); ++i) chunk(out, fmt::format("hole #{}", i).c_str(), holes[i]);
+  }
+
+  void action(std::string& out, const Action& a) const {
+    switch (a.kind) {
+      case ActionKind::Verdict:
+        if (a.tmpl < 0) out += fmt::format("    {}\n", level_name(a.level));
+        tmpl(out, level_name(a.level), a.tmpl);
+        break;
+      case ActionKind::Emit: out += fmt::format("    emit {}\n", a.name); break;
+      case ActionKind::Count: out += fmt::format("    count {}\n", a.name); break;
+      case ActionKind::Observe:
+        out += fmt::format("    observe {}\n", a.name);
+        chunk(out, "value", a.chunk);
+        break;
+    }
+    for (const Entry& e : a.entries) {
+      if (e.tmpl >= 0) tmpl(out, fmt::format("  {}:", e.key).c_str(), e.tmpl);
+      else chunk(out, fmt::format("{}:", e.key).c_str(), e.chunk);
+    }
+  }
+
+  std::string run() const {
+    std::string out = fmt::format("policy {}: {} rules, {} filters, {} chunks, {} constants\n", p_.policy,
+                                  p_.rules.size(), p_.filters.size(), p_.chunks.size(), p_.consts.size());
+    for (const NamedConst& nc : p_.named_consts)
+      out += fmt::format("const {} = K{}({})\n", nc.name, nc.index, const_text(p_.consts[nc.index]));
+    for (const Filter& f : p_.filters) {
+      out += fmt::format("\nfilter {} on {}\n", f.name, fmt::join(f.patterns, ", "));
+      chunk(out, "where", f.where);
+    }
+    for (const Rule& r : p_.rules) {
+      out += fmt::format("\nrule {} on {} (level {})\n", r.name, fmt::join(r.patterns, ", "),
+                         level_name(r.level));
+      chunk(out, "where", r.where);
+      out += "  actions:\n";
+      for (const Action& a : r.actions) action(out, a);
+    }
+    for (const Profile& pr : p_.profiles) {
+      out += fmt::format("\nprofile {}{}\n", pr.name, pr.warnings_error ? " (warnings: error)" : "");
+      for (const auto& [idx, c] : pr.consts) out += fmt::format("  set K{} = {}\n", idx, const_text(c));
+      for (const auto& [idx, l] : pr.levels) out += fmt::format("  rule {}: {}\n", p_.rules[idx].name, level_name(l));
+    }
+    return out;
+  }
+
+ private:
+  const Program& p_;
+};
+
+}  // namespace
+
+std::string disassemble(const Program& prog) { return Disasm(prog).run(); }
+
+}  // namespace dta

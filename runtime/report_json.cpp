@@ -1,0 +1,94 @@
+// Report -> JSON, with a small pretty printer (Boost.JSON keeps key order).
+#include "dta/report_json.hpp"
+
+#include <boost/json.hpp>
+
+namespace dta {
+namespace json = boost::json;
+namespace {
+
+void pretty(std::string& out, const json::value& v, int indent) {
+  const std::string pad(static_cast<size_t>(indent + 2), ' ');
+  switch (v.kind()) {
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      if (o.empty()) { out += "{}"; return; }
+      out += "{\n";
+      size_t i = 0;
+      for (const auto& kv : o) {
+        out += pad;
+        out += json::serialize(json::string(kv.key()));
+        out += ": ";
+        pretty(out, kv.value(), indent + 2);
+        out += ++i < o.size() ? ",\n" : "\n";
+      }
+      out.append(static_cast<size_t>(indent), ' ');
+      out += '}';
+      return;
+    }
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      if (a.empty()) { out += "[]"; return; }
+      out += "[\n";
+      for (size_t i = 0; i < a.size(); ++i) {
+        out += pad;
+        pretty(out, a[i], indent + 2);
+        out += i + 1 < a.size() ? ",\n" : "\n";
+      }
+      out.append(static_cast<size_t>(indent), ' ');
+      out += ']';
+      return;
+    }
+    default: out += json::serialize(v);
+  }
+}
+
+}  // namespace
+
+std::string report_to_json(const Report& r) {
+  json::object o;
+  o["policy"] = r.policy;
+  o["profile"] = r.profile.empty() ? json::value(nullptr) : json::value(r.profile);
+  o["events"] = r.events;
+  o["verdict"] = r.failed() ? "fail" : "pass";
+  o["findings"] = {{"error", r.findings[0]}, {"warning", r.findings[1]}, {"info", r.findings[2]},
+                   {"ok", r.findings[3]}};
+  json::object rules;
+  for (const RuleReport& rr : r.rules) {
+    json::object e{{"level", level_name(rr.level)}, {"matched", rr.matched}, {"fired", rr.fired}};
+    if (rr.missing_field) e["missing_field"] = rr.missing_field;
+    if (rr.type_error) e["type_error"] = rr.type_error;
+    if (rr.arith_error) e["arith_error"] = rr.arith_error;
+    rules[rr.name] = std::move(e);
+  }
+  o["rules"] = std::move(rules);
+  o["alerts"] = json::array();
+  o["collections"] = json::array();
+  const Diagnostics& d = r.diagnostics;
+  json::object diag{{"bad_input", d.bad_input},   {"late", d.late},
+                    {"missing_field", d.missing_field}, {"type_error", d.type_error},
+                    {"arith_error", d.arith_error}, {"dropped", d.dropped},
+                    {"sampled_out", d.sampled_out}, {"emitted", d.emitted}};
+  json::array bad;
+  for (const BadLine& b : d.bad_lines) bad.push_back(json::object{{"line", b.line}, {"error", b.error}});
+  diag["bad_lines"] = std::move(bad);
+  if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
+  o["diagnostics"] = std::move(diag);
+  o["pending"] = {{"expectations", r.pending_expectations}};
+  json::object counters, hists;
+  for (const auto& [k, v] : r.counters) counters[k] = v;
+  for (const auto& [k, h] : r.histograms)
+    hists[k] = {{"count", h.count}, {"sum", h.sum}, {"min", h.min}, {"max", h.max}};
+  o["metrics"] = {{"counters", std::move(counters)}, {"histograms", std::move(hists)}};
+  json::array list;
+  for (const Finding& f : r.kept_findings)
+    list.push_back(json::object{{"rule", f.rule}, {"level", level_name(f.level)}, {"message", f.message},
+                                {"ts", f.ts}, {"event", f.event}});
+  o["finding_details"] = std::move(list);
+  std::string out;
+  pretty(out, o, 0);
+  out += '\n';
+  return out;
+}
+
+}  // namespace dta

@@ -1,0 +1,223 @@
+// Built-in functions of spec 4.2 (and a few more). One row per function:
+// name, arity, parameter kinds, result kind, implementation, doc.
+// Implementations check their arguments' tags (an argument's type may be
+// unknown until run time) and report misses as a Status.
+#include "dta/stdlib.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "dta/hash.hpp"
+
+namespace dta {
+namespace {
+
+bool is_num(const Value& v) { return v.type == Type::Int || v.type == Type::Float; }
+double as_f(const Value& v) { return v.type == Type::Int ? static_cast<double>(v.i) : v.f; }
+
+#define NEED_STR(i) if (a[i].type != Type::String) return Status::TypeError
+#define NEED_NUM(i) if (!is_num(a[i])) return Status::TypeError
+
+Status starts_with(const Value* a, Value& out, Arena&) {
+  NEED_STR(0); NEED_STR(1);
+  out = Value::of_bool(a[0].str().substr(0, a[1].s.n) == a[1].str());
+  return Status::Ok;
+}
+
+Status ends_with(const Value* a, Value& out, Arena&) {
+  NEED_STR(0); NEED_STR(1);
+  const auto s = a[0].str(), p = a[1].str();
+  out = Value::of_bool(s.size() >= p.size() && s.substr(s.size() - p.size()) == p);
+  return Status::Ok;
+}
+
+Status contains(const Value* a, Value& out, Arena&) {
+  NEED_STR(0); NEED_STR(1);
+  out = Value::of_bool(a[0].str().find(a[1].str()) != std::string_view::npos);
+  return Status::Ok;
+}
+
+// Shell-style glob: '*' any run, '?' one byte, '[abc]' / '[a-z]' / '[!a]' a class.
+bool glob_match(std::string_view s, std::string_view p) {
+  size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star_p = pi++;
+      star_s = si;
+      continue;
+    }
+    if (pi < p.size() && p[pi] == '[') {
+      size_t q = pi + 1;
+      const bool neg = q < p.size() && (p[q] == '!' || p[q] == '^');
+      if (neg) ++q;
+      bool hit = false;
+      const size_t first = q;
+      while (q < p.size() && (p[q] != ']' || q == first)) {
+        if (q + 2 < p.size() && p[q + 1] == '-' && p[q + 2] != ']') {
+          hit |= s[si] >= p[q] && s[si] <= p[q + 2];
+          q += 3;
+        } else {
+          hit |= s[si] == p[q++];
+        }
+      }
+      if (q < p.size() && hit != neg) {
+        pi = q + 1;
+        ++si;
+        continue;
+      }
+    } else if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
+      ++pi;
+      ++si;
+      continue;
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p + 1;
+    si = ++star_s;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+Status glob(const Value* a, Value& out, Arena&) {
+  NEED_STR(0); NEED_STR(1);
+  out = Value::of_bool(glob_match(a[0].str(), a[1].str()));
+  return Status::Ok;
+}
+
+template <bool Upper>
+Status change_case(const Value* a, Value& out, Arena& arena) {
+  NEED_STR(0);
+  char* p = arena.alloc(a[0].s.n);
+  for (uint32_t i = 0; i < a[0].s.n; ++i) {
+    const char c = a[0].s.p[i];
+    p[i] = Upper ? (c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c)
+                 : (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  }
+  out = Value::of_string({p, a[0].s.n});
+  return Status::Ok;
+}
+
+Status len(const Value* a, Value& out, Arena&) {
+  NEED_STR(0);
+  out = Value::of_int(a[0].s.n);
+  return Status::Ok;
+}
+
+Status abs_fn(const Value* a, Value& out, Arena&) {
+  NEED_NUM(0);
+  if (a[0].type == Type::Float) {
+    out = Value::of_float(std::fabs(a[0].f));
+  } else {
+    if (a[0].i == INT64_MIN) return Status::ArithError;
+    out = Value::of_int(a[0].i < 0 ? -a[0].i : a[0].i);
+  }
+  return Status::Ok;
+}
+
+template <bool Max>
+Status min_max(const Value* a, Value& out, Arena&) {
+  NEED_NUM(0); NEED_NUM(1);
+  if (a[0].type == Type::Int && a[1].type == Type::Int) {
+    out = Value::of_int(Max ? std::max(a[0].i, a[1].i) : std::min(a[0].i, a[1].i));
+  } else {
+    const double x = as_f(a[0]), y = as_f(a[1]);
+    out = Value::of_float(Max ? std::max(x, y) : std::min(x, y));
+  }
+  return Status::Ok;
+}
+
+Status to_int(const Value* a, Value& out, Arena&) {
+  switch (a[0].type) {
+    case Type::Int: out = a[0]; return Status::Ok;
+    case Type::Bool: out = Value::of_int(a[0].b); return Status::Ok;
+    case Type::Float: {
+      const double t = std::trunc(a[0].f);
+      if (!(t >= -9.2233720368547758e18 && t < 9.2233720368547758e18)) return Status::ArithError;
+      out = Value::of_int(static_cast<int64_t>(t));
+      return Status::Ok;
+    }
+    case Type::String: {
+      const std::string s(a[0].str());
+      char* end = nullptr;
+      errno = 0;
+      const long long v = std::strtoll(s.c_str(), &end, 10);
+      if (s.empty() || *end || errno) return Status::TypeError;
+      out = Value::of_int(v);
+      return Status::Ok;
+    }
+    default: return Status::TypeError;
+  }
+}
+
+Status to_float(const Value* a, Value& out, Arena&) {
+  switch (a[0].type) {
+    case Type::Int: out = Value::of_float(static_cast<double>(a[0].i)); return Status::Ok;
+    case Type::Float: out = a[0]; return Status::Ok;
+    case Type::Bool: out = Value::of_float(a[0].b ? 1.0 : 0.0); return Status::Ok;
+    case Type::String: {
+      const std::string s(a[0].str());
+      char* end = nullptr;
+      const double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end) return Status::TypeError;
+      out = Value::of_float(v);
+      return Status::Ok;
+    }
+    default: return Status::TypeError;
+  }
+}
+
+Status to_string(const Value* a, Value& out, Arena& arena);
+
+Status hash_fn(const Value* a, Value& out, Arena&) {
+  out = Value::of_int(static_cast<int64_t>(hash_finish(hash_value(kHashSeed, a[0]))));
+  return Status::Ok;
+}
+
+#undef NEED_STR
+#undef NEED_NUM
+
+constexpr Param S = Param::String, N = Param::Number, A = Param::Any;
+
+constexpr Builtin kStdlib[] = {
+    {"starts_with", 2, {S, S}, Result::Bool, starts_with, Special::None, "s begins with p"},
+    {"ends_with", 2, {S, S}, Result::Bool, ends_with, Special::None, "s ends with p"},
+    {"contains", 2, {S, S}, Result::Bool, contains, Special::None, "p occurs in s"},
+    {"matches", 2, {S, S}, Result::Bool, nullptr, Special::Regex,
+     "s matches the constant ECMAScript regex (search semantics)"},
+    {"glob", 2, {S, S}, Result::Bool, glob, Special::None, "s matches the shell glob (* ? [..])"},
+    {"lower", 1, {S}, Result::String, change_case<false>, Special::None, "ASCII lower case"},
+    {"upper", 1, {S}, Result::String, change_case<true>, Special::None, "ASCII upper case"},
+    {"len", 1, {S}, Result::Int, len, Special::None, "length of s in bytes"},
+    {"abs", 1, {N}, Result::SameAsArg, abs_fn, Special::None, "absolute value"},
+    {"min", 2, {N, N}, Result::WidestNumber, min_max<false>, Special::None, "smaller of a and b"},
+    {"max", 2, {N, N}, Result::WidestNumber, min_max<true>, Special::None, "larger of a and b"},
+    {"int", 1, {A}, Result::Int, to_int, Special::None, "x as an int (floats truncate, strings parse)"},
+    {"float", 1, {A}, Result::Float, to_float, Special::None, "x as a float (strings parse)"},
+    {"string", 1, {A}, Result::String, to_string, Special::None, "x rendered as in messages"},
+    {"has", 1, {A}, Result::Bool, nullptr, Special::HasField, "the event carries field f (never a miss)"},
+    {"field", 1, {S}, Result::SameAsArg /* the field's own type */, nullptr, Special::FieldNamed,
+     "the field with this name (for names that are not identifiers)"},
+    {"hash", 1, {A}, Result::Int, hash_fn, Special::None, "stable 64-bit hash of x"},
+};
+
+Status to_string(const Value* a, Value& out, Arena& arena) {
+  if (a[0].type == Type::String) {
+    out = a[0];
+    return Status::Ok;
+  }
+  if (a[0].type == Type::List || a[0].type == Type::Unknown) return Status::TypeError;
+  std::string s;
+  append_value(s, a[0]);
+  out = Value::of_string(arena.copy(s));
+  return Status::Ok;
+}
+
+}  // namespace
+
+const Builtin* stdlib_functions(size_t* count) {
+  *count = sizeof kStdlib / sizeof kStdlib[0];
+  return kStdlib;
+}
+
+}  // namespace dta

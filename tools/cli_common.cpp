@@ -1,0 +1,70 @@
+// Argument scanning and program loading for the CLI.
+#include "cli_common.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "dta/compiler.hpp"
+
+namespace dta::cli {
+
+bool Args::has(const std::string& name) const {
+  return std::any_of(options.begin(), options.end(), [&](const auto& o) { return o.first == name; });
+}
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  for (const auto& o : options)
+    if (o.first == name) return o.second;
+  return fallback;
+}
+
+bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                const std::vector<std::string>& flags, Args* out, std::string* error) {
+  auto known = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      std::string name = a.substr(2), value;
+      const size_t eq = name.find('=');
+      if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      if (known(with_value, name)) {
+        if (eq == std::string::npos) {
+          if (i + 1 >= argc) {
+            *error = fmt::format("option --{} needs a value", name);
+            return false;
+          }
+          value = argv[++i];
+        }
+      } else if (!known(flags, name) || eq != std::string::npos) {
+        *error = fmt::format("unknown option '{}'", a);
+        return false;
+      }
+      out->options.emplace_back(name, value);
+    } else if (a == "-o") {
+      if (i + 1 >= argc) {
+        *error = "option -o needs a value";
+        return false;
+      }
+      out->options.emplace_back("out", argv[++i]);
+    } else {
+      out->positional.push_back(a);
+    }
+  }
+  return true;
+}
+
+std::shared_ptr<const Program> load(const std::string& path) {
+  CompileResult r = load_program(path);
+  for (const Diagnostic& d : r.diagnostics) std::fputs(d.rendered.c_str(), stderr);
+  if (!r.ok() && !r.diagnostics.empty())
+    std::fprintf(stderr, "%zu error%s\n", r.diagnostics.size(), r.diagnostics.size() == 1 ? "" : "s");
+  return r.program;
+}
+
+}  // namespace dta::cli

@@ -1,0 +1,39 @@
+// Shared pieces of the `dta` subcommands: argument scanning, loading a
+// program with its diagnostics printed, exit codes.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dta/program.hpp"
+
+namespace dta::cli {
+
+// Exit codes of every subcommand (spec section 11).
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitInvalid = 2;
+
+// Command-line arguments split into positionals and --options.
+struct Args {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> options;  // name (without --) -> value
+  // Whether --name was given; its value in *value when it takes one.
+  bool has(const std::string& name) const;
+  std::string get(const std::string& name, const std::string& fallback = "") const;
+};
+
+// Parses argv[first..]. `with_value` lists the options that take a value
+// (also accepted as --name=value). Unknown options are an error.
+bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                const std::vector<std::string>& flags, Args* out, std::string* error);
+
+// Compiles a .dta or loads a .dtb; prints diagnostics on stderr; nullptr on error.
+std::shared_ptr<const Program> load(const std::string& path);
+
+int cmd_check(int argc, char** argv);
+int cmd_compile(int argc, char** argv);
+int cmd_disasm(int argc, char** argv);
+int cmd_replay(int argc, char** argv);
+
+}  // namespace dta::cli
