@@ -79,7 +79,9 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
   const std::string* best = nullptr;
   size_t best_d = SIZE_MAX;
   for (const std::string& c : candidates) {
-    const size_t d = edit_distance(name, c);
+    // A candidate that begins the name ("int" for "integer") counts as one edit away.
+    const bool prefix = c.size() >= 3 && name.size() > c.size() && name.compare(0, c.size(), c) == 0;
+    const size_t d = prefix ? 1 : edit_distance(name, c);
     if (d < best_d) {
       best_d = d;
       best = &c;

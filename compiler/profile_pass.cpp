@@ -1,6 +1,7 @@
 // Pass: profile checks and flattening of `extends` chains.
 #include "profile_pass.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <map>
 
@@ -25,8 +26,10 @@ class Profiles {
   void check(const ast::ProfileDecl& pr) {
     if (!pr.extends.empty()) {
       if (!ctx_.profiles.count(pr.extends)) {
+        std::vector<std::string> others = PassContext::names(ctx_.profiles);
+        others.erase(std::remove(others.begin(), others.end(), pr.name), others.end());
         error(pr.extends_loc, fmt::format("profile '{}' extends unknown profile '{}'{}", pr.name, pr.extends,
-                                          did_you_mean(pr.extends, PassContext::names(ctx_.profiles))));
+                                          did_you_mean(pr.extends, others)));
       } else {
         // Follow the chain; a cycle comes back to this profile.
         std::string at = pr.extends;

@@ -136,7 +136,10 @@ class Disasm {
     for (const NamedConst& nc : p_.named_consts)
       out += fmt::format("const {} = K{}({})\n", nc.name, nc.index, const_text(p_.consts[nc.index]));
     for (const Filter& f : p_.filters) {
-      out += fmt::format("\nfilter {} on {}\n", f.name, fmt::join(f.patterns, ", "));
+      std::string what = f.kind == FilterKind::Drop     ? "drop"
+                         : f.kind == FilterKind::Sample ? fmt::format("sample {}", f.fraction)
+                                                        : fmt::format("redact {}", fmt::join(f.fields, ", "));
+      out += fmt::format("\nfilter {} on {}: {}\n", f.name, fmt::join(f.patterns, ", "), what);
       chunk(out, "where", f.where);
     }
     for (const Rule& r : p_.rules) {

@@ -84,6 +84,10 @@ struct Engine::Impl {
 };
 
 bool Engine::Impl::bind(std::string* error) {
+  if (!prog) {
+    *error = "no program";
+    return false;
+  }
   if (prog->resolved_functions().size() != prog->functions.size()) {
     *error = "program was not finalized";
     return false;

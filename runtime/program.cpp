@@ -48,7 +48,7 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
     const Builtin* found = nullptr;
     for (size_t i = 0; i < count; ++i)
       if (name == builtins[i].name) found = &builtins[i];
-    if (!found) return fmt::format("unknown builtin function '{}'", name);
+    if (!found || !found->fn) return fmt::format("unknown builtin function '{}'", name);
     fns_.push_back(found);
   }
   re_.clear();
@@ -70,7 +70,8 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
       if (idx >= consts.size() || !same_shape(consts[idx], c))
         return fmt::format("profile '{}' overrides constant {} with another type", p.name, idx);
     for (const auto& lv : p.levels)
-      if (lv.first >= rules.size()) return fmt::format("profile '{}' names rule {}", p.name, lv.first);
+      if (lv.first >= rules.size() || lv.second == Level::None)
+        return fmt::format("profile '{}' has a bad rule level", p.name);
   }
   auto check_chunk = [&](int32_t c) { return c >= -1 && c < static_cast<int32_t>(chunks.size()); };
   for (const Template& t : templates)
@@ -79,10 +80,13 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
   for (const Rule& r : rules) {
     if (!check_chunk(r.where)) return fmt::format("rule '{}' names a missing chunk", r.name);
     for (const Action& a : r.actions) {
-      if (!check_chunk(a.chunk) || a.tmpl < -1 || a.tmpl >= static_cast<int32_t>(templates.size()))
-        return fmt::format("rule '{}' has a bad action", r.name);
+      const bool bad = !check_chunk(a.chunk) || a.tmpl < -1 || a.tmpl >= static_cast<int32_t>(templates.size()) ||
+                       (a.kind == ActionKind::Verdict && a.level > Level::Ok) ||
+                       (a.kind == ActionKind::Observe && a.chunk < 0) || a.kind > ActionKind::Observe;
+      if (bad) return fmt::format("rule '{}' has a bad action", r.name);
       for (const Entry& e : a.entries)
-        if (!check_chunk(e.chunk) || e.tmpl < -1 || e.tmpl >= static_cast<int32_t>(templates.size()))
+        if (!check_chunk(e.chunk) || e.tmpl < -1 || e.tmpl >= static_cast<int32_t>(templates.size()) ||
+            (e.chunk < 0) == (e.tmpl < 0))
           return fmt::format("rule '{}' has a bad action entry", r.name);
     }
   }

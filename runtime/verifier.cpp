@@ -150,29 +150,41 @@ class Verifier {
       case Op::MOVE: NEED(in.b, T::Dyn); regs_[in.a] = regs_[in.b]; break;
       case Op::I2F: NEED(in.b, T::Int); regs_[in.a] = T::Float; break;
       case Op::ADD_I: case Op::SUB_I: case Op::MUL_I: case Op::DIV_I: case Op::MOD_I:
-        return binary(T::Int, T::Int);
+        if (!(e = binary(T::Int, T::Int)).empty()) return e;
+        break;
       case Op::NEG_I: NEED(in.b, T::Int); regs_[in.a] = T::Int; break;
       case Op::ADD_F: case Op::SUB_F: case Op::MUL_F: case Op::DIV_F: case Op::MOD_F:
-        return binary(T::Float, T::Float);
+        if (!(e = binary(T::Float, T::Float)).empty()) return e;
+        break;
       case Op::NEG_F: NEED(in.b, T::Float); regs_[in.a] = T::Float; break;
-      case Op::CONCAT: return binary(T::String, T::String);
-      case Op::EQ_I: case Op::NE_I: case Op::LT_I: case Op::LE_I: return binary(T::Int, T::Bool);
-      case Op::EQ_F: case Op::NE_F: case Op::LT_F: case Op::LE_F: return binary(T::Float, T::Bool);
-      case Op::EQ_S: case Op::NE_S: case Op::LT_S: case Op::LE_S: return binary(T::String, T::Bool);
-      case Op::EQ_B: case Op::NE_B: return binary(T::Bool, T::Bool);
+      case Op::CONCAT: if (!(e = binary(T::String, T::String)).empty()) return e;
+        break;
+      case Op::EQ_I: case Op::NE_I: case Op::LT_I: case Op::LE_I: if (!(e = binary(T::Int, T::Bool)).empty()) return e;
+        break;
+      case Op::EQ_F: case Op::NE_F: case Op::LT_F: case Op::LE_F: if (!(e = binary(T::Float, T::Bool)).empty()) return e;
+        break;
+      case Op::EQ_S: case Op::NE_S: case Op::LT_S: case Op::LE_S: if (!(e = binary(T::String, T::Bool)).empty()) return e;
+        break;
+      case Op::EQ_B: case Op::NE_B: if (!(e = binary(T::Bool, T::Bool)).empty()) return e;
+        break;
       case Op::EQ_IK: case Op::NE_IK: case Op::LT_IK: case Op::LE_IK: case Op::GT_IK: case Op::GE_IK:
-        return with_k(T::Int);
+        if (!(e = with_k(T::Int)).empty()) return e;
+        break;
       case Op::EQ_FK: case Op::NE_FK: case Op::LT_FK: case Op::LE_FK: case Op::GT_FK: case Op::GE_FK:
-        return with_k(T::Float);
-      case Op::EQ_SK: case Op::NE_SK: return with_k(T::String);
+        if (!(e = with_k(T::Float)).empty()) return e;
+        break;
+      case Op::EQ_SK: case Op::NE_SK: if (!(e = with_k(T::String)).empty()) return e;
+        break;
       case Op::IN_K:
         NEED(in.b, T::Dyn);
         if (const_type(in.c) != T::List) return "IN_K needs a list constant";
         regs_[in.a] = T::Bool;
         break;
       case Op::ADD_D: case Op::SUB_D: case Op::MUL_D: case Op::DIV_D: case Op::MOD_D:
-        return binary(T::Dyn, T::Dyn);
-      case Op::EQ_D: case Op::NE_D: case Op::LT_D: case Op::LE_D: return binary(T::Dyn, T::Bool);
+        if (!(e = binary(T::Dyn, T::Dyn)).empty()) return e;
+        break;
+      case Op::EQ_D: case Op::NE_D: case Op::LT_D: case Op::LE_D: if (!(e = binary(T::Dyn, T::Bool)).empty()) return e;
+        break;
       case Op::NEG_D: NEED(in.b, T::Dyn); regs_[in.a] = T::Dyn; break;
       case Op::CHECK_T: {
         NEED(in.a, T::Dyn);
