@@ -200,8 +200,10 @@ std::string Engine::Impl::render(int32_t tmpl, const Event& ev) {
 void Engine::Impl::finding(uint32_t rule, Level written, int32_t tmpl, const Event& ev) {
   const Level level = written <= Level::Info ? rules[rule].map[static_cast<int>(written)] : written;
   ++rep.findings[static_cast<int>(level)];
-  const bool keep = rep.kept_findings.size() < opts.max_kept_findings;
-  if (!keep) ++rep.diagnostics.findings_not_kept;
+  // The kept list is for reading: a bare `ok` (no message) is only counted.
+  const bool listed = level != Level::Ok || tmpl >= 0;
+  const bool keep = listed && rep.kept_findings.size() < opts.max_kept_findings;
+  if (!keep && listed) ++rep.diagnostics.findings_not_kept;
   if (!keep && !opts.on_finding) return;
   Finding f{prog->rules[rule].name, level, render(tmpl, ev), ev.ts, std::string(names.name(ev.name))};
   if (opts.on_finding) opts.on_finding(f);

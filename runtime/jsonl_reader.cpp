@@ -2,7 +2,8 @@
 // buffer; the DOM is turned into an Event and forgotten.
 #include "dta/jsonl.hpp"
 
-#include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -74,18 +75,10 @@ bool parse_rfc3339(std::string_view s, int64_t* ns) {
   return true;
 }
 
-struct JsonlParser::Impl {
-  explicit Impl(Interner& n) : names(n) {}
-  Interner& names;
-  unsigned char buffer[16384];
-  boost::json::parser parser;
-};
-
-JsonlParser::JsonlParser(Interner& names) : impl_(std::make_unique<Impl>(names)) {}
-JsonlParser::~JsonlParser() = default;
+namespace {
 
 // A valid event name: identifier segments joined by single dots.
-static bool valid_name(std::string_view s) {
+bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > 1024) return false;
   bool start = true;
   for (char c : s) {
@@ -103,92 +96,229 @@ static bool valid_name(std::string_view s) {
   return !start;
 }
 
+std::string_view clip(std::string_view s) { return s.substr(0, 64); }
+
+// Boost.JSON SAX handler: fills an Event straight from the parser's callbacks
+// (no DOM). Keys at depth 1 are the event's parts, keys at depth 2 under
+// "fields" its fields; anything else is skipped.
+class EventHandler {
+ public:
+  static constexpr std::size_t max_object_size = 1 << 20;
+  static constexpr std::size_t max_array_size = 1 << 20;
+  static constexpr std::size_t max_key_size = 1 << 20;
+  static constexpr std::size_t max_string_size = 1u << 30;
+
+  explicit EventHandler(Interner& names) : names_(names) {}
+
+  void start(Event* ev) {
+    ev_ = ev;
+    ev_->clear();
+    depth_ = 0;
+    top_ = Top::Other;
+    in_fields_ = have_ts_ = have_name_ = false;
+    error_.clear();
+  }
+  // After a successful parse: what is still missing, or "".
+  bool finish() {
+    if (!have_ts_) return fail("missing \"ts\"");
+    if (!have_name_) return fail("missing or non-string \"name\"");
+    return true;
+  }
+  const std::string& error() const { return error_; }
+
+  using ec_t = boost::system::error_code;
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t& ec) {
+    ++depth_;
+    if (depth_ == 2 && top_ == Top::Fields) in_fields_ = true;
+    else if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
+    else if (depth_ == 3 && in_fields_) return bad_field(ec);
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) {
+    if (--depth_ == 1) in_fields_ = false;
+    return true;
+  }
+  bool on_array_begin(ec_t& ec) {
+    ++depth_;
+    if (depth_ == 1) return fail("not a JSON object", ec);
+    if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
+    if (depth_ == 3 && in_fields_) return bad_field(ec);
+    return true;
+  }
+  bool on_array_end(std::size_t, ec_t&) {
+    --depth_;
+    return true;
+  }
+  bool on_key_part(boost::json::string_view s, std::size_t, ec_t&) {
+    if (depth_ <= 2) part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, ec_t&) {
+    std::string_view key(s.data(), s.size());
+    if (!part_.empty()) {
+      part_.append(key);
+      key = part_;
+    }
+    if (depth_ == 1) top_ = classify(key);
+    else if (depth_ == 2 && in_fields_) key_ = names_.intern(key), key_text_ = key.substr(0, 64);
+    part_.clear();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view s, std::size_t, ec_t&) {
+    if (depth_ <= 2) part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(boost::json::string_view s, std::size_t, ec_t& ec) {
+    std::string_view v(s.data(), s.size());
+    if (!part_.empty()) {
+      part_.append(v);
+      v = part_;
+    }
+    const bool ok = string_value(v, ec);
+    part_.clear();
+    return ok;
+  }
+  bool on_number_part(boost::json::string_view, ec_t&) { return true; }
+  bool on_int64(int64_t i, boost::json::string_view, ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (field()) ev_->add_int(key_, i);
+    else if (depth_ == 1) return top_int(i, ec);
+    return true;
+  }
+  bool on_uint64(uint64_t u, boost::json::string_view, ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (field()) ev_->add_float(key_, static_cast<double>(u));
+    else if (depth_ == 1 && top_ == Top::Ts) return fail("\"ts\" out of range", ec);
+    else if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    return true;
+  }
+  bool on_double(double d, boost::json::string_view, ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (field()) ev_->add_float(key_, d);
+    else if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    return true;
+  }
+  bool on_bool(bool b, ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (field()) ev_->add_bool(key_, b);
+    else if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    return true;
+  }
+  bool on_null(ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (depth_ == 1 && (top_ == Top::Ts || top_ == Top::Name)) return wrong(ec);
+    return true;  // an absent id, severity, fields or field
+  }
+  bool on_comment_part(boost::json::string_view, ec_t&) { return true; }
+  bool on_comment(boost::json::string_view, ec_t&) { return true; }
+
+ private:
+  enum class Top { Ts, Name, Id, Severity, Fields, Other };
+
+  static Top classify(std::string_view k) {
+    if (k == "ts") return Top::Ts;
+    if (k == "name") return Top::Name;
+    if (k == "id") return Top::Id;
+    if (k == "severity") return Top::Severity;
+    if (k == "fields") return Top::Fields;
+    return Top::Other;
+  }
+  bool field() const { return in_fields_ && depth_ == 2; }
+
+  bool fail(std::string msg) {
+    error_ = std::move(msg);
+    return false;
+  }
+  bool fail(std::string msg, ec_t& ec) {
+    ec = boost::json::error::syntax;
+    return fail(std::move(msg));
+  }
+  // The value of a known top-level key has the wrong JSON type.
+  bool wrong(ec_t& ec) {
+    switch (top_) {
+      case Top::Ts: return fail("\"ts\" must be an integer (ns) or an RFC 3339 string", ec);
+      case Top::Name: return fail("missing or non-string \"name\"", ec);
+      case Top::Id: return fail("\"id\" must be an integer", ec);
+      case Top::Severity: return fail("\"severity\" must be one of debug, info, warning, error, critical", ec);
+      case Top::Fields: return fail("\"fields\" must be an object", ec);
+      case Top::Other: break;
+    }
+    return true;
+  }
+  bool bad_field(ec_t& ec) {
+    return fail(fmt::format("field \"{}\" is an array or object; fields are int, float, string or bool", key_text_), ec);
+  }
+
+  bool top_int(int64_t i, ec_t& ec) {
+    switch (top_) {
+      case Top::Ts: ev_->ts = i; have_ts_ = true; return true;
+      case Top::Id: ev_->has_id = true; ev_->id = i; return true;
+      case Top::Other: return true;
+      default: return wrong(ec);
+    }
+  }
+
+  bool string_value(std::string_view v, ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (field()) {
+      ev_->add_string(key_, v);
+      return true;
+    }
+    if (depth_ != 1) return true;
+    switch (top_) {
+      case Top::Ts:
+        if (!parse_rfc3339(v, &ev_->ts)) return fail(fmt::format("\"ts\" is not an RFC 3339 time: \"{}\"", clip(v)), ec);
+        have_ts_ = true;
+        return true;
+      case Top::Name:
+        if (!valid_name(v)) return fail(fmt::format("invalid event name \"{}\"", clip(v)), ec);
+        ev_->name = names_.intern(v);
+        have_name_ = true;
+        return true;
+      case Top::Severity:
+        if (!parse_severity(v, ev_->severity)) return wrong(ec);
+        return true;
+      case Top::Other: return true;
+      default: return wrong(ec);
+    }
+  }
+
+  Interner& names_;
+  Event* ev_ = nullptr;
+  int depth_ = 0;
+  Top top_ = Top::Other;
+  bool in_fields_ = false, have_ts_ = false, have_name_ = false;
+  uint32_t key_ = 0;
+  std::string key_text_, part_, error_;
+};
+
+}  // namespace
+
+struct JsonlParser::Impl {
+  explicit Impl(Interner& n) : parser(boost::json::parse_options{}, n) {}
+  boost::json::basic_parser<EventHandler> parser;
+};
+
+JsonlParser::JsonlParser(Interner& names) : impl_(std::make_unique<Impl>(names)) {}
+JsonlParser::~JsonlParser() = default;
+
 bool JsonlParser::parse(std::string_view line, Event& ev, std::string* error) {
-  namespace json = boost::json;
-  Impl& m = *impl_;
-  json::monotonic_resource mr(m.buffer, sizeof m.buffer);
-  m.parser.reset(&mr);
+  auto& p = impl_->parser;
+  p.reset();
+  p.handler().start(&ev);
   boost::system::error_code ec;
-  m.parser.write(line.data(), line.size(), ec);
+  const size_t used = p.write_some(false, line.data(), line.size(), ec);
+  if (!ec && !p.done()) ec = boost::json::error::incomplete;
+  if (!ec && line.find_first_not_of(" \t\r", used) != std::string_view::npos) ec = boost::json::error::extra_data;
   if (ec) {
-    *error = fmt::format("invalid JSON: {}", ec.message());
+    *error = p.handler().error().empty() ? fmt::format("invalid JSON: {}", ec.message()) : p.handler().error();
     return false;
   }
-  const json::value root = m.parser.release();
-  const json::object* obj = root.if_object();
-  if (!obj) {
-    *error = "not a JSON object";
+  if (!p.handler().finish()) {
+    *error = p.handler().error();
     return false;
-  }
-  ev.clear();
-  const json::value* ts = obj->if_contains("ts");
-  if (!ts) {
-    *error = "missing \"ts\"";
-    return false;
-  }
-  if (ts->is_int64()) {
-    ev.ts = ts->get_int64();
-  } else if (ts->is_uint64()) {
-    *error = "\"ts\" out of range";
-    return false;
-  } else if (ts->is_string()) {
-    const auto& s = ts->get_string();
-    if (!parse_rfc3339(std::string_view(s.data(), s.size()), &ev.ts)) {
-      *error = fmt::format("\"ts\" is not an RFC 3339 time: \"{}\"", std::string_view(s.data(), std::min<size_t>(s.size(), 64)));
-      return false;
-    }
-  } else {
-    *error = "\"ts\" must be an integer (ns) or an RFC 3339 string";
-    return false;
-  }
-  const json::value* name = obj->if_contains("name");
-  if (!name || !name->is_string()) {
-    *error = "missing or non-string \"name\"";
-    return false;
-  }
-  const std::string_view nm(name->get_string().data(), name->get_string().size());
-  if (!valid_name(nm)) {
-    *error = fmt::format("invalid event name \"{}\"", nm.substr(0, 64));
-    return false;
-  }
-  ev.name = m.names.intern(nm);
-  if (const json::value* id = obj->if_contains("id"); id && !id->is_null()) {
-    if (!id->is_int64()) {
-      *error = "\"id\" must be an integer";
-      return false;
-    }
-    ev.has_id = true;
-    ev.id = id->get_int64();
-  }
-  if (const json::value* sev = obj->if_contains("severity"); sev && !sev->is_null()) {
-    if (!sev->is_string() ||
-        !parse_severity(std::string_view(sev->get_string().data(), sev->get_string().size()), ev.severity)) {
-      *error = "\"severity\" must be one of debug, info, warning, error, critical";
-      return false;
-    }
-  }
-  if (const json::value* fields = obj->if_contains("fields"); fields && !fields->is_null()) {
-    const json::object* fo = fields->if_object();
-    if (!fo) {
-      *error = "\"fields\" must be an object";
-      return false;
-    }
-    for (const auto& kv : *fo) {
-      const uint32_t key = m.names.intern(std::string_view(kv.key().data(), kv.key().size()));
-      const json::value& v = kv.value();
-      switch (v.kind()) {
-        case json::kind::int64: ev.add_int(key, v.get_int64()); break;
-        case json::kind::uint64: ev.add_float(key, static_cast<double>(v.get_uint64())); break;
-        case json::kind::double_: ev.add_float(key, v.get_double()); break;
-        case json::kind::string: ev.add_string(key, std::string_view(v.get_string().data(), v.get_string().size())); break;
-        case json::kind::bool_: ev.add_bool(key, v.get_bool()); break;
-        case json::kind::null: break;  // absent
-        default:
-          *error = fmt::format("field \"{}\" is an array or object; fields are int, float, string or bool",
-                               std::string_view(kv.key().data(), std::min<size_t>(kv.key().size(), 64)));
-          return false;
-      }
-    }
   }
   return true;
 }

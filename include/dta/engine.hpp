@@ -16,7 +16,7 @@ namespace dta {
 
 struct EngineOptions {
   std::string profile;                  // "" for the policy as written
-  size_t max_kept_findings = 1000;      // findings kept with their message in the report
+  size_t max_kept_findings = 1000;      // findings (but bare oks) kept with their message in the report
   size_t max_bad_lines = 100;           // bad input lines kept with their number
   std::function<void(const Finding&)> on_finding;  // called for every finding
 };

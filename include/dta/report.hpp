@@ -58,7 +58,7 @@ struct Report {
   uint64_t events = 0;
   std::array<uint64_t, 4> findings{};  // by Level: error, warning, info, ok
   std::vector<RuleReport> rules;
-  std::vector<Finding> kept_findings;  // the first `max_kept_findings`
+  std::vector<Finding> kept_findings;  // the first `max_kept_findings` that are not a bare `ok`
   Diagnostics diagnostics;
   uint64_t pending_expectations = 0;
   std::map<std::string, uint64_t> counters;            // "name{k=v,...}"

@@ -1,0 +1,56 @@
+// C1-C10 as the anchors' native engine writes them (switch on the name id,
+// fields by key id, memcmp string tests), without the stateful rules.
+#include "w1_native.hpp"
+
+#include "native_engine.hpp"
+
+namespace dta::bench {
+
+using namespace anchors;
+
+void NativeClassifier::on_event(const Event& e) {
+  switch (e.name_id) {
+    case N_HTTP_REQUEST: {
+      const int64_t st = e.get_int(K_STATUS);
+      if (st >= 500) {
+        ++c[1];
+      } else if (st >= 400) {
+        const std::string& m = e.get_str(K_METHOD);
+        if (eq(m, LIT("POST")) || eq(m, LIT("PUT")) || eq(m, LIT("DELETE"))) ++c[7];
+      }
+      break;
+    }
+    case N_DB_QUERY:
+      if (e.get_double(K_LATENCY_MS) > 100.0) ++c[5];
+      break;
+    case N_FILE_OPEN:
+      if (e.get_int(K_ERRNO) == 2) ++c[2];
+      break;
+    case N_CACHE_MISS:
+      if (e.get_int(K_BYTES) > 1048576) ++c[6];
+      break;
+    case N_FILE_WRITE:
+      if (starts_with(e.get_str(K_PATH), LIT("/etc/"))) ++c[4];
+      break;
+    case N_DB_OPEN:
+      if (e.get_int(K_ERRNO) != 0 && ends_with(e.get_str(K_PATH), LIT(".db"))) ++c[0];
+      break;
+    case N_AUTH_LOGIN:
+      if (!eq(e.get_str(K_RESULT), LIT("ok"))) {
+        const std::string& u = e.get_str(K_USER);
+        if (eq(u, LIT("root")) || eq(u, LIT("admin")) || eq(u, LIT("operator"))) ++c[3];
+      }
+      break;
+    case N_NET_CONNECT:
+    case N_NET_DNS:
+      if (e.get_int(K_ERRNO) != 0) ++c[9];
+      break;
+    case N_PROC_SPAWN:
+      if (eq(e.get_str(K_USER), LIT("root")) && ends_with(e.get_str(K_PATH), LIT(".sh"))) ++c[8];
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace dta::bench

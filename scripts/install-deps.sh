@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages DTA builds with (as root, or through sudo).
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build pkg-config
+  antlr4 libantlr4-runtime-dev          # the 4.7.2 tool with the 4.9 C++ runtime
+  libboost1.81-dev libboost-json1.81-dev # Boost.JSON and Boost.Regex (not the 1.74 default)
+  libfmt-dev doctest-dev libedit-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" default-jre-headless
