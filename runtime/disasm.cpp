@@ -23,7 +23,10 @@ constexpr OpInfo kInfo[] = {
 std::string const_text(const Const& c) {
   switch (c.type) {
     case Type::Int: return std::to_string(c.i);
-    case Type::Float: return fmt::format("{}", c.f);
+    case Type::Float: {
+      std::string s = fmt::format("{}", c.f);  // keep floats recognisable: 100.0, not 100
+      return s.find_first_of(".en") == std::string::npos ? s + ".0" : s;
+    }
     case Type::Bool: return c.b ? "true" : "false";
     case Type::String: return fmt::format("\"{}\"", c.s);
     case Type::List: {
