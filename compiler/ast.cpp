@@ -45,7 +45,17 @@ std::string dump_action(const ActionAst& a) {
   switch (a.kind) {
     case ActionKind::Verdict:
       return fmt::format("({}{})", level_name(a.level), a.message ? " " + dump_template(*a.message) : "");
-    case ActionKind::Alert: return fmt::format("(alert {} {})", a.name, dump_template(*a.message));
+    case ActionKind::Alert: {
+      std::string out = fmt::format("(alert {} {}", a.name, dump_template(*a.message));
+      if (!a.entries.empty()) out += " (labels" + dump_entries(a.entries) + ")";
+      if (!a.dedup.empty()) {
+        out += " (dedup";
+        for (const auto& d : a.dedup) out += " " + d.first;
+        out += ")";
+      }
+      if (a.every) out += " (every " + dump(*a.every) + ")";
+      return out + ")";
+    }
     case ActionKind::CollectRecorder: return "(collect recorder " + a.name + ")";
     case ActionKind::CollectSnapshot: return "(collect snapshot " + quote(a.name) + ")";
     case ActionKind::CollectProcess: return "(collect process)";
@@ -56,6 +66,46 @@ std::string dump_action(const ActionAst& a) {
     case ActionKind::Observe: return "(observe " + a.name + " " + dump(*a.value) + dump_entries(a.entries) + ")";
   }
   return "(?)";
+}
+
+std::string dump_block(const Block& b);
+
+std::string dump_stmt(const Stmt& s) {
+  switch (s.kind) {
+    case Stmt::Kind::Action: return dump_action(s.action);
+    case Stmt::Kind::When: {
+      const WhenAst& w = *s.when;
+      std::string out = "(when (" + w.agg;
+      for (const auto& a : w.args) out += " " + dump(*a);
+      out += fmt::format(") {} {} {} {}", w.sliding ? "over" : "every", dump(*w.window), binop_text(w.cmp), dump(*w.threshold));
+      if (!w.by.empty()) {
+        out += " (by";
+        for (const auto& k : w.by) out += " " + k.first;
+        out += ")";
+      }
+      if (w.max_keys) out += fmt::format(" (max {})", w.max_keys);
+      if (w.for_d) out += " (for " + dump(*w.for_d) + ")";
+      return out + dump_block(w.body) + ")";
+    }
+    case Stmt::Kind::Expect: {
+      const ExpectAst& x = *s.expect;
+      std::string out = "(expect " + dump_patterns(x.patterns);
+      if (x.where) out += " (where " + dump(*x.where) + ")";
+      out += " (matching";
+      for (const auto& m : x.matching) out += " " + m.first;
+      out += ") (within " + dump(*x.within) + ")";
+      if (x.has_then) out += " (then" + dump_block(x.then_body) + ")";
+      if (x.has_else) out += " (else" + dump_block(x.else_body) + ")";
+      return out + ")";
+    }
+  }
+  return "?";
+}
+
+std::string dump_block(const Block& b) {
+  std::string out;
+  for (const Stmt& s : b) out += " " + dump_stmt(s);
+  return out;
 }
 
 }  // namespace
@@ -110,8 +160,7 @@ std::string dump(const Policy& p) {
   for (const RuleDecl& r : p.rules) {
     out += "(rule " + r.name + " " + dump_patterns(r.patterns);
     if (r.where) out += " (where " + dump(*r.where) + ")";
-    for (const Stmt& s : r.body) out += " " + (s.is_action ? dump_action(s.action) : "(" + s.other.construct + " ...)");
-    out += ")\n";
+    out += dump_block(r.body) + ")\n";
   }
   for (const ProfileDecl& pr : p.profiles) {
     out += "(profile " + pr.name + (pr.extends.empty() ? "" : " extends " + pr.extends);
@@ -123,7 +172,28 @@ std::string dump(const Policy& p) {
         case ProfileItemKind::Budget: out += " (budget ...)"; break;
         case ProfileItemKind::Inject: out += " (inject ...)"; break;
         case ProfileItemKind::Seed: out += " (seed ...)"; break;
+        case ProfileItemKind::AlertLevel: out += fmt::format(" (alert {} {})", it.name, it.level); break;
+        case ProfileItemKind::MaxKeys: out += fmt::format(" (max {} {})", it.name, it.number); break;
       }
+    }
+    out += ")\n";
+  }
+  for (const MachineDecl& m : p.machines) {
+    out += "(machine " + m.name + " (by " + m.key + ")";
+    if (m.initial_count) out += " (initial " + m.initial + ")";
+    for (const StateAst& st : m.states) {
+      out += " (state " + st.name;
+      for (const TransitionAst& t : st.transitions) {
+        if (t.after) {
+          out += " (after " + dump(*t.delay);
+        } else {
+          out += " (on";
+          for (const Pattern& pt : t.patterns) out += " " + pt.text;
+        }
+        if (t.where) out += " (where " + dump(*t.where) + ")";
+        out += " -> " + t.target + dump_block(t.body) + ")";
+      }
+      out += ")";
     }
     out += ")\n";
   }

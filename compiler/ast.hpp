@@ -34,8 +34,9 @@ enum class ExprKind : uint8_t {
 enum class BinOp : uint8_t { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or };
 const char* binop_text(BinOp op);
 
-// What a Name turned out to be.
-enum class NameRef : uint8_t { Unresolved, Const, Field };
+// What a Name turned out to be: a constant, a field, the `value` of a `when`
+// block, or a field of an expectation's first event (`start.F`).
+enum class NameRef : uint8_t { Unresolved, Const, Field, WindowValue, StartField };
 
 struct Expr {
   ExprKind kind = ExprKind::IntLit;
@@ -55,6 +56,7 @@ struct Expr {
   NameRef ref = NameRef::Unresolved;
   int32_t const_index = -1;   // NamedConst index for Const refs
   int32_t builtin = -1;       // stdlib row for calls
+  int32_t machine = -1;       // state(machine, key): the machine's index
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
@@ -79,31 +81,97 @@ enum class ActionKind : uint8_t {
   Verdict, Alert, CollectRecorder, CollectSnapshot, CollectProcess, Discard, Enable, Emit, Count, Observe
 };
 
+using NameList = std::vector<std::pair<std::string, Loc>>;
+
 struct ActionAst {
   ActionKind kind = ActionKind::Verdict;
   Loc loc;
   Level level = Level::Error;            // Verdict
   std::optional<TemplateAst> message;    // Verdict, Alert
-  std::string name;                      // Emit event, metric, recorder, snapshot
-  std::vector<MapEntry> entries;         // Emit fields, metric labels
+  std::string name;                      // Emit event, metric, recorder, snapshot, alert severity
+  Loc name_loc;
+  std::vector<MapEntry> entries;         // Emit fields, metric labels, alert labels
   ExprPtr value;                         // Observe
+  NameList dedup;                        // Alert: dedup keys
+  ExprPtr every;                         // Alert: at most one per this duration
 };
 
 // A construct the grammar accepts but whose semantics later issues add.
 struct Unsupported {
-  std::string construct;  // "when", "expect", "machine", ...
+  std::string construct;  // "recorder", "test", ...
   Loc loc;
-};
-
-struct Stmt {
-  bool is_action = true;
-  ActionAst action;
-  Unsupported other;  // when / expect
 };
 
 struct Pattern {
   std::string text;  // "db.open", "db.*", "*"
   Loc loc;
+};
+
+struct Stmt;
+using Block = std::vector<Stmt>;
+
+// `when AGG(args) over|every D CMP THRESHOLD [by K, ...] [for D2] { ... }`
+struct WhenAst {
+  Loc loc;
+  std::string agg;
+  Loc agg_loc;
+  std::vector<ExprPtr> args;
+  bool sliding = true;  // over (sliding) or every (tumbling)
+  ExprPtr window;       // duration literal or constant
+  BinOp cmp = BinOp::Gt;
+  ExprPtr threshold;
+  NameList by;
+  int64_t max_keys = 0;  // 0: the default cap
+  ExprPtr for_d;
+  Block body;
+};
+
+// `expect PATTERN [where E] matching F, ... within D [then {...}] [else {...}]`
+struct ExpectAst {
+  Loc loc;
+  std::vector<Pattern> patterns;
+  ExprPtr where;
+  NameList matching;
+  ExprPtr within;
+  int64_t max_pending = 0;  // 0: the default cap
+  bool has_then = false, has_else = false;
+  Block then_body, else_body;
+};
+
+struct Stmt {
+  enum class Kind : uint8_t { Action, When, Expect } kind = Kind::Action;
+  ActionAst action;
+  std::unique_ptr<WhenAst> when;
+  std::unique_ptr<ExpectAst> expect;
+};
+
+struct TransitionAst {
+  Loc loc;
+  bool after = false;                // `after D` instead of `on PATTERN`
+  std::vector<Pattern> patterns;
+  ExprPtr where;
+  ExprPtr delay;                     // after
+  std::string target;
+  Loc target_loc;
+  Block body;
+};
+
+struct StateAst {
+  std::string name;
+  Loc loc;
+  std::vector<TransitionAst> transitions;
+};
+
+struct MachineDecl {
+  std::string name;
+  Loc loc;
+  std::string key;
+  Loc key_loc;
+  std::string initial;
+  Loc initial_loc;
+  int initial_count = 0;
+  int64_t max_keys = 0;  // 0: the default cap
+  std::vector<StateAst> states;
 };
 
 struct RuleDecl {
@@ -152,7 +220,7 @@ struct ConstDecl {
   Const folded;  // type_pass
 };
 
-enum class ProfileItemKind : uint8_t { Set, RuleLevel, Warnings, Budget, Inject, Seed };
+enum class ProfileItemKind : uint8_t { Set, RuleLevel, Warnings, Budget, Inject, Seed, AlertLevel, MaxKeys };
 
 struct ProfileItem {
   ProfileItemKind kind = ProfileItemKind::Set;
@@ -162,6 +230,7 @@ struct ProfileItem {
   std::string level;     // rule level / warnings level
   Loc level_loc;
   ExprPtr value;         // set
+  int64_t number = 0;    // max
 };
 
 struct ProfileDecl {
@@ -182,7 +251,8 @@ struct Policy {
   std::vector<RuleDecl> rules;
   std::vector<FilterDecl> filters;
   std::vector<ProfileDecl> profiles;
-  std::vector<Unsupported> unsupported;  // machine, recorder, test at top level
+  std::vector<MachineDecl> machines;
+  std::vector<Unsupported> unsupported;  // recorder, test at top level
 };
 
 // S-expression dump for tests: `(rule x (on db.open) (where (!= errno 0)) ...)`.

@@ -304,7 +304,7 @@ class Builder {
     } else if (auto* prd = item->profileDecl()) {
       build_profile(prd);
     } else if (auto* md = item->machineDecl()) {
-      policy_.unsupported.push_back({"machine", loc(md->MACHINE())});
+      build_machine(md);
     } else if (auto* recd = item->recorderDecl()) {
       policy_.unsupported.push_back({"recorder", loc(recd->RECORDER())});
     } else if (auto* td = item->testDecl()) {
@@ -341,18 +341,123 @@ class Builder {
     r.loc = loc(c->ident());
     r.patterns = patterns(c->patternList());
     if (c->expr()) r.where = expr(c->expr());
-    for (P::StmtContext* s : c->block()->stmt()) {
+    r.body = block(c->block());
+    policy_.rules.push_back(std::move(r));
+  }
+
+  ast::Block block(P::BlockContext* c) {
+    ast::Block out;
+    if (!c) return out;
+    for (P::StmtContext* s : c->stmt()) {
       ast::Stmt st;
       if (s->action()) {
         st.action = action(s->action());
+      } else if (s->whenBlock()) {
+        st.kind = ast::Stmt::Kind::When;
+        st.when = when(s->whenBlock());
       } else {
-        st.is_action = false;
-        st.other = s->whenBlock() ? ast::Unsupported{"when", loc(s->whenBlock()->WHEN())}
-                                  : ast::Unsupported{"expect", loc(s->expectBlock()->EXPECT())};
+        st.kind = ast::Stmt::Kind::Expect;
+        st.expect = expect(s->expectBlock());
       }
-      r.body.push_back(std::move(st));
+      out.push_back(std::move(st));
     }
-    policy_.rules.push_back(std::move(r));
+    return out;
+  }
+
+  ExprPtr duration_ref(P::DurationRefContext* c) {
+    if (!c) return nullptr;
+    if (c->DURATION()) {
+      auto e = make(ExprKind::IntLit, loc(c));
+      e->i = duration_value(c->getText(), loc(c));
+      e->unit = c->getText();
+      return e;
+    }
+    auto e = make(ExprKind::Name, loc(c));
+    e->s = c->getText();
+    return e;
+  }
+
+  int64_t max_value(antlr4::tree::TerminalNode* n) {
+    if (!n) return 0;
+    const int64_t v = int_literal(n->getText(), loc(n));
+    if (v <= 0) diags_.error(loc(n), "a cap must be at least 1");
+    return v;
+  }
+
+  std::unique_ptr<ast::WhenAst> when(P::WhenBlockContext* c) {
+    auto w = std::make_unique<ast::WhenAst>();
+    w->loc = loc(c->WHEN());
+    const auto ids = c->ident();
+    w->agg = name(ids[0]);
+    w->agg_loc = loc(ids[0]);
+    const auto exprs = c->expr();
+    for (size_t i = 0; i + 1 < exprs.size(); ++i) w->args.push_back(expr(exprs[i]));
+    w->threshold = expr(exprs.back());
+    w->sliding = c->OVER() != nullptr;
+    w->window = duration_ref(c->durationRef(0));
+    if (c->FOR()) w->for_d = duration_ref(c->durationRef(1));
+    w->cmp = op_of(c->cmpOp()->getStart()->getType());
+    for (size_t i = 1; i < ids.size(); ++i) w->by.emplace_back(name(ids[i]), loc(ids[i]));
+    w->max_keys = max_value(c->INT());
+    w->body = block(c->block());
+    return w;
+  }
+
+  std::unique_ptr<ast::ExpectAst> expect(P::ExpectBlockContext* c) {
+    auto x = std::make_unique<ast::ExpectAst>();
+    x->loc = loc(c->EXPECT());
+    x->patterns = patterns(c->patternList());
+    if (c->expr()) x->where = expr(c->expr());
+    for (P::IdentContext* id : c->ident()) x->matching.emplace_back(name(id), loc(id));
+    x->within = duration_ref(c->durationRef());
+    x->max_pending = max_value(c->INT());
+    x->has_then = c->THEN() != nullptr;
+    x->has_else = c->ELSE() != nullptr;
+    size_t b = 0;
+    if (x->has_then) x->then_body = block(c->block(b++));
+    if (x->has_else) x->else_body = block(c->block(b));
+    return x;
+  }
+
+  void build_machine(P::MachineDeclContext* c) {
+    ast::MachineDecl m;
+    m.name = name(c->ident(0));
+    m.loc = loc(c->ident(0));
+    m.key = name(c->ident(1));
+    m.key_loc = loc(c->ident(1));
+    m.max_keys = max_value(c->INT());
+    for (P::MachineItemContext* item : c->machineItem()) {
+      if (auto* init = dynamic_cast<P::InitialItemContext*>(item)) {
+        m.initial = name(init->ident());
+        m.initial_loc = loc(init->ident());
+        ++m.initial_count;
+        continue;
+      }
+      auto* st = dynamic_cast<P::StateItemContext*>(item);
+      ast::StateAst state;
+      state.name = name(st->ident());
+      state.loc = loc(st->ident());
+      for (P::TransitionContext* t : st->transition()) {
+        ast::TransitionAst tr;
+        tr.loc = loc(t->getStart());
+        if (auto* on = dynamic_cast<P::OnTransitionContext*>(t)) {
+          tr.patterns = patterns(on->patternList());
+          if (on->expr()) tr.where = expr(on->expr());
+          tr.target = name(on->ident());
+          tr.target_loc = loc(on->ident());
+          tr.body = block(on->block());
+        } else if (auto* af = dynamic_cast<P::AfterTransitionContext*>(t)) {
+          tr.after = true;
+          tr.delay = duration_ref(af->durationRef());
+          tr.target = name(af->ident());
+          tr.target_loc = loc(af->ident());
+          tr.body = block(af->block());
+        }
+        state.transitions.push_back(std::move(tr));
+      }
+      m.states.push_back(std::move(state));
+    }
+    policy_.machines.push_back(std::move(m));
   }
 
   void build_filter(P::FilterDeclContext* c) {
@@ -406,7 +511,11 @@ class Builder {
     } else if (auto* al = dynamic_cast<P::AlertActionContext*>(c)) {
       a.kind = ast::ActionKind::Alert;
       a.name = name(al->ident());
+      a.name_loc = loc(al->ident());
       a.message = tmpl(al->STRING());
+      a.entries = entries(al->mapLit());
+      for (P::ListNameContext* n : al->listName()) a.dedup.emplace_back(n->getText(), loc(n));
+      if (al->EVERY()) a.every = duration_ref(al->durationRef());
     } else if (auto* cr = dynamic_cast<P::CollectRecorderContext*>(c)) {
       a.kind = ast::ActionKind::CollectRecorder;
       a.name = name(cr->ident());
@@ -460,6 +569,17 @@ class Builder {
         item.name_loc = loc(r->ident(0));
         item.level = name(r->ident(1));
         item.level_loc = loc(r->ident(1));
+      } else if (auto* al = dynamic_cast<P::AlertLevelItemContext*>(it)) {
+        item.kind = ast::ProfileItemKind::AlertLevel;
+        item.name = name(al->ident(0));
+        item.name_loc = loc(al->ident(0));
+        item.level = name(al->ident(1));
+        item.level_loc = loc(al->ident(1));
+      } else if (auto* mk = dynamic_cast<P::MaxKeysItemContext*>(it)) {
+        item.kind = ast::ProfileItemKind::MaxKeys;
+        item.name = name(mk->ident());
+        item.name_loc = loc(mk->ident());
+        item.number = max_value(mk->INT());
       } else if (auto* w = dynamic_cast<P::WarningsItemContext*>(it)) {
         item.kind = ast::ProfileItemKind::Warnings;
         item.level = name(w->ident());
@@ -539,6 +659,19 @@ class Builder {
     return static_cast<int64_t>(v);
   }
 
+  // "250ms" -> 250000000 (ns).
+  int64_t duration_value(const std::string& t, const Loc& l) {
+    const size_t u = t.find_first_not_of("0123456789.");
+    const std::string unit = t.substr(u);
+    static const std::pair<const char*, int64_t> kUnits[] = {
+        {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}, {"m", 60000000000},
+        {"h", 3600000000000}, {"d", 86400000000000}};
+    int64_t mult = 1;
+    for (const auto& [n, m] : kUnits)
+      if (unit == n) mult = m;
+    return scaled(t.substr(0, u), mult, l, t);
+  }
+
   ExprPtr primary(P::PrimaryContext* c) {
     const Loc l = eloc(c);
     const auto text = [&] { return c->getText(); };
@@ -553,18 +686,9 @@ class Builder {
       return e;
     }
     if (c->DURATION()) {
-      const std::string t = text();
-      size_t u = t.find_first_not_of("0123456789.");
-      const std::string unit = t.substr(u);
-      static const std::pair<const char*, int64_t> kUnits[] = {
-          {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}, {"m", 60000000000},
-          {"h", 3600000000000}, {"d", 86400000000000}};
-      int64_t mult = 1;
-      for (const auto& [n, m] : kUnits)
-        if (unit == n) mult = m;
       auto e = make(ExprKind::IntLit, l);
-      e->i = scaled(t.substr(0, u), mult, l, t);
-      e->unit = t;
+      e->i = duration_value(text(), l);
+      e->unit = text();
       return e;
     }
     if (c->SIZE()) {

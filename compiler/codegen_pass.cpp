@@ -46,6 +46,7 @@ class Codegen {
         if (f.sensitive) prog_->sensitive.push_back({e.name, f.name});
     for (ast::FilterDecl& f : p_.filters) filter(f);
     for (ast::RuleDecl& r : p_.rules) rule(r);
+    for (ast::MachineDecl& m : p_.machines) machine(m);
     for (const Profile& fp : ctx_.flat_profiles) {
       Profile out = fp;
       for (auto& [idx, c] : out.consts) idx = named_pool_[idx];
@@ -308,7 +309,24 @@ class Codegen {
     emit(kLoad[static_cast<int>(t) <= 4 ? static_cast<int>(t) : 0], dst, key(name));
   }
 
+  static int type_code(Type t) {
+    switch (t) {
+      case Type::Int: return 0;
+      case Type::Float: return 1;
+      case Type::String: return 2;
+      case Type::Bool: return 3;
+      default: return 5;
+    }
+  }
+
   void call(Expr& e, int dst) {
+    if (e.machine >= 0) {
+      const int k = alloc();
+      gen(*e.args[1], k);
+      emit(Op::STATE, dst, e.machine, k);
+      release(k);
+      return;
+    }
     const Builtin& b = ctx_.builtins[e.builtin];
     switch (b.special) {
       case Special::HasField: {
@@ -346,7 +364,11 @@ class Codegen {
       }
       case ExprKind::ListLit: error(e.loc, "a list can only follow 'in'"); break;
       case ExprKind::Name:
-        if (e.ref == ast::NameRef::Const) {
+        if (e.ref == ast::NameRef::WindowValue) {
+          emit(Op::LOADV, dst, 0, type_code(e.type));
+        } else if (e.ref == ast::NameRef::StartField) {
+          emit(Op::LOADSF, dst, key(e.s), type_code(e.type));
+        } else if (e.ref == ast::NameRef::Const) {
           if (e.type == Type::List) error(e.loc, "a list can only follow 'in'");
           else emit(Op::LOADK, dst, named_pool_[e.const_index]);
         } else {
@@ -404,6 +426,129 @@ class Codegen {
     }
   }
 
+  // The constant index of a duration (a literal or a constant).
+  uint16_t duration_k(const Expr& e) {
+    if (e.kind == ExprKind::Name) return named_pool_[e.const_index];
+    Const c;
+    c.type = Type::Int;
+    c.i = e.i;
+    return pool(c);
+  }
+
+  // A chunk that loads field `name` (dynamic type).
+  int32_t field_chunk(const std::string& name) {
+    begin();
+    const int r = alloc();
+    emit(Op::LOADF, r, key(name));
+    emit(Op::RET, r);
+    return end(Type::Unknown);
+  }
+
+  Action action(ast::ActionAst& a) {
+    loc_ = a.loc;
+    Action act;
+    act.loc = src(a.loc);
+    act.name = a.name;
+    switch (a.kind) {
+      case ast::ActionKind::Verdict:
+        act.kind = ActionKind::Verdict;
+        act.level = a.level;
+        act.tmpl = a.message ? templ(*a.message) : -1;
+        break;
+      case ast::ActionKind::Emit: act.kind = ActionKind::Emit; break;
+      case ast::ActionKind::Count: act.kind = ActionKind::Count; break;
+      case ast::ActionKind::Observe:
+        act.kind = ActionKind::Observe;
+        act.chunk = value_chunk(*a.value);
+        break;
+      case ast::ActionKind::Alert:
+        act.kind = ActionKind::Alert;
+        act.severity = a.name == "info" ? AlertSeverity::Info : a.name == "critical" ? AlertSeverity::Critical
+                                                                                       : AlertSeverity::Warning;
+        act.tmpl = templ(*a.message);
+        for (const auto& d : a.dedup) act.dedup.push_back({d.first, -1, field_chunk(d.first)});
+        if (a.every) act.every_k = duration_k(*a.every);
+        break;
+      default: break;  // rejected by support_pass
+    }
+    for (ast::MapEntry& m : a.entries) {
+      Entry e;
+      e.key = m.key;
+      if (m.tmpl) e.tmpl = templ(*m.tmpl);
+      else e.chunk = value_chunk(*m.value);
+      act.entries.push_back(std::move(e));
+    }
+    return act;
+  }
+
+  std::vector<Action> actions(ast::Block& b) {
+    std::vector<Action> out;
+    for (ast::Stmt& s : b)
+      if (s.kind == ast::Stmt::Kind::Action) out.push_back(action(s.action));
+    return out;
+  }
+
+  // The level of the first non-ok verdict in a block, nested blocks included.
+  static void first_level(const ast::Block& b, Level* level, bool* any_ok) {
+    for (const ast::Stmt& s : b) {
+      if (s.kind == ast::Stmt::Kind::When) {
+        first_level(s.when->body, level, any_ok);
+      } else if (s.kind == ast::Stmt::Kind::Expect) {
+        first_level(s.expect->then_body, level, any_ok);
+        first_level(s.expect->else_body, level, any_ok);
+      } else if (s.action.kind == ast::ActionKind::Verdict) {
+        if (s.action.level == Level::Ok) *any_ok = true;
+        else if (*level == Level::None) *level = s.action.level;
+      }
+    }
+  }
+
+  When when(ast::WhenAst& w) {
+    loc_ = w.loc;
+    When out;
+    out.loc = src(w.loc);
+    static const std::pair<const char*, Agg> kAggs[] = {
+        {"count", Agg::Count}, {"sum", Agg::Sum}, {"avg", Agg::Avg}, {"min", Agg::Min}, {"max", Agg::Max},
+        {"rate", Agg::Rate}, {"distinct", Agg::Distinct}, {"quantile", Agg::Quantile}, {"p50", Agg::Quantile},
+        {"p90", Agg::Quantile}, {"p95", Agg::Quantile}, {"p99", Agg::Quantile}};
+    for (const auto& [n, a] : kAggs)
+      if (w.agg == n) out.agg = a;
+    if (w.agg.size() == 3 && w.agg[0] == 'p') out.q = std::stoi(w.agg.substr(1)) / 100.0;
+    if (w.agg == "quantile") {
+      const Expr& q = *w.args[1];
+      out.q = q.kind == ExprKind::FloatLit ? q.f : p_.consts[q.const_index].folded.f;
+    }
+    if (!w.args.empty()) out.arg = value_chunk(*w.args[0]);
+    out.sliding = w.sliding;
+    out.window_k = duration_k(*w.window);
+    if (w.for_d) out.for_k = duration_k(*w.for_d);
+    static const std::pair<BinOp, Cmp> kCmp[] = {{BinOp::Gt, Cmp::Gt}, {BinOp::Ge, Cmp::Ge}, {BinOp::Lt, Cmp::Lt},
+                                                 {BinOp::Le, Cmp::Le}, {BinOp::Eq, Cmp::Eq}, {BinOp::Ne, Cmp::Ne}};
+    for (const auto& [b, c] : kCmp)
+      if (w.cmp == b) out.cmp = c;
+    out.threshold = value_chunk(*w.threshold);
+    for (const auto& k : w.by) out.by.push_back({k.first, -1, field_chunk(k.first)});
+    out.max_keys = static_cast<uint32_t>(w.max_keys);
+    out.actions = actions(w.body);
+    return out;
+  }
+
+  Expect expect(ast::ExpectAst& x) {
+    loc_ = x.loc;
+    Expect out;
+    out.loc = src(x.loc);
+    for (const ast::Pattern& pt : x.patterns) out.patterns.push_back(pt.text);
+    if (x.where) out.where = condition_chunk(*x.where);
+    for (const auto& m : x.matching) out.matching.push_back(m.first);
+    out.within_k = duration_k(*x.within);
+    out.max_pending = static_cast<uint32_t>(x.max_pending);
+    out.has_then = x.has_then;
+    out.has_else = x.has_else;
+    out.then_actions = actions(x.then_body);
+    out.else_actions = actions(x.else_body);
+    return out;
+  }
+
   void rule(ast::RuleDecl& r) {
     loc_ = r.loc;
     Rule out;
@@ -411,41 +556,50 @@ class Codegen {
     out.loc = src(r.loc);
     for (const ast::Pattern& pt : r.patterns) out.patterns.push_back(pt.text);
     if (r.where) out.where = condition_chunk(*r.where);
-    bool any_ok = false;
     for (ast::Stmt& s : r.body) {
-      ast::ActionAst& a = s.action;
-      loc_ = a.loc;
-      Action act;
-      act.loc = src(a.loc);
-      act.name = a.name;
-      switch (a.kind) {
-        case ast::ActionKind::Verdict:
-          act.kind = ActionKind::Verdict;
-          act.level = a.level;
-          act.tmpl = a.message ? templ(*a.message) : -1;
-          if (a.level == Level::Ok) any_ok = true;
-          else if (out.level == Level::None || out.level == Level::Ok) out.level = a.level;
-          break;
-        case ast::ActionKind::Emit: act.kind = ActionKind::Emit; break;
-        case ast::ActionKind::Count: act.kind = ActionKind::Count; break;
-        case ast::ActionKind::Observe:
-          act.kind = ActionKind::Observe;
-          act.chunk = value_chunk(*a.value);
-          break;
-        default: continue;  // rejected by support_pass
+      switch (s.kind) {
+        case ast::Stmt::Kind::Action: out.actions.push_back(action(s.action)); out.counts_fired = true; break;
+        case ast::Stmt::Kind::When: out.whens.push_back(when(*s.when)); break;
+        case ast::Stmt::Kind::Expect: out.expects.push_back(expect(*s.expect)); break;
       }
-      for (ast::MapEntry& m : a.entries) {
-        Entry e;
-        e.key = m.key;
-        if (m.tmpl) e.tmpl = templ(*m.tmpl);
-        else e.chunk = value_chunk(*m.value);
-        act.entries.push_back(std::move(e));
-      }
-      out.actions.push_back(std::move(act));
-      out.counts_fired = true;
     }
+    bool any_ok = false;
+    first_level(r.body, &out.level, &any_ok);
     if (out.level == Level::None && any_ok) out.level = Level::Ok;
     prog_->rules.push_back(std::move(out));
+  }
+
+  void machine(ast::MachineDecl& m) {
+    loc_ = m.loc;
+    Machine out;
+    out.name = m.name;
+    out.loc = src(m.loc);
+    out.key = m.key;
+    out.max_keys = static_cast<uint32_t>(m.max_keys);
+    std::map<std::string, uint32_t> index;
+    for (size_t i = 0; i < m.states.size(); ++i) index[m.states[i].name] = static_cast<uint32_t>(i);
+    out.initial = index.at(m.initial);
+    bool any_ok = false;
+    for (ast::StateAst& st : m.states) {
+      MachineState ms;
+      ms.name = st.name;
+      for (ast::TransitionAst& t : st.transitions) {
+        loc_ = t.loc;
+        Transition tr;
+        tr.after = t.after;
+        for (const ast::Pattern& pt : t.patterns) tr.patterns.push_back(pt.text);
+        if (t.where) tr.where = condition_chunk(*t.where);
+        if (t.delay) tr.delay_k = duration_k(*t.delay);
+        tr.target = index.at(t.target);
+        tr.has_block = !t.body.empty();
+        tr.actions = actions(t.body);
+        first_level(t.body, &out.level, &any_ok);
+        ms.transitions.push_back(std::move(tr));
+      }
+      out.states.push_back(std::move(ms));
+    }
+    if (out.level == Level::None && any_ok) out.level = Level::Ok;
+    prog_->machines.push_back(std::move(out));
   }
 
   PassContext& ctx_;

@@ -21,7 +21,7 @@ struct PassContext {
   const Builtin* builtins = nullptr;  // the stdlib table
   size_t nbuiltins = 0;
   // Symbol tables (resolve_pass): name -> index into the policy's vectors.
-  std::map<std::string, size_t> consts, events, rules, filters, profiles;
+  std::map<std::string, size_t> consts, events, rules, filters, profiles, machines;
   // Flattened profiles (profile_pass), in declaration order.
   std::vector<Profile> flat_profiles;
   // The result (codegen_pass).

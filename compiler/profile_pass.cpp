@@ -47,10 +47,17 @@ class Profiles {
     for (const ast::ProfileItem& it : pr.items) {
       switch (it.kind) {
         case ast::ProfileItemKind::Set: set(pr, it); break;
+        case ast::ProfileItemKind::AlertLevel: {
+          unit(pr, it);
+          static const std::vector<std::string> kSev = {"info", "warning", "critical", "off"};
+          if (std::find(kSev.begin(), kSev.end(), it.level) == kSev.end())
+            error(it.level_loc, fmt::format("unknown alert severity '{}' (info, warning, critical or off){}", it.level,
+                                            did_you_mean(it.level, kSev)));
+          break;
+        }
+        case ast::ProfileItemKind::MaxKeys: unit(pr, it); break;
         case ast::ProfileItemKind::RuleLevel: {
-          if (!ctx_.rules.count(it.name))
-            error(it.name_loc, fmt::format("profile '{}' names unknown rule '{}'{}", pr.name, it.name,
-                                           did_you_mean(it.name, PassContext::names(ctx_.rules))));
+          unit(pr, it);
           Level l;
           if (!parse_level(it.level, l) || l == Level::None)
             error(it.level_loc, fmt::format("unknown level '{}' (error, warning, info, ok or off){}", it.level,
@@ -63,6 +70,17 @@ class Profiles {
         default: break;
       }
     }
+  }
+
+  // The unit (rule, or machine after the rules) a profile item names, or -1.
+  int64_t unit(const ast::ProfileDecl& pr, const ast::ProfileItem& it) {
+    if (auto r = ctx_.rules.find(it.name); r != ctx_.rules.end()) return static_cast<int64_t>(r->second);
+    if (auto m = ctx_.machines.find(it.name); m != ctx_.machines.end())
+      return static_cast<int64_t>(p_.rules.size() + m->second);
+    std::vector<std::string> names = PassContext::names(ctx_.rules);
+    for (const auto& m : ctx_.machines) names.push_back(m.first);
+    error(it.name_loc, fmt::format("profile '{}' names unknown rule '{}'{}", pr.name, it.name, did_you_mean(it.name, names)));
+    return -1;
   }
 
   void set(const ast::ProfileDecl& pr, const ast::ProfileItem& it) {
@@ -93,6 +111,8 @@ class Profiles {
     }
     std::map<uint32_t, Const> consts;
     std::map<uint32_t, Level> levels;
+    std::map<uint32_t, AlertSeverity> alerts;
+    std::map<uint32_t, uint32_t> caps;
     Profile out;
     out.name = p_.profiles[idx].name;
     for (const ast::ProfileDecl* pr : chain) {
@@ -115,7 +135,14 @@ class Profiles {
         } else if (it.kind == ast::ProfileItemKind::RuleLevel) {
           Level l = Level::Error;
           parse_level(it.level, l);
-          levels[static_cast<uint32_t>(ctx_.rules.at(it.name))] = l;
+          levels[static_cast<uint32_t>(unit(*pr, it))] = l;
+        } else if (it.kind == ast::ProfileItemKind::AlertLevel) {
+          alerts[static_cast<uint32_t>(unit(*pr, it))] = it.level == "info"       ? AlertSeverity::Info
+                                                         : it.level == "warning"  ? AlertSeverity::Warning
+                                                         : it.level == "critical" ? AlertSeverity::Critical
+                                                                                  : AlertSeverity::Off;
+        } else if (it.kind == ast::ProfileItemKind::MaxKeys) {
+          caps[static_cast<uint32_t>(unit(*pr, it))] = static_cast<uint32_t>(it.number);
         } else if (it.kind == ast::ProfileItemKind::Warnings) {
           out.warnings_error = true;
         }
@@ -123,6 +150,8 @@ class Profiles {
     }
     for (auto& [k, v] : consts) out.consts.emplace_back(k, std::move(v));  // k: policy const index
     for (auto& [k, v] : levels) out.levels.emplace_back(k, v);
+    for (auto& [k, v] : alerts) out.alerts.emplace_back(k, v);
+    for (auto& [k, v] : caps) out.max_keys.emplace_back(k, v);
     return out;
   }
 

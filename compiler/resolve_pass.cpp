@@ -35,10 +35,11 @@ class Resolver {
     }
     for (ast::RuleDecl& r : p_.rules) {
       scope(r.patterns);
+      rule_schema_ = schema_;
       if (r.where) expr(*r.where);
-      for (ast::Stmt& s : r.body)
-        if (s.is_action) action(s.action);
+      block(r.body);
     }
+    for (ast::MachineDecl& m : p_.machines) machine(m);
     for (ast::ProfileDecl& pr : p_.profiles)
       for (ast::ProfileItem& it : pr.items)
         if (it.value) literal_only(it.value.get());
@@ -58,6 +59,11 @@ class Resolver {
     for (size_t i = 0; i < p_.rules.size(); ++i) define(ctx_.rules, p_.rules[i].name, p_.rules[i].loc, i, "rule", p_.rules);
     for (size_t i = 0; i < p_.filters.size(); ++i) define(ctx_.filters, p_.filters[i].name, p_.filters[i].loc, i, "filter", p_.filters);
     for (size_t i = 0; i < p_.profiles.size(); ++i) define(ctx_.profiles, p_.profiles[i].name, p_.profiles[i].loc, i, "profile", p_.profiles);
+    for (size_t i = 0; i < p_.machines.size(); ++i) {
+      const ast::MachineDecl& m = p_.machines[i];
+      define(ctx_.machines, m.name, m.loc, i, "machine", p_.machines);
+      if (ctx_.rules.count(m.name)) ctx_.diags.error(m.loc, fmt::format("machine '{}' has the name of a rule", m.name));
+    }
     for (size_t i = 0; i < p_.events.size(); ++i) {
       ast::EventDecl& e = p_.events[i];
       define(ctx_.events, e.name, e.loc, i, "event", p_.events);
@@ -132,10 +138,21 @@ class Resolver {
 
   void name(ast::Expr& e) {
     if (e.s.find('.') != std::string::npos) {
-      if (e.s.rfind("start.", 0) == 0)
+      if (e.s.rfind("start.", 0) == 0 && in_expect_) {
+        e.ref = ast::NameRef::StartField;
+        e.s = e.s.substr(6);
+        const auto saved = schema_;
+        schema_ = rule_schema_;
+        e.type = check_field_name(e.s, e.loc);
+        schema_ = saved;
+      } else if (e.s.rfind("start.", 0) == 0)
         ctx_.diags.error(e.loc, fmt::format("'{}' is only valid inside an 'expect' block", e.s));
       else
         ctx_.diags.error(e.loc, fmt::format("unknown name '{}' (fields with dots are written field(\"{}\"))", e.s, e.s));
+      return;
+    }
+    if (e.s == "value" && in_when_) {
+      e.ref = ast::NameRef::WindowValue;
       return;
     }
     auto it = ctx_.consts.find(e.s);
@@ -149,12 +166,12 @@ class Resolver {
   }
 
   void call(ast::Expr& e) {
+    if (e.s == "state") {
+      state_call(e);
+      return;
+    }
     e.builtin = ctx_.builtin(e.s);
     if (e.builtin < 0) {
-      if (e.s == "state") {
-        ctx_.diags.error(e.loc, "'state()' is not supported yet");
-        return;
-      }
       std::vector<std::string> names;
       for (size_t i = 0; i < ctx_.nbuiltins; ++i) names.push_back(ctx_.builtins[i].name);
       ctx_.diags.error(e.loc, fmt::format("unknown function '{}'{}", e.s, did_you_mean(e.s, names)));
@@ -214,6 +231,14 @@ class Resolver {
   }
 
   void action(ast::ActionAst& a) {
+    if (a.kind == ast::ActionKind::Alert) {
+      static const std::vector<std::string> kSev = {"info", "warning", "critical"};
+      if (std::find(kSev.begin(), kSev.end(), a.name) == kSev.end())
+        ctx_.diags.error(a.name_loc, fmt::format("unknown alert severity '{}' (info, warning or critical){}", a.name,
+                                                 did_you_mean(a.name, kSev)));
+      for (const auto& [k, loc] : a.dedup) check_field_name(k, loc);
+      if (a.every) duration(*a.every);
+    }
     if (a.message) templ(*a.message);
     if (a.value) expr(*a.value);
     for (ast::MapEntry& m : a.entries) {
@@ -222,9 +247,166 @@ class Resolver {
     }
   }
 
+  // A duration: a literal or a constant.
+  void duration(ast::Expr& e) {
+    if (e.kind == ast::ExprKind::IntLit) return;
+    auto it = ctx_.consts.find(e.s);
+    if (e.kind != ast::ExprKind::Name || it == ctx_.consts.end()) {
+      ctx_.diags.error(e.loc, fmt::format("a duration must be a literal or a constant, not '{}'", e.s));
+      return;
+    }
+    e.ref = ast::NameRef::Const;
+    e.const_index = static_cast<int32_t>(it->second);
+  }
+
+  // A threshold: literals and constants only.
+  void constant_expr(ast::Expr& e) {
+    switch (e.kind) {
+      case ast::ExprKind::IntLit: case ast::ExprKind::FloatLit: return;
+      case ast::ExprKind::Neg: constant_expr(*e.args[0]); return;
+      case ast::ExprKind::Name: {
+        auto it = ctx_.consts.find(e.s);
+        if (it != ctx_.consts.end()) {
+          e.ref = ast::NameRef::Const;
+          e.const_index = static_cast<int32_t>(it->second);
+          return;
+        }
+        break;
+      }
+      default: break;
+    }
+    ctx_.diags.error(e.loc, "a threshold uses only literals and constants");
+  }
+
+  void block(ast::Block& b) {
+    for (ast::Stmt& s : b) {
+      switch (s.kind) {
+        case ast::Stmt::Kind::Action: action(s.action); break;
+        case ast::Stmt::Kind::When: when(*s.when); break;
+        case ast::Stmt::Kind::Expect: expect(*s.expect); break;
+      }
+    }
+  }
+
+  void when(ast::WhenAst& w) {
+    if (in_when_ || in_expect_) ctx_.diags.error(w.loc, "'when' blocks do not nest");
+    static const std::vector<std::string> kAggs = {"count", "sum", "avg", "min", "max", "rate", "p50", "p90",
+                                                   "p95", "p99", "quantile", "distinct"};
+    if (std::find(kAggs.begin(), kAggs.end(), w.agg) == kAggs.end()) {
+      ctx_.diags.error(w.agg_loc, fmt::format("unknown aggregate '{}'{}", w.agg, did_you_mean(w.agg, kAggs)));
+    } else {
+      const size_t want = w.agg == "count" || w.agg == "rate" ? 0 : w.agg == "quantile" ? 2 : 1;
+      if (w.args.size() != want)
+        ctx_.diags.error(w.agg_loc, fmt::format("'{}()' takes {} argument{}, not {}", w.agg, want, want == 1 ? "" : "s",
+                                                w.args.size()));
+    }
+    for (size_t i = 0; i < w.args.size(); ++i) {
+      if (w.agg == "quantile" && i == 1) constant_expr(*w.args[i]);
+      else expr(*w.args[i]);
+    }
+    duration(*w.window);
+    constant_expr(*w.threshold);
+    if (w.for_d) {
+      duration(*w.for_d);
+      if (!w.sliding) ctx_.diags.error(w.for_d->loc, "'for' goes with a sliding window ('over'), not 'every'");
+    }
+    for (const auto& [k, loc] : w.by) check_field_name(k, loc);
+    in_when_ = true;
+    block(w.body);
+    in_when_ = false;
+  }
+
+  void expect(ast::ExpectAst& x) {
+    if (in_when_ || in_expect_) ctx_.diags.error(x.loc, "'expect' blocks do not nest");
+    const auto saved = schema_;
+    for (const auto& [k, loc] : x.matching) check_field_name(k, loc);  // on the first event
+    duration(*x.within);
+    in_expect_ = true;
+    scope(x.patterns);  // the arriving event
+    for (const auto& [k, loc] : x.matching) check_field_name(k, loc);
+    if (x.where) expr(*x.where);
+    block(x.then_body);
+    schema_ = saved;  // `else` runs with the first event
+    block(x.else_body);
+    in_expect_ = false;
+  }
+
+  void state_call(ast::Expr& e) {
+    if (e.args.size() != 2) {
+      ctx_.diags.error(e.loc, fmt::format("'state' takes 2 arguments, not {}", e.args.size()));
+      return;
+    }
+    ast::Expr& m = *e.args[0];
+    auto it = m.kind == ast::ExprKind::Name ? ctx_.machines.find(m.s) : ctx_.machines.end();
+    if (it == ctx_.machines.end()) {
+      ctx_.diags.error(m.loc, fmt::format("state() needs a machine, not '{}'{}", m.s,
+                                          did_you_mean(m.s, PassContext::names(ctx_.machines))));
+      return;
+    }
+    e.machine = static_cast<int32_t>(it->second);
+    expr(*e.args[1]);
+  }
+
+  void machine(ast::MachineDecl& m) {
+    std::map<std::string, size_t> states;
+    for (size_t i = 0; i < m.states.size(); ++i)
+      if (!states.emplace(m.states[i].name, i).second)
+        ctx_.diags.error(m.states[i].loc, fmt::format("state '{}' is declared twice in machine '{}'", m.states[i].name, m.name));
+    const std::vector<std::string> names = PassContext::names(states);
+    if (m.initial_count != 1) {
+      ctx_.diags.error(m.loc, fmt::format("machine '{}' needs exactly one 'initial' state", m.name));
+    } else if (!states.count(m.initial)) {
+      ctx_.diags.error(m.initial_loc, fmt::format("initial state '{}' is not declared{}", m.initial, did_you_mean(m.initial, names)));
+      return;
+    }
+    for (ast::StateAst& st : m.states) {
+      for (ast::TransitionAst& t : st.transitions) {
+        if (!states.count(t.target))
+          ctx_.diags.error(t.target_loc, fmt::format("transition to undeclared state '{}'{}", t.target, did_you_mean(t.target, names)));
+        if (t.after) {
+          duration(*t.delay);
+          schema_.clear();  // runs with the instance's last event, whatever it was
+        } else {
+          scope(t.patterns);
+          for (const ast::EventDecl* e : schema_) {
+            bool has = false;
+            for (const ast::FieldDecl& f : e->fields) has |= f.name == m.key;
+            if (!has) ctx_.diags.error(t.loc, fmt::format("event '{}' has no field '{}', the key of machine '{}'", e->name, m.key, m.name));
+          }
+          if (t.where) expr(*t.where);
+        }
+        for (const ast::Stmt& st2 : t.body)
+          if (st2.kind != ast::Stmt::Kind::Action)
+            ctx_.diags.error(st2.kind == ast::Stmt::Kind::When ? st2.when->loc : st2.expect->loc,
+                             "a transition's block holds actions only");
+        block(t.body);
+      }
+    }
+    if (m.initial_count != 1 || ctx_.diags.has_errors()) return;
+    // Every state must be reachable from the initial one.
+    std::vector<bool> seen(m.states.size(), false);
+    std::vector<size_t> work = {states.at(m.initial)};
+    seen[work[0]] = true;
+    while (!work.empty()) {
+      const size_t at = work.back();
+      work.pop_back();
+      for (const ast::TransitionAst& t : m.states[at].transitions) {
+        const size_t to = states.at(t.target);
+        if (!seen[to]) {
+          seen[to] = true;
+          work.push_back(to);
+        }
+      }
+    }
+    for (size_t i = 0; i < m.states.size(); ++i)
+      if (!seen[i])
+        ctx_.diags.error(m.states[i].loc, fmt::format("state '{}' is unreachable from '{}'", m.states[i].name, m.initial));
+  }
+
   PassContext& ctx_;
   ast::Policy& p_;
-  std::vector<const ast::EventDecl*> schema_;
+  std::vector<const ast::EventDecl*> schema_, rule_schema_;
+  bool in_when_ = false, in_expect_ = false;
 };
 
 }  // namespace

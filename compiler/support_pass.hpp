@@ -1,5 +1,6 @@
 // Pass: rejects constructs the grammar accepts but whose semantics are not
-// built yet (state, alerts, collection, tests), at their position.
+// built yet (recorders, collection, enable, budgets, injection, tests), at
+// their position.
 #pragma once
 #include "passes.hpp"
 

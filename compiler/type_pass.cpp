@@ -34,14 +34,15 @@ class Typer {
         if (it.value) expr(*it.value);
     for (ast::RuleDecl& r : p_.rules) {
       if (r.where) condition(*r.where);
-      int verdicts = 0;
-      for (ast::Stmt& s : r.body) {
-        if (!s.is_action) continue;
-        action(s.action);
-        if (s.action.kind == ast::ActionKind::Verdict && ++verdicts == 2)
-          ctx_.diags.error(s.action.loc, "an action block holds at most one verdict");
-      }
+      block(r.body);
     }
+    for (ast::MachineDecl& m : p_.machines)
+      for (ast::StateAst& st : m.states)
+        for (ast::TransitionAst& t : st.transitions) {
+          if (t.where) condition(*t.where);
+          if (t.delay) duration(*t.delay);
+          block(t.body);
+        }
   }
 
   // The value of a literal expression (consts and profile `set`s).
@@ -98,7 +99,59 @@ class Typer {
     if (v < 0 || v > 1) error(e.loc, "a sample fraction must be between 0% and 100%");
   }
 
+  void block(ast::Block& b) {
+    int verdicts = 0;
+    for (ast::Stmt& s : b) {
+      if (s.kind == ast::Stmt::Kind::When) {
+        when(*s.when);
+      } else if (s.kind == ast::Stmt::Kind::Expect) {
+        ast::ExpectAst& x = *s.expect;
+        duration(*x.within);
+        if (x.where) condition(*x.where);
+        block(x.then_body);
+        block(x.else_body);
+      } else {
+        action(s.action);
+        if (s.action.kind == ast::ActionKind::Verdict && ++verdicts == 2)
+          error(s.action.loc, "an action block holds at most one verdict");
+      }
+    }
+  }
+
+  // A duration literal or an int constant.
+  void duration(Expr& e) {
+    expr(e);
+    if (e.type != Type::Int) error(e.loc, fmt::format("a duration must be an int of nanoseconds (10s), not {}", type_name(e.type)));
+  }
+
+  void when(ast::WhenAst& w) {
+    for (auto& a : w.args) expr(*a);
+    const std::string& g = w.agg;
+    const bool numeric_arg = g != "count" && g != "rate" && g != "distinct";
+    if (numeric_arg && !w.args.empty() && !num_or_unknown(w.args[0]->type))
+      error(w.args[0]->loc, fmt::format("aggregate '{}' needs a number, not {}", g, type_name(w.args[0]->type)));
+    if (g == "distinct" && !w.args.empty() && w.args[0]->type == Type::List)
+      error(w.args[0]->loc, "distinct() needs a single value, not a list");
+    if (g == "quantile" && w.args.size() == 2) {
+      const Expr& q = *w.args[1];
+      const double v = q.kind == ExprKind::FloatLit ? q.f
+                     : q.kind == ExprKind::Name && q.type == Type::Float ? p_.consts[q.const_index].folded.f
+                                                                         : -1;
+      if (!(v > 0 && v < 1)) error(q.loc, "quantile(e, q) needs a constant q between 0 and 1");
+    }
+    duration(*w.window);
+    if (w.for_d) duration(*w.for_d);
+    expr(*w.threshold);
+    if (!numeric(w.threshold->type)) error(w.threshold->loc, "a threshold must be a number");
+    value_type_ = g == "count" || g == "distinct" ? Type::Int
+                : g == "sum" || g == "min" || g == "max" ? (w.args.empty() ? Type::Unknown : w.args[0]->type)
+                                                         : Type::Float;
+    block(w.body);
+    value_type_ = Type::Unknown;
+  }
+
   void action(ast::ActionAst& a) {
+    if (a.every) duration(*a.every);
     if (a.message) templ(*a.message);
     if (a.value) {
       expr(*a.value);
@@ -120,6 +173,11 @@ class Typer {
   }
 
   void call(Expr& e) {
+    if (e.machine >= 0) {  // state(machine, key)
+      expr(*e.args[1]);
+      e.type = Type::String;
+      return;
+    }
     const Builtin& b = ctx_.builtins[e.builtin];
     if (b.special == Special::HasField) {
       e.type = Type::Bool;
@@ -257,6 +315,7 @@ class Typer {
       case ExprKind::BoolLit: e.type = Type::Bool; return;
       case ExprKind::ListLit: list(e); return;
       case ExprKind::Name:
+        if (e.ref == ast::NameRef::WindowValue) e.type = value_type_;
         if (e.ref == ast::NameRef::Const) {
           const ast::ConstDecl& c = p_.consts[e.const_index];
           e.type = c.folded.type;
@@ -285,6 +344,7 @@ class Typer {
 
   PassContext& ctx_;
   ast::Policy& p_;
+  Type value_type_ = Type::Unknown;
 };
 
 }  // namespace

@@ -26,9 +26,10 @@ eventName   : DOTTED | ident ;
 
 block       : '{' (stmt sep?)* '}' ;
 stmt        : action | whenBlock | expectBlock ;
+// `max N` (an extension) caps the keys / pending expectations of one construct.
 whenBlock   : WHEN ident '(' (expr (',' expr)*)? ')' (OVER | EVERY) durationRef cmpOp expr
-              (BY ident (',' ident)*)? (FOR durationRef)? block ;
-expectBlock : EXPECT patternList (WHERE expr)? MATCHING ident (',' ident)* WITHIN durationRef
+              (BY ident (',' ident)*)? (MAX INT)? (FOR durationRef)? block ;
+expectBlock : EXPECT patternList (WHERE expr)? MATCHING ident (',' ident)* WITHIN durationRef (MAX INT)?
               (THEN block)? (ELSE block)? ;
 durationRef : DURATION | ident ;
 cmpOp       : '>' | '>=' | '<' | '<=' | '==' | '!=' ;
@@ -49,7 +50,7 @@ action      : level=(ERROR | WARNING | INFO) STRING                         # ve
 mapLit      : '{' (mapEntry sep?)* '}' ;
 mapEntry    : ident ':' expr ;
 
-machineDecl : MACHINE ident BY ident '{' (machineItem sep?)* '}' ;
+machineDecl : MACHINE ident BY ident (MAX INT)? '{' (machineItem sep?)* '}' ;
 machineItem : INITIAL ident                                  # initialItem
             | STATE ident '{' (transition sep?)* '}'         # stateItem
             ;
@@ -62,6 +63,8 @@ recorderDecl: RECORDER ident CAPACITY INT (ON patternList)? (BY ident)? (IDLE du
 profileDecl : PROFILE ident (EXTENDS ident)? '{' (profileItem sep?)* '}' ;
 profileItem : SET ident '=' expr                                 # setItem
             | RULE ident ':' ident                               # ruleLevelItem
+            | ALERT ident ':' ident                              # alertLevelItem
+            | MAX ident ':' INT                                  # maxKeysItem
             | WARNINGS ':' ident                                 # warningsItem
             | BUDGET '{' (budgetEntry sep?)* '}'                 # budgetItem
             | INJECT eventName mapLit (PROBABILITY expr)? (MAX INT)?   # injectItem

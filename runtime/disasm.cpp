@@ -8,12 +8,12 @@
 namespace dta {
 namespace {
 
-enum class Kind : uint8_t { R, K, F, J, N, X, U };
+enum class Kind : uint8_t { R, K, F, J, N, X, M, T, U };
 struct OpInfo {
   Kind a, b, c;
 };
 constexpr Kind R = Kind::R, K = Kind::K, F = Kind::F, J = Kind::J, N = Kind::N, X = Kind::X,
-               _ = Kind::U;
+               M = Kind::M, Y = Kind::T, _ = Kind::U;
 constexpr OpInfo kInfo[] = {
 #define OP(name, a, b, c, syn) {a, b, c},
 #include "dta/opcodes.def"
@@ -51,6 +51,11 @@ class Disasm {
       case Kind::J: return fmt::format("->{:04}", v);
       case Kind::N: return v < p_.functions.size() ? p_.functions[v] : "N?";
       case Kind::X: return v < p_.regexes.size() ? fmt::format("/{}/", p_.regexes[v]) : "X?";
+      case Kind::M: return v < p_.machines.size() ? "machine " + p_.machines[v].name : "M?";
+      case Kind::T: {
+        static const char* const kCodes[] = {"int", "float", "string", "bool", "number", "any"};
+        return v < 6 ? kCodes[v] : "T?";
+      }
       case Kind::U: break;
     }
     return "";

@@ -98,24 +98,90 @@ class Reader {
   bool ok_ = true;
 };
 
+void write_entries(Writer& w, const std::vector<Entry>& es) {
+  w.u32(static_cast<uint32_t>(es.size()));
+  for (const Entry& e : es) { w.str(e.key); w.u32(static_cast<uint32_t>(e.tmpl)); w.u32(static_cast<uint32_t>(e.chunk)); }
+}
+
+std::vector<Entry> read_entries(Reader& r) {
+  std::vector<Entry> es(r.count(12));
+  for (Entry& e : es) { e.key = r.str(); e.tmpl = static_cast<int32_t>(r.u32()); e.chunk = static_cast<int32_t>(r.u32()); }
+  return es;
+}
+
 void write_action(Writer& w, const Action& a) {
   w.u8(static_cast<uint8_t>(a.kind)); w.u8(static_cast<uint8_t>(a.level));
   w.u32(static_cast<uint32_t>(a.tmpl)); w.str(a.name); w.u32(static_cast<uint32_t>(a.chunk));
-  w.u32(static_cast<uint32_t>(a.entries.size()));
-  for (const Entry& e : a.entries) { w.str(e.key); w.u32(static_cast<uint32_t>(e.tmpl)); w.u32(static_cast<uint32_t>(e.chunk)); }
+  write_entries(w, a.entries);
+  w.u8(static_cast<uint8_t>(a.severity));
+  write_entries(w, a.dedup);
+  w.u32(static_cast<uint32_t>(a.every_k));
   w.loc(a.loc);
 }
 
 Action read_action(Reader& r) {
   Action a;
   const uint8_t kind = r.u8();
-  a.kind = static_cast<ActionKind>(kind > 3 ? 0 : kind);
+  a.kind = static_cast<ActionKind>(kind > 4 ? 0 : kind);
   a.level = r.level();
   a.tmpl = static_cast<int32_t>(r.u32()); a.name = r.str(); a.chunk = static_cast<int32_t>(r.u32());
-  a.entries.resize(r.count(12));
-  for (Entry& e : a.entries) { e.key = r.str(); e.tmpl = static_cast<int32_t>(r.u32()); e.chunk = static_cast<int32_t>(r.u32()); }
+  a.entries = read_entries(r);
+  const uint8_t sev = r.u8();
+  a.severity = static_cast<AlertSeverity>(sev > 3 ? 3 : sev);
+  a.dedup = read_entries(r);
+  a.every_k = static_cast<int32_t>(r.u32());
   a.loc = r.loc();
   return a;
+}
+
+void write_actions(Writer& w, const std::vector<Action>& as) {
+  w.u32(static_cast<uint32_t>(as.size()));
+  for (const Action& a : as) write_action(w, a);
+}
+
+std::vector<Action> read_actions(Reader& r) {
+  std::vector<Action> as(r.count(30));
+  for (Action& a : as) a = read_action(r);
+  return as;
+}
+
+void write_rule_state(Writer& w, const Rule& ru) {
+  w.u32(static_cast<uint32_t>(ru.whens.size()));
+  for (const When& x : ru.whens) {
+    w.loc(x.loc); w.u8(static_cast<uint8_t>(x.agg)); w.u32(static_cast<uint32_t>(x.arg)); w.f64(x.q);
+    w.u8(x.sliding); w.u32(x.window_k); w.u32(static_cast<uint32_t>(x.for_k)); w.u8(static_cast<uint8_t>(x.cmp));
+    w.u32(static_cast<uint32_t>(x.threshold)); write_entries(w, x.by); w.u32(x.max_keys); write_actions(w, x.actions);
+  }
+  w.u32(static_cast<uint32_t>(ru.expects.size()));
+  for (const Expect& x : ru.expects) {
+    w.loc(x.loc); w.strs(x.patterns); w.u32(static_cast<uint32_t>(x.where)); w.strs(x.matching); w.u32(x.within_k);
+    w.u32(x.max_pending); w.u8(x.has_then); w.u8(x.has_else); write_actions(w, x.then_actions);
+    write_actions(w, x.else_actions);
+  }
+}
+
+void read_rule_state(Reader& r, Rule& ru) {
+  ru.whens.resize(r.count(40));
+  for (When& x : ru.whens) {
+    x.loc = r.loc();
+    const uint8_t agg = r.u8();
+    x.agg = static_cast<Agg>(agg > 7 ? 0 : agg);
+    x.arg = static_cast<int32_t>(r.u32()); x.q = r.f64(); x.sliding = r.u8() != 0;
+    const uint32_t wk = r.u32();
+    x.window_k = static_cast<uint16_t>(wk > 65535 ? 65535 : wk);
+    x.for_k = static_cast<int32_t>(r.u32());
+    const uint8_t cmp = r.u8();
+    x.cmp = static_cast<Cmp>(cmp > 5 ? 0 : cmp);
+    x.threshold = static_cast<int32_t>(r.u32()); x.by = read_entries(r); x.max_keys = r.u32(); x.actions = read_actions(r);
+  }
+  ru.expects.resize(r.count(40));
+  for (Expect& x : ru.expects) {
+    x.loc = r.loc(); x.patterns = r.strs(); x.where = static_cast<int32_t>(r.u32()); x.matching = r.strs();
+    const uint32_t wk = r.u32();
+    x.within_k = static_cast<uint16_t>(wk > 65535 ? 65535 : wk);
+    x.max_pending = r.u32(); x.has_then = r.u8() != 0; x.has_else = r.u8() != 0;
+    x.then_actions = read_actions(r); x.else_actions = read_actions(r);
+  }
 }
 
 }  // namespace
@@ -149,9 +215,22 @@ std::string save_dtb(const Program& p) {
   w.u32(static_cast<uint32_t>(p.rules.size()));
   for (const Rule& r : p.rules) {
     w.str(r.name); w.loc(r.loc); w.strs(r.patterns); w.u32(static_cast<uint32_t>(r.where));
-    w.u32(static_cast<uint32_t>(r.actions.size()));
-    for (const Action& a : r.actions) write_action(w, a);
+    write_actions(w, r.actions);
     w.u8(r.counts_fired); w.u8(static_cast<uint8_t>(r.level));
+    write_rule_state(w, r);
+  }
+  w.u32(static_cast<uint32_t>(p.machines.size()));
+  for (const Machine& m : p.machines) {
+    w.str(m.name); w.loc(m.loc); w.str(m.key); w.u32(m.initial); w.u32(m.max_keys); w.u8(static_cast<uint8_t>(m.level));
+    w.u32(static_cast<uint32_t>(m.states.size()));
+    for (const MachineState& st : m.states) {
+      w.str(st.name);
+      w.u32(static_cast<uint32_t>(st.transitions.size()));
+      for (const Transition& t : st.transitions) {
+        w.u8(t.after); w.strs(t.patterns); w.u32(static_cast<uint32_t>(t.where)); w.u32(static_cast<uint32_t>(t.delay_k));
+        w.u32(t.target); w.u8(t.has_block); write_actions(w, t.actions);
+      }
+    }
   }
   w.u32(static_cast<uint32_t>(p.filters.size()));
   for (const Filter& f : p.filters) {
@@ -165,6 +244,10 @@ std::string save_dtb(const Program& p) {
     for (const auto& [i, c] : pr.consts) { w.u32(i); w.constant(c); }
     w.u32(static_cast<uint32_t>(pr.levels.size()));
     for (const auto& [i, l] : pr.levels) { w.u32(i); w.u8(static_cast<uint8_t>(l)); }
+    w.u32(static_cast<uint32_t>(pr.alerts.size()));
+    for (const auto& [i, l] : pr.alerts) { w.u32(i); w.u8(static_cast<uint8_t>(l)); }
+    w.u32(static_cast<uint32_t>(pr.max_keys.size()));
+    for (const auto& [i, n] : pr.max_keys) { w.u32(i); w.u32(n); }
     w.u8(pr.warnings_error);
   }
   w.u32(static_cast<uint32_t>(p.sensitive.size()));
@@ -220,9 +303,22 @@ std::unique_ptr<Program> load_dtb(std::string_view bytes, std::string* error) {
   p->rules.resize(r.count(20));
   for (Rule& ru : p->rules) {
     ru.name = r.str(); ru.loc = r.loc(); ru.patterns = r.strs(); ru.where = static_cast<int32_t>(r.u32());
-    ru.actions.resize(r.count(20));
-    for (Action& a : ru.actions) a = read_action(r);
+    ru.actions = read_actions(r);
     ru.counts_fired = r.u8() != 0; ru.level = r.level();
+    read_rule_state(r, ru);
+  }
+  p->machines.resize(r.count(30));
+  for (Machine& m : p->machines) {
+    m.name = r.str(); m.loc = r.loc(); m.key = r.str(); m.initial = r.u32(); m.max_keys = r.u32(); m.level = r.level();
+    m.states.resize(r.count(8));
+    for (MachineState& st : m.states) {
+      st.name = r.str();
+      st.transitions.resize(r.count(30));
+      for (Transition& t : st.transitions) {
+        t.after = r.u8() != 0; t.patterns = r.strs(); t.where = static_cast<int32_t>(r.u32());
+        t.delay_k = static_cast<int32_t>(r.u32()); t.target = r.u32(); t.has_block = r.u8() != 0; t.actions = read_actions(r);
+      }
+    }
   }
   p->filters.resize(r.count(20));
   for (Filter& f : p->filters) {
@@ -238,6 +334,14 @@ std::unique_ptr<Program> load_dtb(std::string_view bytes, std::string* error) {
     for (auto& [i, c] : pr.consts) { i = r.u32(); c = r.constant(); }
     pr.levels.resize(r.count(5));
     for (auto& [i, l] : pr.levels) { i = r.u32(); l = r.level(); }
+    pr.alerts.resize(r.count(5));
+    for (auto& [i, l] : pr.alerts) {
+      i = r.u32();
+      const uint8_t v = r.u8();
+      l = static_cast<AlertSeverity>(v > 3 ? 3 : v);
+    }
+    pr.max_keys.resize(r.count(8));
+    for (auto& [i, n] : pr.max_keys) { i = r.u32(); n = r.u32(); }
     pr.warnings_error = r.u8() != 0;
   }
   p->sensitive.resize(r.count(8));

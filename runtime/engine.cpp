@@ -1,23 +1,21 @@
-// The engine: binds a program to a profile and an interner, dispatches each
-// event to the filters and rules its name can match, runs their code in the
-// VM and their actions, and keeps the counters the report is made from.
+// The engine: binds a program to a profile and an interner, runs due timers
+// before each event, dispatches the event to the filters, expectations,
+// machines and rules its name can reach, runs their code in the VM and their
+// actions, and keeps the counters the report is made from.
 #include "dta/engine.hpp"
 
-#include <boost/unordered/unordered_flat_map.hpp>
-#include <deque>
 #include <fmt/format.h>
 
-#include "dta/builtin.hpp"
 #include "dta/hash.hpp"
-#include "dta/value.hpp"
-#include "vm.hpp"
+#include "engine_impl.hpp"
 
 namespace dta {
 namespace {
 
 constexpr size_t kMaxEmitQueue = 10000;  // derived events pending for one input event
 
-// Whether a pattern ("db.open", "db.*", "*") matches an event name.
+}  // namespace
+
 bool pattern_matches(const std::string& pattern, std::string_view name) {
   if (pattern == "*") return true;
   if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, ".*") == 0) {
@@ -32,56 +30,6 @@ bool any_matches(const std::vector<std::string>& patterns, std::string_view name
     if (pattern_matches(p, name)) return true;
   return false;
 }
-
-struct RuleState {
-  RuleReport stats;
-  bool off = false;
-  Level map[3] = {Level::Error, Level::Warning, Level::Info};  // written level -> effective
-};
-
-}  // namespace
-
-struct Engine::Impl {
-  std::shared_ptr<const Program> prog;
-  EngineOptions opts;
-  int profile = -1;
-  Interner names;
-  std::vector<uint32_t> keymap;
-  std::vector<const Builtin*> fns;
-  VmEnv env;
-  Arena arena;
-  std::vector<Value> regs = std::vector<Value>(256);
-
-  std::vector<RuleState> rules;
-  // Per interned event name: indices of the filters / live rules it can match.
-  std::vector<std::vector<uint32_t>> rules_for, filters_for;
-  std::vector<uint8_t> dispatch_known;
-  // Per interned event name: interned keys of its sensitive fields.
-  std::vector<std::vector<uint32_t>> sensitive_for;
-  // Per chunk: the interned keys its code loads (for redaction of holes).
-  std::vector<std::vector<uint32_t>> chunk_keys;
-
-  Report rep;
-  int64_t last_ts = INT64_MIN;
-  Event scratch;                 // a copy when a filter redacts or the event is late
-  std::deque<Event> emitted;     // derived events waiting
-  bool in_derived = false;
-  boost::unordered_flat_map<std::string, uint64_t> counters;
-  boost::unordered_flat_map<std::string, HistogramSummary> histograms;
-
-  bool bind(std::string* error);
-  void ensure_dispatch(uint32_t name);
-  void run_event(const Event& ev);
-  bool where(int32_t chunk, const Event& ev, RuleReport* stats);
-  void run_actions(uint32_t rule, const Event& ev);
-  void finding(uint32_t rule, Level written, int32_t tmpl, const Event& ev);
-  std::string render(int32_t tmpl, const Event& ev);
-  void append_hole(std::string& out, int32_t chunk, const Event& ev);
-  bool eval_value(int32_t chunk, const Event& ev, Value* out);
-  std::string labels_key(const std::string& name, const std::vector<Entry>& entries, const Event& ev);
-  void emit(const Action& a, const Event& ev);
-  bool sample_keeps(const Event& ev, double fraction) const;
-};
 
 bool Engine::Impl::bind(std::string* error) {
   if (!prog) {
@@ -111,33 +59,49 @@ bool Engine::Impl::bind(std::string* error) {
   env.names = &names;
   env.arena = &arena;
   env.regs = regs.data();
+  env.states = this;
 
-  rules.resize(prog->rules.size());
-  for (size_t i = 0; i < rules.size(); ++i) rules[i].stats.name = prog->rules[i].name;
+  const size_t nrules = prog->rules.size();
+  units.resize(nrules + prog->machines.size());
+  for (size_t i = 0; i < units.size(); ++i) units[i].stats.name = unit_name(static_cast<uint32_t>(i));
   if (profile >= 0) {
     const Profile& p = prog->profiles[profile];
     for (const auto& [idx, lvl] : p.levels) {
-      RuleState& rs = rules[idx];
-      rs.off = lvl == Level::Off;
-      if (!rs.off) rs.map[0] = rs.map[1] = rs.map[2] = lvl;
+      UnitState& us = units[idx];
+      us.off = lvl == Level::Off;
+      if (!us.off) us.map[0] = us.map[1] = us.map[2] = lvl;
     }
     if (p.warnings_error)
-      for (RuleState& rs : rules)
-        for (Level& l : rs.map)
+      for (UnitState& us : units)
+        for (Level& l : us.map)
           if (l == Level::Warning) l = Level::Error;
+    for (const auto& [idx, sev] : p.alerts) units[idx].alert = static_cast<int>(sev);
+    for (const auto& [idx, cap] : p.max_keys) units[idx].max_keys = cap;
   }
-  for (size_t i = 0; i < rules.size(); ++i) {
-    const Level written = prog->rules[i].level;
-    RuleState& rs = rules[i];
-    rs.stats.level = rs.off ? Level::Off : written <= Level::Info ? rs.map[static_cast<int>(written)] : written;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const Level written = i < nrules ? prog->rules[i].level : prog->machines[i - nrules].level;
+    UnitState& us = units[i];
+    us.stats.level = us.off ? Level::Off : written <= Level::Info ? us.map[static_cast<int>(written)] : written;
   }
   chunk_keys.resize(prog->chunks.size());
   for (size_t c = 0; c < prog->chunks.size(); ++c)
     for (const Instr& in : prog->chunks[c].code)
-      if (in.op >= Op::LOADF && in.op <= Op::LOADF_B) chunk_keys[c].push_back(keymap[in.b]);
+      if ((in.op >= Op::LOADF && in.op <= Op::LOADF_B) || in.op == Op::LOADSF) chunk_keys[c].push_back(keymap[in.b]);
+  bind_windows();
+  bind_expects();
+  bind_machines();
   rep.policy = prog->policy;
   rep.profile = opts.profile;
   return true;
+}
+
+const std::string& Engine::Impl::unit_name(uint32_t unit) const {
+  return unit < prog->rules.size() ? prog->rules[unit].name : prog->machines[unit - prog->rules.size()].name;
+}
+
+size_t Engine::Impl::cap_for(uint32_t unit, uint32_t declared) const {
+  if (units[unit].max_keys) return units[unit].max_keys;
+  return declared ? declared : opts.default_max_keys;
 }
 
 void Engine::Impl::ensure_dispatch(uint32_t name) {
@@ -147,35 +111,60 @@ void Engine::Impl::ensure_dispatch(uint32_t name) {
     dispatch_known.resize(n, 0);
     rules_for.resize(n);
     filters_for.resize(n);
+    machines_for.resize(n);
+    expects_for.resize(n);
     sensitive_for.resize(n);
   }
   const std::string_view nm = names.name(name);
-  for (uint32_t i = 0; i < prog->rules.size(); ++i)
-    if (!rules[i].off && any_matches(prog->rules[i].patterns, nm)) rules_for[name].push_back(i);
+  for (uint32_t i = 0; i < prog->rules.size(); ++i) {
+    const Rule& r = prog->rules[i];
+    if (units[i].off) continue;
+    if (any_matches(r.patterns, nm)) rules_for[name].push_back(i);
+    for (uint32_t x = 0; x < r.expects.size(); ++x)
+      if (any_matches(r.expects[x].patterns, nm)) expects_for[name].emplace_back(i, x);
+  }
   for (uint32_t i = 0; i < prog->filters.size(); ++i)
     if (any_matches(prog->filters[i].patterns, nm)) filters_for[name].push_back(i);
+  for (uint32_t m = 0; m < prog->machines.size(); ++m) {
+    if (units[prog->rules.size() + m].off) continue;
+    bool any = false;
+    for (const MachineState& st : prog->machines[m].states)
+      for (const Transition& t : st.transitions) any |= !t.after && any_matches(t.patterns, nm);
+    if (any) machines_for[name].push_back(m);
+  }
   for (const SensitiveField& s : prog->sensitive)
     if (s.event == nm) sensitive_for[name].push_back(names.intern(s.field));
   dispatch_known[name] = 1;
 }
 
-bool Engine::Impl::where(int32_t chunk, const Event& ev, RuleReport* stats) {
+void Engine::Impl::count_miss(Status st, RuleReport* stats) {
+  switch (st) {
+    case Status::MissingField: ++rep.diagnostics.missing_field; if (stats) ++stats->missing_field; break;
+    case Status::TypeError: ++rep.diagnostics.type_error; if (stats) ++stats->type_error; break;
+    case Status::ArithError: ++rep.diagnostics.arith_error; if (stats) ++stats->arith_error; break;
+    case Status::Ok: break;
+  }
+}
+
+Status Engine::Impl::eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, Value* out) {
+  if (chunk < 0) return Status::MissingField;
+  env.window_value = ctx ? ctx->value : nullptr;
+  env.start = ctx ? ctx->start : nullptr;
+  return vm_run(env, prog->chunks[chunk], ev, out);
+}
+
+bool Engine::Impl::where(int32_t chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx) {
   if (chunk < 0) return true;
   Value v;
-  switch (vm_run(env, prog->chunks[chunk], ev, &v)) {
-    case Status::Ok: return v.b;
-    case Status::MissingField: ++rep.diagnostics.missing_field; if (stats) ++stats->missing_field; return false;
-    case Status::TypeError: ++rep.diagnostics.type_error; if (stats) ++stats->type_error; return false;
-    case Status::ArithError: ++rep.diagnostics.arith_error; if (stats) ++stats->arith_error; return false;
-  }
+  const Status st = eval(chunk, ev, ctx, &v);
+  if (st == Status::Ok) return v.b;
+  count_miss(st, stats);
   return false;
 }
 
-bool Engine::Impl::eval_value(int32_t chunk, const Event& ev, Value* out) {
-  return chunk >= 0 && vm_run(env, prog->chunks[chunk], ev, out) == Status::Ok;
-}
-
-void Engine::Impl::append_hole(std::string& out, int32_t chunk, const Event& ev) {
+void Engine::Impl::append_hole(std::string& out, int32_t chunk, const ActionCtx& ctx) {
+  const Event& ev = *ctx.ev;
+  ensure_dispatch(ev.name);
   for (uint32_t key : chunk_keys[chunk])
     for (uint32_t s : sensitive_for[ev.name])
       if (key == s) {
@@ -183,35 +172,36 @@ void Engine::Impl::append_hole(std::string& out, int32_t chunk, const Event& ev)
         return;
       }
   Value v;
-  if (eval_value(chunk, ev, &v)) append_value(out, v);
+  if (eval(chunk, ev, &ctx, &v) == Status::Ok) append_value(out, v);
   else out += "<missing>";
 }
 
-std::string Engine::Impl::render(int32_t tmpl, const Event& ev) {
+std::string Engine::Impl::render(int32_t tmpl, const ActionCtx& ctx) {
   std::string out;
   if (tmpl < 0) return out;
   for (const TemplatePart& part : prog->templates[tmpl].parts) {
     if (part.chunk < 0) out += part.text;
-    else append_hole(out, part.chunk, ev);
+    else append_hole(out, part.chunk, ctx);
   }
   return out;
 }
 
-void Engine::Impl::finding(uint32_t rule, Level written, int32_t tmpl, const Event& ev) {
-  const Level level = written <= Level::Info ? rules[rule].map[static_cast<int>(written)] : written;
+void Engine::Impl::finding(const Action& a, const ActionCtx& ctx) {
+  const UnitState& us = units[ctx.unit];
+  const Level level = a.level <= Level::Info ? us.map[static_cast<int>(a.level)] : a.level;
   ++rep.findings[static_cast<int>(level)];
   // The kept list is for reading: a bare `ok` (no message) is only counted.
-  const bool listed = level != Level::Ok || tmpl >= 0;
+  const bool listed = level != Level::Ok || a.tmpl >= 0;
   const bool keep = listed && rep.kept_findings.size() < opts.max_kept_findings;
   if (!keep && listed) ++rep.diagnostics.findings_not_kept;
   if (!keep && !opts.on_finding) return;
-  Finding f{prog->rules[rule].name, level, render(tmpl, ev), ev.ts, std::string(names.name(ev.name))};
+  Finding f{us.stats.name, level, render(a.tmpl, ctx), ctx.now, std::string(names.name(ctx.ev->name))};
   if (opts.on_finding) opts.on_finding(f);
   if (keep) rep.kept_findings.push_back(std::move(f));
 }
 
 std::string Engine::Impl::labels_key(const std::string& name, const std::vector<Entry>& entries,
-                                     const Event& ev) {
+                                     const ActionCtx& ctx) {
   std::string key = name;
   if (entries.empty()) return key;
   key += '{';
@@ -219,26 +209,26 @@ std::string Engine::Impl::labels_key(const std::string& name, const std::vector<
     if (i) key += ',';
     key += entries[i].key;
     key += '=';
-    if (entries[i].tmpl >= 0) key += render(entries[i].tmpl, ev);
-    else append_hole(key, entries[i].chunk, ev);
+    if (entries[i].tmpl >= 0) key += render(entries[i].tmpl, ctx);
+    else append_hole(key, entries[i].chunk, ctx);
   }
   key += '}';
   return key;
 }
 
-void Engine::Impl::emit(const Action& a, const Event& ev) {
+void Engine::Impl::emit(const Action& a, const ActionCtx& ctx) {
   if (in_derived || emitted.size() >= kMaxEmitQueue) return;  // derived events do not emit
-  Event& out = emitted.emplace_back();
-  out.ts = ev.ts;
+  Event out;
+  out.ts = ctx.now;
   out.name = names.intern(a.name);
   for (const Entry& e : a.entries) {
     const uint32_t key = names.intern(e.key);
     if (e.tmpl >= 0) {
-      out.add_string(key, render(e.tmpl, ev));
+      out.add_string(key, render(e.tmpl, ctx));
       continue;
     }
     Value v;
-    if (!eval_value(e.chunk, ev, &v)) continue;  // a value that fails is left out
+    if (eval(e.chunk, *ctx.ev, &ctx, &v) != Status::Ok) continue;  // a value that fails is left out
     switch (v.type) {
       case Type::Int: out.add_int(key, v.i); break;
       case Type::Float: out.add_float(key, v.f); break;
@@ -247,25 +237,27 @@ void Engine::Impl::emit(const Action& a, const Event& ev) {
       default: break;
     }
   }
+  emitted.push_back(std::move(out));
 }
 
-void Engine::Impl::run_actions(uint32_t rule, const Event& ev) {
-  for (const Action& a : prog->rules[rule].actions) {
+void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionCtx& ctx) {
+  for (const Action& a : actions) {
     switch (a.kind) {
-      case ActionKind::Verdict: finding(rule, a.level, a.tmpl, ev); break;
-      case ActionKind::Emit: emit(a, ev); break;
-      case ActionKind::Count: ++counters[labels_key(a.name, a.entries, ev)]; break;
+      case ActionKind::Verdict: finding(a, ctx); break;
+      case ActionKind::Emit: emit(a, ctx); break;
+      case ActionKind::Count: ++counters[labels_key(a.name, a.entries, ctx)]; break;
       case ActionKind::Observe: {
         Value v;
-        if (!eval_value(a.chunk, ev, &v) || (v.type != Type::Int && v.type != Type::Float)) break;
+        if (eval(a.chunk, *ctx.ev, &ctx, &v) != Status::Ok || (v.type != Type::Int && v.type != Type::Float)) break;
         const double x = v.type == Type::Int ? static_cast<double>(v.i) : v.f;
-        HistogramSummary& h = histograms[labels_key(a.name, a.entries, ev)];
+        HistogramSummary& h = histograms[labels_key(a.name, a.entries, ctx)];
         h.min = h.count ? std::min(h.min, x) : x;
         h.max = h.count ? std::max(h.max, x) : x;
         h.sum += x;
         ++h.count;
         break;
       }
+      case ActionKind::Alert: alert(a, ctx); break;
     }
   }
 }
@@ -279,6 +271,17 @@ bool Engine::Impl::sample_keeps(const Event& ev, double fraction) const {
   }
   const double u = static_cast<double>(hash_finish(h) >> 11) * 0x1.0p-53;
   return u < fraction;
+}
+
+void Engine::Impl::append_key(std::string& out, const Value& v) {
+  out += static_cast<char>(v.type);
+  switch (v.type) {
+    case Type::String: out.append(v.s.p, v.s.n); out += '\0'; break;
+    case Type::Bool: out += v.b ? '1' : '0'; break;
+    case Type::Int: out.append(reinterpret_cast<const char*>(&v.i), 8); break;
+    case Type::Float: out.append(reinterpret_cast<const char*>(&v.f), 8); break;
+    default: break;
+  }
 }
 
 void Engine::Impl::run_event(const Event& in) {
@@ -304,12 +307,43 @@ void Engine::Impl::run_event(const Event& in) {
         break;
     }
   }
+  if (!expects_for[in.name].empty()) expect_arrivals(*ev);
+  for (uint32_t m : machines_for[in.name]) machine_event(m, *ev);
   for (uint32_t ri : rules_for[in.name]) {
-    RuleState& rs = rules[ri];
-    if (!where(prog->rules[ri].where, *ev, &rs.stats)) continue;
-    ++rs.stats.matched;
-    if (prog->rules[ri].counts_fired) ++rs.stats.fired;
-    run_actions(ri, *ev);
+    UnitState& us = units[ri];
+    const Rule& rule = prog->rules[ri];
+    if (!where(rule.where, *ev, &us.stats)) continue;
+    ++us.stats.matched;
+    if (rule.counts_fired) {
+      ++us.stats.fired;
+      run_actions(rule.actions, ActionCtx{ri, ev, ev->ts});
+    }
+    for (uint32_t w = 0; w < rule.whens.size(); ++w) when_event(ri, w, *ev);
+    if (!rule.expects.empty()) expect_start(ri, *ev);
+  }
+}
+
+void Engine::Impl::drain_emitted() {
+  if (emitted.empty()) return;
+  in_derived = true;
+  while (!emitted.empty()) {
+    ++rep.diagnostics.emitted;
+    run_event(emitted.front());
+    emitted.pop_front();
+  }
+  in_derived = false;
+}
+
+void Engine::Impl::run_timers(int64_t before) {
+  while (!timers.empty() && timers.top().due < before) {
+    const Timer t = timers.top();
+    timers.pop();
+    switch (t.kind) {
+      case Timer::Kind::WindowClose: close_window(t.a, t.b, t.window); break;
+      case Timer::Kind::Deadline: expect_deadline(t.a, t.b, t.id); break;
+      case Timer::Kind::After: machine_after(t.a, t.key, t.id, t.due); break;
+    }
+    drain_emitted();
   }
 }
 
@@ -338,16 +372,14 @@ void Engine::process(const Event& event) {
     ev = &m.scratch;
   }
   m.last_ts = ev->ts;
-  m.run_event(*ev);
-  if (!m.emitted.empty()) {
-    m.in_derived = true;
-    while (!m.emitted.empty()) {
-      ++m.rep.diagnostics.emitted;
-      m.run_event(m.emitted.front());
-      m.emitted.pop_front();
-    }
-    m.in_derived = false;
+  if (!m.timers.empty() && m.timers.top().due < ev->ts) {
+    Event copy = *ev;  // the derived events of timers may reuse the scratch event
+    m.run_timers(copy.ts);
+    m.run_event(copy);
+  } else {
+    m.run_event(*ev);
   }
+  m.drain_emitted();
   m.arena.reset();
 }
 
@@ -360,10 +392,23 @@ void Engine::note_bad_input(uint64_t line, const std::string& error) {
 void Engine::finish() {}
 
 Report Engine::report() const {
-  Report r = impl_->rep;
-  for (const RuleState& rs : impl_->rules) r.rules.push_back(rs.stats);
-  for (const auto& [k, v] : impl_->counters) r.counters[k] = v;
-  for (const auto& [k, v] : impl_->histograms) r.histograms[k] = v;
+  const Impl& m = *impl_;
+  Report r = m.rep;
+  for (const UnitState& us : m.units) r.rules.push_back(us.stats);
+  for (const auto& [k, v] : m.counters) r.counters[k] = v;
+  for (const auto& [k, v] : m.histograms) r.histograms[k] = v;
+  uint64_t pending = 0, evicted = 0, evicted_x = 0;
+  for (const auto& rule : m.expects)
+    for (const ExpectState& x : rule) {
+      pending += x.pending.size();
+      evicted_x += x.pending.evicted();
+    }
+  for (const auto& rule : m.whens)
+    for (const WhenState& w : rule) evicted += w.keys.evicted();
+  for (const MachineRt& mr : m.machines) evicted += mr.instances.evicted();
+  r.pending_expectations = pending;
+  r.diagnostics.evicted_keys = evicted;
+  r.diagnostics.evicted_expectations = evicted_x;
   return r;
 }
 

@@ -62,7 +62,14 @@ std::string report_to_json(const Report& r) {
     rules[rr.name] = std::move(e);
   }
   o["rules"] = std::move(rules);
-  o["alerts"] = json::array();
+  json::array alerts;
+  for (const Alert& a : r.alerts) {
+    json::object labels;
+    for (const auto& [k, v] : a.labels) labels[k] = v;
+    alerts.push_back(json::object{{"rule", a.rule}, {"severity", a.severity}, {"message", a.message}, {"ts", a.ts},
+                                  {"labels", std::move(labels)}, {"suppressed", a.suppressed}});
+  }
+  o["alerts"] = std::move(alerts);
   o["collections"] = json::array();
   const Diagnostics& d = r.diagnostics;
   json::object diag{{"bad_input", d.bad_input},   {"late", d.late},
@@ -72,7 +79,10 @@ std::string report_to_json(const Report& r) {
   json::array bad;
   for (const BadLine& b : d.bad_lines) bad.push_back(json::object{{"line", b.line}, {"error", b.error}});
   diag["bad_lines"] = std::move(bad);
+  diag["evicted_keys"] = d.evicted_keys;
+  diag["evicted_expectations"] = d.evicted_expectations;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
+  if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;
   o["diagnostics"] = std::move(diag);
   o["pending"] = {{"expectations", r.pending_expectations}};
   json::object counters, hists;

@@ -12,14 +12,14 @@ namespace {
 // Abstract register contents.
 enum class T : uint8_t { Uninit, Int, Float, String, Bool, List, Dyn };
 
-enum class Kind : uint8_t { R, K, F, J, N, X, U };
+enum class Kind : uint8_t { R, K, F, J, N, X, M, T, U };
 
 struct OpInfo {
   Kind a, b, c;
 };
 
 constexpr Kind R = Kind::R, K = Kind::K, F = Kind::F, J = Kind::J, N = Kind::N, X = Kind::X,
-               _ = Kind::U;
+               M = Kind::M, Y = Kind::T, _ = Kind::U;
 constexpr OpInfo kInfo[] = {
 #define OP(name, a, b, c, syn) {a, b, c},
 #include "dta/opcodes.def"
@@ -36,6 +36,12 @@ T of_type(Type t) {
     case Type::Unknown: return T::Dyn;
   }
   return T::Uninit;
+}
+
+// What a register holds after an instruction that checks type code c.
+T of_code(uint32_t c) {
+  static constexpr T kAfter[] = {T::Int, T::Float, T::String, T::Bool, T::Dyn, T::Dyn};
+  return kAfter[c];
 }
 
 T merge(T x, T y) {
@@ -85,6 +91,8 @@ class Verifier {
       case Kind::J: if (v <= pc_ || v >= c_.code.size()) return fmt::format("bad jump target {}", v); break;
       case Kind::N: if (v >= fns_.size() || !fns_[v]) return fmt::format("function {} out of range", v); break;
       case Kind::X: if (v >= p_.regexes.size()) return fmt::format("regex {} out of range", v); break;
+      case Kind::M: if (v >= p_.machines.size()) return fmt::format("machine {} out of range", v); break;
+      case Kind::T: if (v > 5) return fmt::format("bad type code {}", v); break;
       case Kind::U: break;
     }
     return "";
@@ -186,13 +194,9 @@ class Verifier {
       case Op::EQ_D: case Op::NE_D: case Op::LT_D: case Op::LE_D: if (!(e = binary(T::Dyn, T::Bool)).empty()) return e;
         break;
       case Op::NEG_D: NEED(in.b, T::Dyn); regs_[in.a] = T::Dyn; break;
-      case Op::CHECK_T: {
-        NEED(in.a, T::Dyn);
-        static constexpr T kAfter[] = {T::Int, T::Float, T::String, T::Bool, T::Dyn};
-        if (in.c > 4) return "bad type code";
-        regs_[in.a] = kAfter[in.c];
-        break;
-      }
+      case Op::CHECK_T: NEED(in.a, T::Dyn); regs_[in.a] = of_code(in.c); break;
+      case Op::LOADV: case Op::LOADSF: regs_[in.a] = of_code(in.c); break;
+      case Op::STATE: NEED(in.c, T::Dyn); regs_[in.a] = T::String; break;
       case Op::NOT: NEED(in.b, T::Bool); regs_[in.a] = T::Bool; break;
       case Op::JMP: flow(in.b); return "";
       case Op::JMPF: case Op::JMPT: NEED(in.a, T::Bool); flow(in.b); break;

@@ -98,12 +98,12 @@ Status dyn_arith(Op op, const Value& x, const Value& y, Value* out, Arena& arena
   static constexpr Op kFlt[] = {Op::ADD_F, Op::SUB_F, Op::MUL_F, Op::DIV_F, Op::MOD_F};
   const int idx = static_cast<int>(op) - static_cast<int>(Op::ADD_D);
   if (x.type == Type::Int && y.type == Type::Int) {
-    int64_t r;
+    int64_t r = 0;
     const Status st = int_arith(kInt[idx], x.i, y.i, &r);
     *out = Value::of_int(r);
     return st;
   }
-  double r;
+  double r = 0;
   const Status st = float_arith(kFlt[idx], as_f(x), as_f(y), &r);
   *out = Value::of_float(r);
   return st;
@@ -114,6 +114,21 @@ bool in_list(const Value& x, const ListView& l) {
   for (uint32_t i = 0; i < l.size; ++i)
     if (eq_dyn(x, l.items[i], &ok)) return true;
   return false;
+}
+
+// Checks v against type code c (0 int 1 float 2 string 3 bool 4 number 5 any);
+// an int is widened for code 1.
+Status typed(Value* v, uint16_t c) {
+  switch (c) {
+    case 0: return v->type == Type::Int ? Status::Ok : Status::TypeError;
+    case 1:
+      if (v->type == Type::Int) *v = Value::of_float(static_cast<double>(v->i));
+      return v->type == Type::Float ? Status::Ok : Status::TypeError;
+    case 2: return v->type == Type::String ? Status::Ok : Status::TypeError;
+    case 3: return v->type == Type::Bool ? Status::Ok : Status::TypeError;
+    case 4: return is_num(*v) ? Status::Ok : Status::TypeError;
+    default: return v->type == Type::List ? Status::TypeError : Status::Ok;
+  }
 }
 
 }  // namespace
@@ -127,13 +142,15 @@ Status vm_run(const VmEnv& env, const Chunk& chunk, const Event& ev, Value* out)
   Status st;
 
 #if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"  // computed goto: labels as values
   static const void* const kLabels[] = {
 #define OP(name, a, b, c, syn) &&L_##name,
 #include "dta/opcodes.def"
 #undef OP
   };
 #define CASE(name) L_##name:
-#define DISPATCH() do { in = ip++; goto *kLabels[static_cast<uint8_t>(in->op)]; } while (0)
+#define DISPATCH() do { in = ip++; goto* kLabels[static_cast<uint8_t>(in->op)]; } while (0)
   DISPATCH();
 #else
 #define CASE(name) case Op::name:
@@ -185,6 +202,25 @@ dispatch:
   CASE(EV_TS) { r[in->a] = Value::of_int(ev.ts); DISPATCH(); }
   CASE(EV_SEV) { r[in->a] = Value::of_string(severity_name(ev.severity)); DISPATCH(); }
   CASE(MOVE) { r[in->a] = r[in->b]; DISPATCH(); }
+  CASE(LOADV) {
+    if (!env.window_value) return Status::MissingField;
+    Value v = *env.window_value;
+    if ((st = typed(&v, in->c)) != Status::Ok) return st;
+    r[in->a] = v;
+    DISPATCH();
+  }
+  CASE(LOADSF) {
+    const Field* f = env.start ? env.start->find(env.keymap[in->b]) : nullptr;
+    if (!f) return Status::MissingField;
+    Value v = env.start->value(*f);
+    if ((st = typed(&v, in->c)) != Status::Ok) return st;
+    r[in->a] = v;
+    DISPATCH();
+  }
+  CASE(STATE) {
+    r[in->a] = Value::of_string(env.states ? env.states->state_of(in->b, r[in->c]) : std::string_view());
+    DISPATCH();
+  }
   CASE(I2F) { r[in->a] = Value::of_float(static_cast<double>(r[in->b].i)); DISPATCH(); }
 
 #define INT_OP(name)                                                   \
@@ -289,9 +325,7 @@ dispatch:
     DISPATCH();
   }
   CASE(CHECK_T) {
-    const Type t = r[in->a].type;
-    static constexpr Type kWant[] = {Type::Int, Type::Float, Type::String, Type::Bool};
-    if (in->c == 4 ? !is_num(r[in->a]) : t != kWant[in->c]) return Status::TypeError;
+    if ((st = typed(&r[in->a], in->c)) != Status::Ok) return st;
     DISPATCH();
   }
   CASE(NOT) { r[in->a] = Value::of_bool(!r[in->b].b); DISPATCH(); }
@@ -319,6 +353,8 @@ dispatch:
 #if !defined(__GNUC__)
   }
   return Status::TypeError;
+#else
+#pragma GCC diagnostic pop
 #endif
 #undef CASE
 #undef DISPATCH

@@ -7,9 +7,18 @@
 
 namespace dta {
 
+// The engine's machine states, for state(machine, key).
+class StateLookup {
+ public:
+  virtual ~StateLookup() = default;
+  // The current state's name of machine `machine` for `key`, or "".
+  virtual std::string_view state_of(uint32_t machine, const Value& key) const = 0;
+};
+
 // What a chunk may read: the program, the profile's constant values, the
-// program-key -> interned-key map, the engine's names, scratch memory and a
-// register file of at least 256 values.
+// program-key -> interned-key map, the engine's names, scratch memory, a
+// register file of at least 256 values, and the context of state blocks
+// (a `when`'s value, an expectation's first event, the machines).
 struct VmEnv {
   const Program* prog = nullptr;
   const Value* k = nullptr;
@@ -18,6 +27,9 @@ struct VmEnv {
   const Interner* names = nullptr;
   Arena* arena = nullptr;
   Value* regs = nullptr;
+  const Value* window_value = nullptr;
+  const Event* start = nullptr;
+  const StateLookup* states = nullptr;
 };
 
 // Runs `chunk` on `ev`; on Status::Ok, *out holds the result.

@@ -51,6 +51,18 @@ std::string summary(const Report& r, size_t max_findings) {
       out += fmt::format("  {} {:<7} {}: {}\n", format_ts(f.ts), level_name(f.level), f.rule, f.message);
     }
   }
+  if (!r.alerts.empty()) {
+    out += fmt::format("alerts ({}):\n", r.alerts.size());
+    for (size_t i = 0; i < r.alerts.size() && i < max_findings; ++i) {
+      const Alert& a = r.alerts[i];
+      std::string labels;
+      for (const auto& [k, v] : a.labels) labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", k, v);
+      out += fmt::format("  {} {:<8} {}: {}{}{}\n", format_ts(a.ts), a.severity, a.rule, a.message,
+                         labels.empty() ? "" : " {" + labels + "}",
+                         a.suppressed ? fmt::format(" (+{} suppressed)", a.suppressed) : "");
+    }
+  }
+  if (r.pending_expectations) out += fmt::format("pending: {} expectations\n", r.pending_expectations);
   for (const auto& [k, v] : r.counters) out += fmt::format("counter {} = {}\n", k, v);
   for (const auto& [k, h] : r.histograms)
     out += fmt::format("histogram {}: count {} sum {} min {} max {}\n", k, h.count, h.sum, h.min, h.max);

@@ -11,7 +11,7 @@
 
 namespace dta {
 
-constexpr uint32_t kDtbVersion = 1;
+constexpr uint32_t kDtbVersion = 2;
 
 // The bytes of a .dtb for `prog`.
 std::string save_dtb(const Program& prog);

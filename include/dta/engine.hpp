@@ -1,5 +1,6 @@
 // The engine: runs one compiled program against a stream of events, in event
-// time. It holds all mutable state (counters, the profile's effective values);
+// time. It holds all mutable state (counters, windows, expectations, machine
+// instances, timers, the profile's effective values);
 // the program stays immutable and may be shared by many engines. An engine is
 // used by one thread at a time. It never throws and never prints: findings go
 // to the report and to the callback the host sets.
@@ -18,7 +19,10 @@ struct EngineOptions {
   std::string profile;                  // "" for the policy as written
   size_t max_kept_findings = 1000;      // findings (but bare oks) kept with their message in the report
   size_t max_bad_lines = 100;           // bad input lines kept with their number
+  size_t max_kept_alerts = 10000;       // alerts kept in the report
+  size_t default_max_keys = 10000;      // keys per when/machine, pending per expect, unless capped
   std::function<void(const Finding&)> on_finding;  // called for every finding
+  std::function<void(const Alert&)> on_alert;      // called for every alert raised (not suppressed)
 };
 
 class Engine {
@@ -37,7 +41,7 @@ class Engine {
   void process(const Event& event);
   // Count a line of input that was not a valid event.
   void note_bad_input(uint64_t line, const std::string& error);
-  // The stream ended.
+  // The stream ended: nothing more fires; what still waits is reported pending.
   void finish();
   // The report so far.
   Report report() const;

@@ -76,16 +76,55 @@ struct Entry {
   int32_t chunk = -1;
 };
 
-enum class ActionKind : uint8_t { Verdict, Emit, Count, Observe };
+enum class ActionKind : uint8_t { Verdict, Emit, Count, Observe, Alert };
+
+// Alert severities (spec 6); `Off` only as a profile override.
+enum class AlertSeverity : uint8_t { Info, Warning, Critical, Off };
+const char* alert_severity_name(AlertSeverity s);
 
 struct Action {
   ActionKind kind = ActionKind::Verdict;
   Level level = Level::Error;   // Verdict
-  int32_t tmpl = -1;            // Verdict message (-1: `ok` without message)
+  int32_t tmpl = -1;            // Verdict / Alert message (-1: `ok` without message)
   std::string name;             // Emit event name, metric name
   int32_t chunk = -1;           // Observe value
-  std::vector<Entry> entries;   // Emit fields, metric labels
+  std::vector<Entry> entries;   // Emit fields, metric labels, alert labels
+  AlertSeverity severity = AlertSeverity::Warning;  // Alert
+  std::vector<Entry> dedup;     // Alert: dedup keys (chunks)
+  int32_t every_k = -1;         // Alert: constant index of `every D`, -1 when none
   SrcLoc loc;
+};
+
+enum class Agg : uint8_t { Count, Sum, Avg, Min, Max, Rate, Quantile, Distinct };
+const char* agg_name(Agg a);
+enum class Cmp : uint8_t { Gt, Ge, Lt, Le, Eq, Ne };
+
+// `when AGG over|every D CMP THRESHOLD [by K...] [for D2] { actions }`
+struct When {
+  SrcLoc loc;
+  Agg agg = Agg::Count;
+  int32_t arg = -1;             // chunk computing the aggregated value (-1: count, rate)
+  double q = 0.5;               // quantile
+  bool sliding = true;
+  uint16_t window_k = 0;        // constant index of D
+  int32_t for_k = -1;           // constant index of D2, -1 when none
+  Cmp cmp = Cmp::Gt;
+  int32_t threshold = -1;       // chunk: the threshold (literals and constants only)
+  std::vector<Entry> by;        // key chunks, with their names
+  uint32_t max_keys = 0;        // 0: the engine's default
+  std::vector<Action> actions;
+};
+
+// `expect PATTERN [where E] matching F... within D [then] [else]`
+struct Expect {
+  SrcLoc loc;
+  std::vector<std::string> patterns;
+  int32_t where = -1;
+  std::vector<std::string> matching;
+  uint16_t within_k = 0;
+  uint32_t max_pending = 0;
+  bool has_then = false, has_else = false;
+  std::vector<Action> then_actions, else_actions;
 };
 
 struct Rule {
@@ -96,6 +135,34 @@ struct Rule {
   std::vector<Action> actions;
   bool counts_fired = false;          // the top-level block holds an action
   Level level = Level::None;          // first non-ok verdict's level, as written
+  std::vector<When> whens;
+  std::vector<Expect> expects;
+};
+
+struct Transition {
+  bool after = false;
+  std::vector<std::string> patterns;  // on
+  int32_t where = -1;
+  int32_t delay_k = -1;               // after: constant index of D
+  uint32_t target = 0;
+  bool has_block = false;
+  std::vector<Action> actions;
+};
+
+struct MachineState {
+  std::string name;
+  std::vector<Transition> transitions;
+};
+
+// `machine NAME by KEY { initial S state S { transitions } ... }`
+struct Machine {
+  std::string name;
+  SrcLoc loc;
+  std::string key;
+  uint32_t initial = 0;
+  uint32_t max_keys = 0;
+  Level level = Level::None;
+  std::vector<MachineState> states;
 };
 
 enum class FilterKind : uint8_t { Drop, Redact, Sample };
@@ -110,10 +177,14 @@ struct Filter {
 };
 
 // A profile, flattened by the compiler (its `extends` chain already applied).
+// Rules and machines share one index space, "units": rule i is unit i,
+// machine j is unit rules.size() + j.
 struct Profile {
   std::string name;
-  std::vector<std::pair<uint32_t, Const>> consts;   // const index -> value
-  std::vector<std::pair<uint32_t, Level>> levels;   // rule index -> level
+  std::vector<std::pair<uint32_t, Const>> consts;          // const index -> value
+  std::vector<std::pair<uint32_t, Level>> levels;          // unit -> level
+  std::vector<std::pair<uint32_t, AlertSeverity>> alerts;  // unit -> alert severity or off
+  std::vector<std::pair<uint32_t, uint32_t>> max_keys;     // unit -> key cap
   bool warnings_error = false;
 };
 
@@ -153,6 +224,7 @@ class Program {
   std::vector<Chunk> chunks;
   std::vector<Template> templates;
   std::vector<Rule> rules;
+  std::vector<Machine> machines;
   std::vector<Filter> filters;
   std::vector<Profile> profiles;
   std::vector<SensitiveField> sensitive;

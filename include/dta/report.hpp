@@ -29,6 +29,15 @@ struct Finding {
   std::string event;
 };
 
+struct Alert {
+  std::string rule;
+  std::string severity;  // info, warning, critical
+  std::string message;
+  int64_t ts = 0;
+  std::vector<std::pair<std::string, std::string>> labels;  // in order: labels {...}, then `by` keys
+  uint64_t suppressed = 0;  // alerts dedup held back since the previous one for this key
+};
+
 struct BadLine {
   uint64_t line = 0;
   std::string error;
@@ -49,6 +58,9 @@ struct Diagnostics {
   uint64_t sampled_out = 0;    // events a `sample` filter did not keep
   uint64_t emitted = 0;        // derived events processed
   uint64_t findings_not_kept = 0;  // findings beyond the kept list
+  uint64_t alerts_not_kept = 0;    // alerts beyond the kept list
+  uint64_t evicted_keys = 0;       // window / machine keys evicted by their cap
+  uint64_t evicted_expectations = 0;  // pending expectations evicted by their cap
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 
@@ -58,6 +70,7 @@ struct Report {
   uint64_t events = 0;
   std::array<uint64_t, 4> findings{};  // by Level: error, warning, info, ok
   std::vector<RuleReport> rules;
+  std::vector<Alert> alerts;            // the first `max_kept_alerts`
   std::vector<Finding> kept_findings;  // the first `max_kept_findings` that are not a bare `ok`
   Diagnostics diagnostics;
   uint64_t pending_expectations = 0;

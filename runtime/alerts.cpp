@@ -1,0 +1,53 @@
+// Alerts: severity (or a profile's override), message and labels (those
+// written, then the `by` keys of the window that raised it), rate-limited by
+// `dedup K every D`, `every D` or `dedup K`; the next alert after suppressed
+// ones says how many were held back.
+#include "engine_impl.hpp"
+
+namespace dta {
+
+void Engine::Impl::alert(const Action& a, const ActionCtx& ctx) {
+  const UnitState& us = units[ctx.unit];
+  const AlertSeverity sev = us.alert >= 0 ? static_cast<AlertSeverity>(us.alert) : a.severity;
+  if (sev == AlertSeverity::Off) return;
+  uint64_t suppressed = 0;
+  if (!a.dedup.empty() || a.every_k >= 0) {
+    std::string key;
+    for (const Entry& d : a.dedup) {
+      Value v;
+      if (eval(d.chunk, *ctx.ev, &ctx, &v) == Status::Ok) append_key(key, v);
+      else key += '\x7f';  // a missing dedup key is a key of its own
+    }
+    auto [it, fresh] = dedup.try_emplace(&a, KeyedStore<DedupState>(opts.default_max_keys));
+    DedupState& st = it->second.touch(key);
+    const int64_t every = a.every_k >= 0 ? const_int(a.every_k) : -1;
+    const bool seen = st.last != INT64_MIN;
+    const bool held = seen && (every < 0 || ctx.now - st.last < every);
+    if (held) {
+      ++st.suppressed;
+      return;
+    }
+    suppressed = st.suppressed;
+    st.suppressed = 0;
+    st.last = ctx.now;
+  }
+  Alert out;
+  out.rule = us.stats.name;
+  out.severity = alert_severity_name(sev);
+  out.message = render(a.tmpl, ctx);
+  out.ts = ctx.now;
+  for (const Entry& e : a.entries) {
+    std::string v;
+    if (e.tmpl >= 0) v = render(e.tmpl, ctx);
+    else append_hole(v, e.chunk, ctx);
+    out.labels.emplace_back(e.key, std::move(v));
+  }
+  if (ctx.key_labels)
+    for (const auto& kv : *ctx.key_labels) out.labels.push_back(kv);
+  out.suppressed = suppressed;
+  if (opts.on_alert) opts.on_alert(out);
+  if (rep.alerts.size() < opts.max_kept_alerts) rep.alerts.push_back(std::move(out));
+  else ++rep.diagnostics.alerts_not_kept;
+}
+
+}  // namespace dta

@@ -1,0 +1,201 @@
+// The engine's insides, shared by the files that implement its parts:
+// engine.cpp (binding, dispatch, actions), windows.cpp (`when`),
+// expectations.cpp (`expect`), machines.cpp (`machine`), alerts.cpp.
+#pragma once
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <deque>
+#include <queue>
+
+#include "dta/builtin.hpp"
+#include "dta/engine.hpp"
+#include "keyed_store.hpp"
+#include "sketch.hpp"
+#include "vm.hpp"
+
+namespace dta {
+
+// Per rule or machine ("unit"): counters and the profile's effect.
+struct UnitState {
+  RuleReport stats;
+  bool off = false;
+  Level map[3] = {Level::Error, Level::Warning, Level::Info};  // written level -> effective
+  int alert = -1;                                            // AlertSeverity override, -1 none
+  uint32_t max_keys = 0;                                     // profile cap, 0 none
+};
+
+// Where actions run: the unit they belong to, the event they see, and the
+// context of the block (a window's value and keys, an expectation's first event).
+struct ActionCtx {
+  uint32_t unit = 0;
+  const Event* ev = nullptr;
+  int64_t now = 0;
+  const Value* value = nullptr;
+  const Event* start = nullptr;
+  const std::vector<std::pair<std::string, std::string>>* key_labels = nullptr;
+};
+
+// One sample of a sliding window.
+struct Sample {
+  int64_t ts;
+  double v;
+  int64_t iv;
+};
+
+// The aggregate state of one key of one `when`.
+struct WindowKey {
+  // sliding: the samples in (now - D, now]
+  std::deque<Sample> samples;
+  std::deque<Sample> minq, maxq;  // monotonic: candidates for min / max
+  // tumbling: the window index and running aggregates
+  int64_t window = INT64_MIN;
+  uint64_t count = 0;
+  double tmin = 0, tmax = 0;
+  // both
+  int64_t isum = 0;
+  double fsum = 0;
+  bool all_int = true;
+  bool int_overflow = false;
+  DDSketch sketch;
+  boost::unordered_flat_map<uint64_t, uint32_t> distinct;
+  // edge triggering
+  int64_t true_since = INT64_MIN;
+  bool fired = false;
+  Event last;  // tumbling: the last event of the window (its actions see it)
+  std::vector<std::pair<std::string, std::string>> labels;  // `by` keys, rendered
+};
+
+struct WhenState {
+  KeyedStore<WindowKey> keys;
+  int64_t timer_window = INT64_MIN;  // tumbling: the window whose close is scheduled
+  Value threshold;
+  int64_t window_ns = 1, for_ns = 0;
+};
+
+struct Pending {
+  uint64_t id = 0;
+  int64_t deadline = 0;
+  Event start;
+  std::string match;
+};
+
+struct ExpectState {
+  KeyedStore<Pending> pending;  // by id (as bytes), oldest evicted first
+  boost::unordered_flat_map<std::string, std::deque<uint64_t>> by_match;
+  uint64_t next_id = 1;
+  int64_t within_ns = 0;
+};
+
+struct Instance {
+  uint32_t state = 0;
+  int64_t entered = 0;
+  uint64_t gen = 0;
+  Event last;
+};
+
+struct MachineRt {
+  KeyedStore<Instance> instances;
+  uint32_t key = 0;  // interned key field
+};
+
+struct DedupState {
+  int64_t last = INT64_MIN;
+  uint64_t suppressed = 0;
+};
+
+// A timer: a tumbling window's end, an expectation's deadline, an `after`.
+struct Timer {
+  enum class Kind : uint8_t { WindowClose, Deadline, After } kind;
+  int64_t due;
+  uint64_t seq;
+  uint32_t a, b;      // rule/when, rule/expect, machine/transition
+  int64_t window;     // WindowClose: the window index
+  uint64_t id;        // Deadline: the pending id; After: the instance generation
+  std::string key;    // After: the instance key
+  bool operator>(const Timer& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+};
+
+struct Engine::Impl : StateLookup {
+  std::shared_ptr<const Program> prog;
+  EngineOptions opts;
+  int profile = -1;
+  Interner names;
+  std::vector<uint32_t> keymap;
+  std::vector<const Builtin*> fns;
+  VmEnv env;
+  Arena arena;
+  std::vector<Value> regs = std::vector<Value>(256);
+
+  std::vector<UnitState> units;  // rules, then machines
+  // Per interned event name: what it can reach.
+  std::vector<std::vector<uint32_t>> rules_for, filters_for, machines_for;
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> expects_for;  // (rule, expect)
+  std::vector<uint8_t> dispatch_known;
+  std::vector<std::vector<uint32_t>> sensitive_for;
+  std::vector<std::vector<uint32_t>> chunk_keys;
+
+  std::vector<std::vector<WhenState>> whens;      // [rule][when]
+  std::vector<std::vector<ExpectState>> expects;  // [rule][expect]
+  std::vector<MachineRt> machines;
+  boost::unordered_flat_map<const Action*, KeyedStore<DedupState>> dedup;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  uint64_t timer_seq = 0;
+
+  Report rep;
+  int64_t last_ts = INT64_MIN;
+  Event scratch;
+  std::deque<Event> emitted;
+  bool in_derived = false;
+  boost::unordered_flat_map<std::string, uint64_t> counters;
+  boost::unordered_flat_map<std::string, HistogramSummary> histograms;
+
+  // engine.cpp
+  bool bind(std::string* error);
+  void ensure_dispatch(uint32_t name);
+  void run_event(const Event& ev);
+  void drain_emitted();
+  void run_timers(int64_t before);
+  Status eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, Value* out);
+  bool where(int32_t chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr);
+  void count_miss(Status st, RuleReport* stats);
+  void run_actions(const std::vector<Action>& actions, const ActionCtx& ctx);
+  void finding(const Action& a, const ActionCtx& ctx);
+  std::string render(int32_t tmpl, const ActionCtx& ctx);
+  void append_hole(std::string& out, int32_t chunk, const ActionCtx& ctx);
+  std::string labels_key(const std::string& name, const std::vector<Entry>& entries, const ActionCtx& ctx);
+  void emit(const Action& a, const ActionCtx& ctx);
+  bool sample_keeps(const Event& ev, double fraction) const;
+  const std::string& unit_name(uint32_t unit) const;
+  size_t cap_for(uint32_t unit, uint32_t declared) const;
+  int64_t const_int(int32_t k) const { return env.k[k].i; }
+  // Key bytes of a value (type tag + bytes), as windows and machines key state.
+  static void append_key(std::string& out, const Value& v);
+  std::string_view state_of(uint32_t machine, const Value& key) const override;
+
+  // windows.cpp
+  void bind_windows();
+  void when_event(uint32_t rule, uint32_t w, const Event& ev);
+  void close_window(uint32_t rule, uint32_t w, int64_t window);
+  // expectations.cpp
+  void bind_expects();
+  void expect_arrivals(const Event& ev);
+  void expect_start(uint32_t rule, const Event& ev);
+  void expect_deadline(uint32_t rule, uint32_t x, uint64_t id);
+  // machines.cpp
+  void bind_machines();
+  void machine_event(uint32_t m, const Event& ev);
+  void machine_after(uint32_t m, const std::string& key, uint64_t gen, int64_t due);
+  void schedule_after(uint32_t m, const std::string& key, const Instance& inst);
+  // alerts.cpp
+  void alert(const Action& a, const ActionCtx& ctx);
+
+  void schedule(Timer t) {
+    t.seq = timer_seq++;
+    timers.push(std::move(t));
+  }
+};
+
+// Whether a pattern ("db.open", "db.*", "*") matches an event name.
+bool pattern_matches(const std::string& pattern, std::string_view name);
+bool any_matches(const std::vector<std::string>& patterns, std::string_view name);
+
+}  // namespace dta
