@@ -1,11 +1,16 @@
-// W1 benchmark: the ten classification rules (C1-C10) in .dta against the
-// same rules hand-written in C++, over N generated events held in memory, in
-// one process; then `dta replay` throughput on the same events as JSON Lines.
+// W1 benchmark, in one process over N generated events held in memory:
+//  1. the ten classification rules (C1-C10) in .dta against the same rules
+//     hand-written in C++;
+//  2. fifteen rules (C1-C10, T1-T3, P1-P2; D1 needs recorders) likewise;
+//  3. the same with 1,000 more rules on events that never occur;
+//  4. `dta replay` throughput on the same events as JSON Lines.
 //
-//   dta_bench_w1 [--n=1000000] [--reps=5] [--jsonl=/tmp/w1.jsonl]
+//   dta_bench_w1 [--n=1000000] [--reps=5] [--jsonl=PATH] [--no-replay] [--callgrind]
 //
-// Prints ns/event for both engines and their ratio (medians of the reps),
-// checks that both count the same, and events/s for replay.
+// Prints ns/event for both engines and their ratio (medians of the reps) and
+// checks that both count the same. --callgrind runs 1 and 2 once, for
+//   valgrind --tool=callgrind --toggle-collect='*native_full_pass*' ...
+//   valgrind --tool=callgrind --toggle-collect='*vm_pass*' ...
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -70,73 +75,163 @@ void to_jsonl(const anchors::Event& e, std::string& out) {
 
 }  // namespace
 
+namespace {
+
+// The passes measured (kept out of line so callgrind can toggle on them).
+__attribute__((noinline)) void native_classify_pass(const std::vector<anchors::Event>& evs,
+                                                    dta::bench::NativeClassifier& n) {
+  for (const auto& e : evs) n.on_event(e);
+}
+__attribute__((noinline)) void native_full_pass(const std::vector<anchors::Event>& evs, dta::bench::NativeW1& n) {
+  for (const auto& e : evs) n.on_event(e);
+}
+__attribute__((noinline)) void vm_pass(const std::vector<dta::Event>& evs, dta::Engine& engine) {
+  for (const auto& e : evs) engine.process(e);
+  engine.finish();
+}
+
+struct Timed {
+  double native_ns = 0, vm_ns = 0;
+  dta::Report report;
+};
+
+// Median ns/event of `reps` runs of a native pass and of the VM on `prog`.
+template <class Native, class Pass>
+Timed measure(const std::vector<anchors::Event>& events, const std::vector<dta::Event>& dta_events,
+              const std::vector<std::string>& names, std::shared_ptr<const dta::Program> prog, int reps, Pass pass,
+              Native* native_out) {
+  std::vector<double> native_ns, vm_ns;
+  Timed out;
+  const double n = static_cast<double>(events.size());
+  std::string err;
+  for (int r = 0; r < reps; ++r) {
+    Native native;
+    auto t0 = Clock::now();
+    pass(events, native);
+    auto t1 = Clock::now();
+    native_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / n);
+    *native_out = native;
+
+    auto engine = dta::Engine::create(prog, {}, &err);
+    for (const std::string& s : names) engine->symbols().intern(s);
+    t0 = Clock::now();
+    vm_pass(dta_events, *engine);
+    t1 = Clock::now();
+    vm_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / n);
+    out.report = engine->report();
+  }
+  out.native_ns = median(native_ns);
+  out.vm_ns = median(vm_ns);
+  return out;
+}
+
+std::shared_ptr<const dta::Program> compile(const std::string& path, const std::string& extra = "") {
+  std::string text, err;
+  {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return nullptr;
+    char buf[65536];
+    size_t k;
+    while ((k = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, k);
+    std::fclose(f);
+  }
+  dta::CompileResult r = dta::compile_source(path, text + extra);
+  for (const auto& d : r.diagnostics) std::fputs(d.rendered.c_str(), stderr);
+  return r.program;
+}
+
+uint64_t fired(const dta::Report& r, const std::string& rule) {
+  for (const auto& rr : r.rules)
+    if (rr.name == rule) return rr.fired;
+  return 0;
+}
+uint64_t matched(const dta::Report& r, const std::string& rule) {
+  for (const auto& rr : r.rules)
+    if (rr.name == rule) return rr.matched;
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   size_t n = 1000000;
   int reps = 5;
+  bool replay = true, callgrind = false;
   std::string jsonl = "/tmp/dta-w1.jsonl";
   for (int i = 1; i < argc; ++i) {
     if (!std::strncmp(argv[i], "--n=", 4)) n = std::stoul(argv[i] + 4);
     else if (!std::strncmp(argv[i], "--reps=", 7)) reps = std::max(1, std::atoi(argv[i] + 7));
     else if (!std::strncmp(argv[i], "--jsonl=", 8)) jsonl = argv[i] + 8;
+    else if (!std::strcmp(argv[i], "--no-replay")) replay = false;
+    else if (!std::strcmp(argv[i], "--callgrind")) callgrind = true, replay = false, reps = 1;
     else {
-      std::fprintf(stderr, "usage: dta_bench_w1 [--n=N] [--reps=R] [--jsonl=PATH]\n");
+      std::fprintf(stderr, "usage: dta_bench_w1 [--n=N] [--reps=R] [--jsonl=PATH] [--no-replay] [--callgrind]\n");
       return 2;
     }
   }
+  const std::string dir = DTA_BENCH_DIR;
+  auto classify = compile(dir + "/w1_classify.dta");
+  auto full = compile(dir + "/w1_full.dta");
+  std::string extra;  // 1,000 rules on events that never occur
+  for (int i = 0; i < 1000; ++i)
+    extra += "rule extra_" + std::to_string(i) + " on absent.e" + std::to_string(i) + " where x > " + std::to_string(i) +
+             " { error \"x\" }\n";
+  auto full_extra = compile(dir + "/w1_full.dta", extra);
+  if (!classify || !full || !full_extra) return 2;
 
-  dta::CompileResult compiled = dta::compile_file(std::string(DTA_BENCH_DIR) + "/w1_classify.dta");
-  if (!compiled.ok()) {
-    for (const auto& d : compiled.diagnostics) std::fputs(d.rendered.c_str(), stderr);
-    return 2;
-  }
   std::vector<anchors::Event> events(n);
   anchors::Generator gen;
   for (auto& e : events) gen.next(e);
-
-  // The VM's events, interned once; every engine below interns the same names
-  // in the same order first, so the ids agree.
+  // The VM's events, interned once; every engine interns the same names in
+  // the same order first, so the ids agree.
   std::string err;
-  auto first = dta::Engine::create(compiled.program, {}, &err);
+  auto first = dta::Engine::create(full_extra, {}, &err);
   std::vector<dta::Event> dta_events(n);
   for (size_t i = 0; i < n; ++i) convert(events[i], first->symbols(), dta_events[i]);
   std::vector<std::string> names;
   for (uint32_t i = 0; i < first->symbols().size(); ++i) names.emplace_back(first->symbols().name(i));
 
-  std::vector<double> native_ns, vm_ns;
-  std::array<int64_t, 10> native_counts{};
-  std::vector<dta::RuleReport> vm_rules;
-  for (int r = 0; r < reps; ++r) {
-    dta::bench::NativeClassifier native;
-    auto t0 = Clock::now();
-    for (const auto& e : events) native.on_event(e);
-    auto t1 = Clock::now();
-    native_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(n));
-    native_counts = native.c;
-
-    auto engine = dta::Engine::create(compiled.program, {}, &err);
-    for (const std::string& s : names) engine->symbols().intern(s);
-    t0 = Clock::now();
-    for (const auto& e : dta_events) engine->process(e);
-    engine->finish();
-    t1 = Clock::now();
-    vm_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(n));
-    vm_rules = engine->report().rules;
+  bool ok = true;
+  // 1. C1-C10
+  dta::bench::NativeClassifier nc;
+  Timed c = measure(events, dta_events, names, classify, reps,
+                    [](const auto& evs, dta::bench::NativeClassifier& x) { native_classify_pass(evs, x); }, &nc);
+  bool same = true;
+  std::printf("counts   ");
+  for (int k = 0; k < 10; ++k) {
+    const uint64_t vm = matched(c.report, "c" + std::to_string(k + 1));
+    std::printf(" c%d=%lld", k + 1, static_cast<long long>(nc.c[k]));
+    if (static_cast<int64_t>(vm) != nc.c[k]) std::printf("(vm %llu!)", static_cast<unsigned long long>(vm)), same = false;
   }
-  bool same = vm_rules.size() == 10;
-  std::printf("counts  ");
-  for (int k = 0; k < 10 && same; ++k) {
-    std::printf(" c%d=%lld", k + 1, static_cast<long long>(native_counts[k]));
-    if (static_cast<int64_t>(vm_rules[k].matched) != native_counts[k]) {
-      std::printf("(vm %llu!)", static_cast<unsigned long long>(vm_rules[k].matched));
-      same = false;
-    }
-  }
-  std::printf("\n");
-  const double nat = median(native_ns), vm = median(vm_ns);
-  std::printf("RESULT engine=native-c1-c10 n=%zu ns_per_event=%.2f\n", n, nat);
-  std::printf("RESULT engine=dta-vm-c1-c10 n=%zu ns_per_event=%.2f\n", n, vm);
-  std::printf("RATIO  vm/native=%.2f (target <= 2.5)  counts %s\n", vm / nat, same ? "match" : "DIFFER");
+  std::printf("\nRESULT rules=C1-C10 n=%zu native_ns=%.2f vm_ns=%.2f ratio=%.2f (target <= 2.5) counts %s\n", n,
+              c.native_ns, c.vm_ns, c.vm_ns / c.native_ns, same ? "match" : "DIFFER");
+  ok &= same;
 
+  // 2. C1-C10, T1-T3, P1-P2
+  dta::bench::NativeW1 nw;
+  Timed f = measure(events, dta_events, names, full, reps,
+                    [](const auto& evs, dta::bench::NativeW1& x) { native_full_pass(evs, x); }, &nw);
+  const std::pair<const char*, int64_t> state_counts[] = {{"t1", nw.t1.fired}, {"t2", nw.t2.fired}, {"t3", nw.t3.fired},
+                                                          {"p1", nw.p1.warns}, {"p2", nw.p2.warns}};
+  same = true;
+  std::printf("counts   ");
+  for (const auto& [name, want] : state_counts) {
+    const uint64_t vm = fired(f.report, name);
+    std::printf(" %s=%lld", name, static_cast<long long>(want));
+    if (static_cast<int64_t>(vm) != want) std::printf("(vm %llu!)", static_cast<unsigned long long>(vm)), same = false;
+  }
+  for (int k = 0; k < 10; ++k) same &= static_cast<int64_t>(matched(f.report, "c" + std::to_string(k + 1))) == nw.classify.c[k];
+  std::printf(" alerts=%zu\nRESULT rules=W1-15 n=%zu native_ns=%.2f vm_ns=%.2f ratio=%.2f (target <= 1.5) counts %s\n",
+              f.report.alerts.size(), n, f.native_ns, f.vm_ns, f.vm_ns / f.native_ns, same ? "match" : "DIFFER");
+  ok &= same;
+  if (callgrind) return ok ? 0 : 1;
+
+  // 3. the same plus 1,000 rules on events that never occur
+  Timed x = measure(events, dta_events, names, full_extra, reps,
+                    [](const auto& evs, dta::bench::NativeW1& y) { native_full_pass(evs, y); }, &nw);
+  std::printf("RESULT rules=W1-15+1000-idle n=%zu vm_ns=%.2f vs W1-15 %.2f: +%.1f%% (target <= 10%%)\n", n, x.vm_ns,
+              f.vm_ns, (x.vm_ns / f.vm_ns - 1) * 100);
+  if (!replay) return ok ? 0 : 1;
   // Replay: JSON Lines parsing + the same rules, file to report.
   {
     std::string text;
@@ -163,7 +258,7 @@ int main(int argc, char** argv) {
       auto t1 = Clock::now();
       parse_s.push_back(std::chrono::duration<double>(t1 - t0).count());
 
-      auto engine = dta::Engine::create(compiled.program, {}, &err);
+      auto engine = dta::Engine::create(classify, {}, &err);
       std::FILE* in = std::fopen(jsonl.c_str(), "rb");
       t0 = Clock::now();
       dta::replay_stream(in, *engine, nullptr, &err);
@@ -180,5 +275,5 @@ int main(int argc, char** argv) {
     std::printf("RESULT parse-only events_per_s=%.0f  replay/parse-only time ratio=%.2f\n",
                 static_cast<double>(n) / ps, rs / ps);
   }
-  return same ? 0 : 1;
+  return ok ? 0 : 1;
 }

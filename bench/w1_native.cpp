@@ -1,5 +1,6 @@
-// C1-C10 as the anchors' native engine writes them (switch on the name id,
-// fields by key id, memcmp string tests), without the stateful rules.
+// W1 hand-written: C1-C10 as the anchors' native engine writes them (switch on
+// the name id, fields by key id, memcmp string tests), T and P with the spec's
+// semantics.
 #include "w1_native.hpp"
 
 #include "native_engine.hpp"
@@ -47,6 +48,53 @@ void NativeClassifier::on_event(const Event& e) {
       break;
     case N_PROC_SPAWN:
       if (eq(e.get_str(K_USER), LIT("root")) && ends_with(e.get_str(K_PATH), LIT(".sh"))) ++c[8];
+      break;
+    default:
+      break;
+  }
+}
+
+void EdgeCount::hit(uint64_t now) {
+  ts.push_back(now);
+  while (ts.front() + kSlideNs <= now) ts.pop_front();
+  const bool is_above = static_cast<int64_t>(ts.size()) > limit;
+  if (is_above && !above) ++fired;
+  above = is_above;
+}
+
+void TumblingP99::close_before(uint64_t ts) {
+  const int64_t w = static_cast<int64_t>(ts / kTumbleNs);
+  if (window >= 0 && w != window && sketch.count() > 0) {
+    ++windows;
+    if (sketch.quantile(0.99) > limit) ++warns;
+    sketch.clear();
+  }
+  window = w;
+}
+
+void TumblingP99::add(uint64_t ts, double v) {
+  close_before(ts);
+  sketch.add(v);
+}
+
+void NativeW1::on_event(const Event& e) {
+  // windows close when event time passes their end, whatever the event
+  p1.close_before(e.ts_ns);
+  p2.close_before(e.ts_ns);
+  classify.on_event(e);
+  switch (e.name_id) {
+    case N_AUTH_LOGIN:
+      if (!eq(e.get_str(K_RESULT), LIT("ok"))) t1.hit(e.ts_ns);
+      break;
+    case N_DB_OPEN:
+      if (e.get_int(K_ERRNO) != 0) t2.hit(e.ts_ns);
+      break;
+    case N_HTTP_REQUEST:
+      if (e.get_int(K_STATUS) >= 500) t3.hit(e.ts_ns);
+      p1.add(e.ts_ns, e.get_double(K_LATENCY_MS));
+      break;
+    case N_DB_QUERY:
+      p2.add(e.ts_ns, e.get_double(K_LATENCY_MS));
       break;
     default:
       break;

@@ -1,16 +1,50 @@
-// The W1 classification rules C1-C10 hand-written in C++ over the anchors'
-// event type: the baseline the VM is measured against.
+// The W1 rules hand-written in C++ over the anchors' event type: the baseline
+// the VM is measured against. C1-C10 as the anchors write them; T1-T3 and
+// P1-P2 follow the spec's semantics (sliding counts fire on rising edges and
+// re-arm; tumbling p99 from the same DDSketch the engine uses), so the counts
+// of both engines must match.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 
 #include "event.hpp"
+#include "sketch.hpp"
 
 namespace dta::bench {
 
 // Counts of C1..C10 over the events given to it.
 struct NativeClassifier {
   std::array<int64_t, 10> c{};
+  void on_event(const anchors::Event& e);
+};
+
+// An edge-triggered sliding count: fires when the count over (now - 10s, now]
+// exceeds `limit`, re-arms when it does not.
+struct EdgeCount {
+  int64_t limit;
+  std::deque<uint64_t> ts;
+  bool above = false;
+  int64_t fired = 0;
+  void hit(uint64_t now);
+};
+
+// p99 over tumbling 60 s windows aligned to the epoch, closed when an event
+// passes the window's end.
+struct TumblingP99 {
+  double limit;
+  int64_t window = -1;
+  DDSketch sketch;
+  int64_t windows = 0, warns = 0;
+  void add(uint64_t ts, double v);
+  void close_before(uint64_t ts);
+};
+
+// All fifteen rules (C1-C10, T1-T3, P1-P2).
+struct NativeW1 {
+  NativeClassifier classify;
+  EdgeCount t1{20}, t2{5}, t3{30};
+  TumblingP99 p1{250}, p2{100};
   void on_event(const anchors::Event& e);
 };
 

@@ -104,37 +104,31 @@ size_t Engine::Impl::cap_for(uint32_t unit, uint32_t declared) const {
   return declared ? declared : opts.default_max_keys;
 }
 
-void Engine::Impl::ensure_dispatch(uint32_t name) {
-  if (name < dispatch_known.size() && dispatch_known[name]) return;
-  if (name >= dispatch_known.size()) {
-    const size_t n = std::max<size_t>(name + 1, dispatch_known.size() * 2);
-    dispatch_known.resize(n, 0);
-    rules_for.resize(n);
-    filters_for.resize(n);
-    machines_for.resize(n);
-    expects_for.resize(n);
-    sensitive_for.resize(n);
-  }
+Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
+  if (name >= dispatch.size()) dispatch.resize(name + 1);
+  dispatch[name] = std::make_unique<Dispatch>();
+  Dispatch& d = *dispatch[name];
   const std::string_view nm = names.name(name);
   for (uint32_t i = 0; i < prog->rules.size(); ++i) {
     const Rule& r = prog->rules[i];
     if (units[i].off) continue;
-    if (any_matches(r.patterns, nm)) rules_for[name].push_back(i);
+    if (any_matches(r.patterns, nm))
+      d.rules.push_back({&r, r.where >= 0 ? &prog->chunks[r.where] : nullptr, &units[i], i});
     for (uint32_t x = 0; x < r.expects.size(); ++x)
-      if (any_matches(r.expects[x].patterns, nm)) expects_for[name].emplace_back(i, x);
+      if (any_matches(r.expects[x].patterns, nm)) d.expects.emplace_back(i, x);
   }
   for (uint32_t i = 0; i < prog->filters.size(); ++i)
-    if (any_matches(prog->filters[i].patterns, nm)) filters_for[name].push_back(i);
+    if (any_matches(prog->filters[i].patterns, nm)) d.filters.push_back(i);
   for (uint32_t m = 0; m < prog->machines.size(); ++m) {
     if (units[prog->rules.size() + m].off) continue;
     bool any = false;
     for (const MachineState& st : prog->machines[m].states)
       for (const Transition& t : st.transitions) any |= !t.after && any_matches(t.patterns, nm);
-    if (any) machines_for[name].push_back(m);
+    if (any) d.machines.push_back(m);
   }
-  for (const SensitiveField& s : prog->sensitive)
-    if (s.event == nm) sensitive_for[name].push_back(names.intern(s.field));
-  dispatch_known[name] = 1;
+  for (const SensitiveField& sf : prog->sensitive)
+    if (sf.event == nm) d.sensitive.push_back(names.intern(sf.field));
+  return d;
 }
 
 void Engine::Impl::count_miss(Status st, RuleReport* stats) {
@@ -153,20 +147,11 @@ Status Engine::Impl::eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, 
   return vm_run(env, prog->chunks[chunk], ev, out);
 }
 
-bool Engine::Impl::where(int32_t chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx) {
-  if (chunk < 0) return true;
-  Value v;
-  const Status st = eval(chunk, ev, ctx, &v);
-  if (st == Status::Ok) return v.b;
-  count_miss(st, stats);
-  return false;
-}
-
 void Engine::Impl::append_hole(std::string& out, int32_t chunk, const ActionCtx& ctx) {
   const Event& ev = *ctx.ev;
-  ensure_dispatch(ev.name);
+  const Dispatch& d = dispatch_for(ev.name);
   for (uint32_t key : chunk_keys[chunk])
-    for (uint32_t s : sensitive_for[ev.name])
+    for (uint32_t s : d.sensitive)
       if (key == s) {
         out += "<redacted>";
         return;
@@ -285,9 +270,9 @@ void Engine::Impl::append_key(std::string& out, const Value& v) {
 }
 
 void Engine::Impl::run_event(const Event& in) {
-  ensure_dispatch(in.name);
+  const Dispatch& d = dispatch_for(in.name);
   const Event* ev = &in;
-  for (uint32_t fi : filters_for[in.name]) {
+  for (uint32_t fi : d.filters) {
     const Filter& f = prog->filters[fi];
     if (!where(f.where, *ev, nullptr)) continue;
     switch (f.kind) {
@@ -307,19 +292,18 @@ void Engine::Impl::run_event(const Event& in) {
         break;
     }
   }
-  if (!expects_for[in.name].empty()) expect_arrivals(*ev);
-  for (uint32_t m : machines_for[in.name]) machine_event(m, *ev);
-  for (uint32_t ri : rules_for[in.name]) {
-    UnitState& us = units[ri];
-    const Rule& rule = prog->rules[ri];
-    if (!where(rule.where, *ev, &us.stats)) continue;
-    ++us.stats.matched;
+  if (!d.expects.empty()) expect_arrivals(*ev);
+  for (uint32_t m : d.machines) machine_event(m, *ev);
+  for (const RuleSlot& slot : d.rules) {
+    if (slot.where && !where_chunk(*slot.where, *ev, &slot.unit->stats)) continue;
+    const Rule& rule = *slot.rule;
+    ++slot.unit->stats.matched;
     if (rule.counts_fired) {
-      ++us.stats.fired;
-      run_actions(rule.actions, ActionCtx{ri, ev, ev->ts});
+      ++slot.unit->stats.fired;
+      run_actions(rule.actions, ActionCtx{slot.index, ev, ev->ts});
     }
-    for (uint32_t w = 0; w < rule.whens.size(); ++w) when_event(ri, w, *ev);
-    if (!rule.expects.empty()) expect_start(ri, *ev);
+    for (uint32_t w = 0; w < rule.whens.size(); ++w) when_event(slot.index, w, *ev);
+    if (!rule.expects.empty()) expect_start(slot.index, *ev);
   }
 }
 
@@ -379,7 +363,7 @@ void Engine::process(const Event& event) {
   } else {
     m.run_event(*ev);
   }
-  m.drain_emitted();
+  if (!m.emitted.empty()) m.drain_emitted();
   m.arena.reset();
 }
 

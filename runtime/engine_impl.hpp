@@ -41,6 +41,18 @@ struct Sample {
   int64_t iv;
 };
 
+// A slice of a degraded sliding window: aggregates of the samples whose time
+// falls in [start, start + width).
+struct Bucket {
+  int64_t start = INT64_MIN;
+  uint64_t count = 0;
+  int64_t isum = 0;
+  double fsum = 0, min = 0, max = 0;
+  bool all_int = true;
+  DDSketch sketch;
+  boost::unordered_flat_map<uint64_t, uint32_t> distinct;
+};
+
 // The aggregate state of one key of one `when`.
 struct WindowKey {
   // sliding: the samples in (now - D, now]
@@ -57,6 +69,8 @@ struct WindowKey {
   bool int_overflow = false;
   DDSketch sketch;
   boost::unordered_flat_map<uint64_t, uint32_t> distinct;
+  // sliding, degraded: the window as kBuckets slices (exact state too big)
+  std::vector<Bucket> buckets;
   // edge triggering
   int64_t true_since = INT64_MIN;
   bool fired = false;
@@ -65,7 +79,9 @@ struct WindowKey {
 };
 
 struct WhenState {
-  KeyedStore<WindowKey> keys;
+  KeyedStore<WindowKey> keys;     // with `by`
+  WindowKey single;               // without `by`: one window, no map
+  bool keyed = false;
   int64_t timer_window = INT64_MIN;  // tumbling: the window whose close is scheduled
   Value threshold;
   int64_t window_ns = 1, for_ns = 0;
@@ -126,11 +142,23 @@ struct Engine::Impl : StateLookup {
   std::vector<Value> regs = std::vector<Value>(256);
 
   std::vector<UnitState> units;  // rules, then machines
-  // Per interned event name: what it can reach.
-  std::vector<std::vector<uint32_t>> rules_for, filters_for, machines_for;
-  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> expects_for;  // (rule, expect)
-  std::vector<uint8_t> dispatch_known;
-  std::vector<std::vector<uint32_t>> sensitive_for;
+
+  // A rule as one event name reaches it, with its pointers resolved.
+  struct RuleSlot {
+    const Rule* rule;
+    const Chunk* where;  // nullptr: always
+    UnitState* unit;
+    uint32_t index;
+  };
+  // Per interned event name: what it can reach (built on first sight).
+  struct Dispatch {
+    std::vector<uint32_t> filters;
+    std::vector<std::pair<uint32_t, uint32_t>> expects;  // (rule, expect)
+    std::vector<uint32_t> machines;
+    std::vector<RuleSlot> rules;
+    std::vector<uint32_t> sensitive;  // interned keys of sensitive fields
+  };
+  std::vector<std::unique_ptr<Dispatch>> dispatch;  // by pointer: references stay valid as it grows
   std::vector<std::vector<uint32_t>> chunk_keys;
 
   std::vector<std::vector<WhenState>> whens;      // [rule][when]
@@ -141,6 +169,7 @@ struct Engine::Impl : StateLookup {
   uint64_t timer_seq = 0;
 
   Report rep;
+  std::string key_buf;  // reused for window keys
   int64_t last_ts = INT64_MIN;
   Event scratch;
   std::deque<Event> emitted;
@@ -150,12 +179,27 @@ struct Engine::Impl : StateLookup {
 
   // engine.cpp
   bool bind(std::string* error);
-  void ensure_dispatch(uint32_t name);
+  Dispatch& dispatch_for(uint32_t name) {
+    if (name < dispatch.size() && dispatch[name]) return *dispatch[name];
+    return build_dispatch(name);
+  }
+  Dispatch& build_dispatch(uint32_t name);
   void run_event(const Event& ev);
   void drain_emitted();
   void run_timers(int64_t before);
   Status eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, Value* out);
-  bool where(int32_t chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr);
+  bool where(int32_t chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr) {
+    return chunk < 0 || where_chunk(prog->chunks[chunk], ev, stats, ctx);
+  }
+  bool where_chunk(const Chunk& chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr) {
+    env.window_value = ctx ? ctx->value : nullptr;
+    env.start = ctx ? ctx->start : nullptr;
+    Value v;
+    const Status st = vm_run(env, chunk, ev, &v);
+    if (st == Status::Ok) return v.b;
+    count_miss(st, stats);
+    return false;
+  }
   void count_miss(Status st, RuleReport* stats);
   void run_actions(const std::vector<Action>& actions, const ActionCtx& ctx);
   void finding(const Action& a, const ActionCtx& ctx);
@@ -174,6 +218,7 @@ struct Engine::Impl : StateLookup {
   // windows.cpp
   void bind_windows();
   void when_event(uint32_t rule, uint32_t w, const Event& ev);
+  void fire_sliding(uint32_t rule, uint32_t w, WindowKey& k, const Value& value, const Event& ev);
   void close_window(uint32_t rule, uint32_t w, int64_t window);
   // expectations.cpp
   void bind_expects();

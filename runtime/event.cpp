@@ -78,6 +78,7 @@ bool Event::remove(uint32_t key) {
 }
 
 char* Arena::alloc(size_t n) {
+  dirty_ = true;
   if (n > kBlock) {  // a big string gets its own block, placed before the current one
     auto big = std::make_unique<char[]>(n);
     char* p = big.get();
@@ -99,7 +100,8 @@ std::string_view Arena::copy(std::string_view s) {
   return {p, s.size()};
 }
 
-void Arena::reset() {
+void Arena::reset_blocks() {
+  dirty_ = false;
   if (blocks_.size() > 1) {
     auto first = std::move(blocks_.back());
     blocks_.clear();

@@ -72,7 +72,7 @@ void Engine::Impl::expect_start(uint32_t rule, const Event& ev) {
 }
 
 void Engine::Impl::expect_arrivals(const Event& ev) {
-  for (const auto& [rule, xi] : expects_for[ev.name]) {
+  for (const auto& [rule, xi] : dispatch_for(ev.name).expects) {
     const Expect& x = prog->rules[rule].expects[xi];
     ExpectState& es = expects[rule][xi];
     if (es.pending.size() == 0) continue;

@@ -81,6 +81,7 @@ std::string report_to_json(const Report& r) {
   diag["bad_lines"] = std::move(bad);
   diag["evicted_keys"] = d.evicted_keys;
   diag["evicted_expectations"] = d.evicted_expectations;
+  diag["degraded_windows"] = d.degraded_windows;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;
   o["diagnostics"] = std::move(diag);

@@ -16,7 +16,20 @@ int32_t DDSketch::index_of(double v) { return static_cast<int32_t>(std::ceil(std
 
 double DDSketch::value_of(int32_t index) { return 2.0 * std::pow(kGamma, index) / (kGamma + 1); }
 
+void DDSketch::Store::add(int32_t index, uint64_t n) {
+  if (n == 0) return;
+  ensure(index);
+  counts[static_cast<size_t>(index - offset)] += n;
+}
+
 void DDSketch::Store::change(int32_t index, int delta) {
+  ensure(index);
+  uint64_t& c = counts[static_cast<size_t>(index - offset)];
+  if (delta < 0 && c == 0) return;  // removing what was never added: ignore
+  c += static_cast<uint64_t>(static_cast<int64_t>(delta));
+}
+
+void DDSketch::Store::ensure(int32_t index) {
   if (counts.empty()) {
     counts.assign(1, 0);
     offset = index;
@@ -26,9 +39,6 @@ void DDSketch::Store::change(int32_t index, int delta) {
   } else if (index >= offset + static_cast<int32_t>(counts.size())) {
     counts.resize(static_cast<size_t>(index - offset + 1), 0);
   }
-  uint64_t& c = counts[static_cast<size_t>(index - offset)];
-  if (delta < 0 && c == 0) return;  // removing what was never added: ignore
-  c += delta;
 }
 
 void DDSketch::change(double v, int delta) {
@@ -43,6 +53,15 @@ void DDSketch::change(double v, int delta) {
     neg_.change(index_of(-v), delta);
   }
   count_ += delta;
+}
+
+void DDSketch::merge(const DDSketch& other) {
+  for (size_t i = 0; i < other.pos_.counts.size(); ++i)
+    pos_.add(other.pos_.offset + static_cast<int32_t>(i), other.pos_.counts[i]);
+  for (size_t i = 0; i < other.neg_.counts.size(); ++i)
+    neg_.add(other.neg_.offset + static_cast<int32_t>(i), other.neg_.counts[i]);
+  zeros_ += other.zeros_;
+  count_ += other.count_;
 }
 
 void DDSketch::clear() {

@@ -16,6 +16,8 @@ class DDSketch {
   void remove(double v) { change(v, -1); }
   uint64_t count() const { return count_; }
   void clear();
+  // Adds every value of `other` (the union of both multisets).
+  void merge(const DDSketch& other);
   // The value of rank floor(q * (count - 1)) of the sorted values, within
   // 0.5% relative error. count() must be > 0.
   double quantile(double q) const;
@@ -26,6 +28,8 @@ class DDSketch {
     std::vector<uint64_t> counts;
     int32_t offset = 0;  // index of counts[0]
     void change(int32_t index, int delta);
+    void add(int32_t index, uint64_t n);
+    void ensure(int32_t index);  // counts covers index
   };
   void change(double v, int delta);
   static int32_t index_of(double v);

@@ -35,6 +35,63 @@ void add_running(WindowKey& k, Agg agg, const Sample& s, bool is_int) {
   if (agg == Agg::Quantile) k.sketch.add(s.v);
 }
 
+constexpr int64_t kBuckets = 64;  // slices of a degraded window (its time resolution: D / 64)
+
+void bucket_add(Bucket& b, Agg agg, const Sample& s, bool is_int) {
+  b.min = b.count ? std::min(b.min, s.v) : s.v;
+  b.max = b.count ? std::max(b.max, s.v) : s.v;
+  ++b.count;
+  if (agg == Agg::Distinct) {
+    ++b.distinct[static_cast<uint64_t>(s.iv)];
+    return;
+  }
+  if (!is_int) b.all_int = false;
+  b.isum += s.iv;
+  b.fsum += s.v;
+  if (agg == Agg::Quantile) b.sketch.add(s.v);
+}
+
+// Adds a sample to a degraded window's ring of buckets.
+void degraded_add(WindowKey& k, Agg agg, const Sample& s, bool is_int, int64_t window_ns) {
+  const int64_t width = std::max<int64_t>(1, (window_ns + kBuckets - 1) / kBuckets);
+  const int64_t idx = s.ts / width - (s.ts % width < 0);
+  Bucket& b = k.buckets[static_cast<size_t>(((idx % (kBuckets + 1)) + kBuckets + 1) % (kBuckets + 1))];
+  if (b.start != idx * width) b = Bucket{idx * width};
+  bucket_add(b, agg, s, is_int);
+}
+
+// The value of a degraded window: the buckets that overlap (now - D, now].
+bool degraded_value(const When& w, const WindowKey& k, int64_t now, int64_t window_ns, Value* out) {
+  const int64_t width = std::max<int64_t>(1, (window_ns + kBuckets - 1) / kBuckets);
+  Bucket m;
+  boost::unordered_flat_map<uint64_t, uint32_t> distinct;
+  for (const Bucket& b : k.buckets) {
+    if (b.count == 0 || b.start + width <= now - window_ns || b.start > now) continue;
+    m.min = m.count ? std::min(m.min, b.min) : b.min;
+    m.max = m.count ? std::max(m.max, b.max) : b.max;
+    m.count += b.count;
+    m.isum += b.isum;
+    m.fsum += b.fsum;
+    m.all_int = m.all_int && b.all_int;
+    if (w.agg == Agg::Quantile) m.sketch.merge(b.sketch);
+    if (w.agg == Agg::Distinct)
+      for (const auto& kv : b.distinct) distinct[kv.first] += kv.second;
+  }
+  if (m.count == 0) return false;
+  const double n = static_cast<double>(m.count);
+  switch (w.agg) {
+    case Agg::Count: *out = Value::of_int(static_cast<int64_t>(m.count)); break;
+    case Agg::Rate: *out = Value::of_float(n * 1e9 / static_cast<double>(window_ns)); break;
+    case Agg::Sum: *out = m.all_int ? Value::of_int(m.isum) : Value::of_float(m.fsum); break;
+    case Agg::Avg: *out = Value::of_float(m.fsum / n); break;
+    case Agg::Min: *out = m.all_int ? Value::of_int(static_cast<int64_t>(m.min)) : Value::of_float(m.min); break;
+    case Agg::Max: *out = m.all_int ? Value::of_int(static_cast<int64_t>(m.max)) : Value::of_float(m.max); break;
+    case Agg::Quantile: *out = Value::of_float(m.sketch.quantile(w.q)); break;
+    case Agg::Distinct: *out = Value::of_int(static_cast<int64_t>(distinct.size())); break;
+  }
+  return true;
+}
+
 }  // namespace
 
 void Engine::Impl::bind_windows() {
@@ -43,6 +100,7 @@ void Engine::Impl::bind_windows() {
     for (const When& w : prog->rules[r].whens) {
       WhenState& ws = whens[r].emplace_back();
       ws.keys.set_cap(cap_for(r, w.max_keys));
+      ws.keyed = !w.by.empty();
       ws.window_ns = std::max<int64_t>(1, const_int(w.window_k));
       ws.for_ns = w.for_k >= 0 ? const_int(w.for_k) : 0;
       Event none;
@@ -93,19 +151,18 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
   WhenState& ws = whens[rule][wi];
   RuleReport& stats = units[rule].stats;
   // the key
-  std::string key;
-  std::vector<std::pair<std::string, std::string>> labels;
-  for (const Entry& b : w.by) {
-    Value v;
-    const Status st = eval(b.chunk, ev, nullptr, &v);
-    if (st != Status::Ok) {
-      count_miss(st, &stats);
-      return;
+  std::string& key = key_buf;
+  if (ws.keyed) {
+    key.clear();
+    for (const Entry& b : w.by) {
+      Value v;
+      const Status st = eval(b.chunk, ev, nullptr, &v);
+      if (st != Status::Ok) {
+        count_miss(st, &stats);
+        return;
+      }
+      append_key(key, v);
     }
-    append_key(key, v);
-    std::string text;
-    append_value(text, v);
-    labels.emplace_back(b.key, std::move(text));
   }
   // the sample
   Sample s{ev.ts, 0, 0};
@@ -133,8 +190,15 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
     }
   }
   bool created = false;
-  WindowKey& k = ws.keys.touch(key, &created);
-  if (created) k.labels = std::move(labels);
+  WindowKey& k = ws.keyed ? ws.keys.touch(key, &created) : ws.single;
+  if (created) {  // a new key: its labels, once
+    for (const Entry& b : w.by) {
+      Value v;
+      std::string text;
+      if (eval(b.chunk, ev, nullptr, &v) == Status::Ok) append_value(text, v);
+      k.labels.emplace_back(b.key, std::move(text));
+    }
+  }
 
   if (!w.sliding) {
     const int64_t idx = floor_div(ev.ts, ws.window_ns);
@@ -169,6 +233,13 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
 
   // sliding: add, expire what left (now - D, now], evaluate
   const int64_t now = ev.ts;
+  Value value;
+  if (!k.buckets.empty()) {  // degraded: bucket resolution
+    degraded_add(k, w.agg, s, is_int, ws.window_ns);
+    if (!degraded_value(w, k, now, ws.window_ns, &value)) return;
+    fire_sliding(rule, wi, k, value, ev);
+    return;
+  }
   k.samples.push_back(s);
   if (w.agg != Agg::Distinct) add_running(k, w.agg, s, is_int);
   if (w.agg == Agg::Distinct) ++k.distinct[distinct_hash];
@@ -196,8 +267,27 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
   while (!k.minq.empty() && k.minq.front().ts <= horizon) k.minq.pop_front();
   while (!k.maxq.empty() && k.maxq.front().ts <= horizon) k.maxq.pop_front();
   if (k.samples.empty()) k.fsum = 0, k.isum = 0, k.all_int = true;
-  Value value;
-  if (!window_value(w, k, k.samples.size(), ws.window_ns, &value)) return;
+  if (k.samples.size() > opts.max_window_samples) {  // exact state too big: degrade to buckets
+    ++rep.diagnostics.degraded_windows;
+    k.buckets.assign(kBuckets + 1, Bucket{});
+    for (const Sample& old : k.samples) degraded_add(k, w.agg, old, k.all_int, ws.window_ns);
+    k.samples.clear();
+    k.samples.shrink_to_fit();
+    k.minq.clear();
+    k.maxq.clear();
+    k.sketch.clear();
+    k.distinct.clear();
+    if (!degraded_value(w, k, now, ws.window_ns, &value)) return;
+  } else if (!window_value(w, k, k.samples.size(), ws.window_ns, &value)) {
+    return;
+  }
+  fire_sliding(rule, wi, k, value, ev);
+}
+
+void Engine::Impl::fire_sliding(uint32_t rule, uint32_t wi, WindowKey& k, const Value& value, const Event& ev) {
+  const When& w = prog->rules[rule].whens[wi];
+  const WhenState& ws = whens[rule][wi];
+  const int64_t now = ev.ts;
   if (!compare(w.cmp, value, ws.threshold)) {
     k.true_since = INT64_MIN;
     k.fired = false;
@@ -206,7 +296,7 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
   if (k.true_since == INT64_MIN) k.true_since = now;
   if (k.fired || now - k.true_since < ws.for_ns) return;
   k.fired = true;
-  ++stats.fired;
+  ++units[rule].stats.fired;
   ActionCtx ctx{rule, &ev, now, &value, nullptr, &k.labels};
   run_actions(w.actions, ctx);
 }
@@ -215,7 +305,7 @@ void Engine::Impl::close_window(uint32_t rule, uint32_t wi, int64_t window) {
   const When& w = prog->rules[rule].whens[wi];
   WhenState& ws = whens[rule][wi];
   const int64_t end = (window + 1) * ws.window_ns;
-  ws.keys.each([&](const std::string&, WindowKey& k) {
+  auto close = [&](WindowKey& k) {
     if (k.window != window || k.count == 0) return;
     Value value;
     if (window_value(w, k, k.count, ws.window_ns, &value) && compare(w.cmp, value, ws.threshold)) {
@@ -225,7 +315,9 @@ void Engine::Impl::close_window(uint32_t rule, uint32_t wi, int64_t window) {
     }
     k.window = INT64_MIN;
     k.count = 0;
-  });
+  };
+  if (ws.keyed) ws.keys.each([&](const std::string&, WindowKey& k) { close(k); });
+  else close(ws.single);
 }
 
 }  // namespace dta

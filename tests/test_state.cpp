@@ -260,6 +260,33 @@ TEST_SUITE("state") {
     CHECK(x.kept_findings[1].message == "4");
   }
 
+  TEST_CASE("a sliding window over its sample cap degrades to buckets, bounded and close") {
+    std::string events;
+    int64_t t = 0;
+    for (int burst = 0; burst < 3; ++burst) {
+      for (int i = 0; i < 2000; ++i) {  // 1 event per ms for 2 s
+        t += 1000000;
+        events += "{\"ts\": " + std::to_string(t) + ", \"name\": \"m\", \"fields\": {\"v\": " + std::to_string(i % 100) + "}}\n";
+      }
+      t += 3 * kSec;  // then a pause
+    }
+    const std::string policy =
+        "rule r on m { when count() over 1s > 500 { info \"{event.ts}\" } }\n"
+        "rule s on m { when max(v) over 1s >= 99 { info \"max {event.ts}\" } }\n";
+    const dta::Report exact = dta::test::run(policy, events);
+    dta::EngineOptions opts;
+    opts.max_window_samples = 100;
+    const dta::Report degraded = dta::test::run(policy, events, "", opts);
+    CHECK(exact.diagnostics.degraded_windows == 0);
+    CHECK(degraded.diagnostics.degraded_windows == 2);  // one key in each of two windows
+    REQUIRE(exact.kept_findings.size() == 6);
+    REQUIRE(degraded.kept_findings.size() == exact.kept_findings.size());
+    for (size_t i = 0; i < exact.kept_findings.size(); ++i) {
+      // the same firings, within one bucket (1 s / 64) of event time
+      CHECK(std::llabs(degraded.kept_findings[i].ts - exact.kept_findings[i].ts) <= kSec / 64 + 1000000);
+    }
+  }
+
   TEST_CASE("expect: then sees start.F, where filters, one arrival meets every pending one") {
     const std::string policy =
         "rule req on http.start {\n"
