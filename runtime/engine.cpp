@@ -331,6 +331,32 @@ void Engine::Impl::run_timers(int64_t before) {
   }
 }
 
+bool Engine::Impl::timer_live(const Timer& t) const {
+  switch (t.kind) {
+    case Timer::Kind::WindowClose: return whens[t.a][t.b].timer_window == t.window;
+    case Timer::Kind::Deadline: {
+      const uint64_t id = t.id;
+      return expects[t.a][t.b].pending.find(std::string(reinterpret_cast<const char*>(&id), sizeof id)) != nullptr;
+    }
+    case Timer::Kind::After: {
+      const Instance* inst = machines[t.a].instances.find(t.key);
+      return inst && inst->gen == t.id;
+    }
+  }
+  return false;
+}
+
+void Engine::Impl::compact_timers() {
+  std::vector<Timer> live;
+  live.reserve(timers.size() / 2);
+  while (!timers.empty()) {
+    if (timer_live(timers.top())) live.push_back(timers.top());
+    timers.pop();
+  }
+  timers = decltype(timers)(std::greater<Timer>(), std::move(live));
+  compact_at = std::max<size_t>(65536, timers.size() * 2);
+}
+
 std::unique_ptr<Engine> Engine::create(std::shared_ptr<const Program> program, const EngineOptions& options,
                                        std::string* error) {
   auto impl = std::make_unique<Impl>();

@@ -41,6 +41,35 @@ struct Sample {
   int64_t iv;
 };
 
+// A queue of samples in a vector: nothing allocated until the first push
+// (std::deque allocates on construction, and windows have many keys).
+class SampleQueue {
+ public:
+  bool empty() const { return head_ == v_.size(); }
+  size_t size() const { return v_.size() - head_; }
+  const Sample& front() const { return v_[head_]; }
+  const Sample& back() const { return v_.back(); }
+  void push_back(const Sample& s) { v_.push_back(s); }
+  void pop_back() { v_.pop_back(); }
+  void pop_front() {
+    if (++head_ >= 32 && head_ * 2 >= v_.size()) {  // drop the consumed front, amortised O(1)
+      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  void clear() {
+    v_.clear();
+    v_.shrink_to_fit();
+    head_ = 0;
+  }
+  const Sample* begin() const { return v_.data() + head_; }
+  const Sample* end() const { return v_.data() + v_.size(); }
+
+ private:
+  std::vector<Sample> v_;
+  size_t head_ = 0;
+};
+
 // A slice of a degraded sliding window: aggregates of the samples whose time
 // falls in [start, start + width).
 struct Bucket {
@@ -56,8 +85,8 @@ struct Bucket {
 // The aggregate state of one key of one `when`.
 struct WindowKey {
   // sliding: the samples in (now - D, now]
-  std::deque<Sample> samples;
-  std::deque<Sample> minq, maxq;  // monotonic: candidates for min / max
+  SampleQueue samples;
+  SampleQueue minq, maxq;  // monotonic: candidates for min / max
   // tumbling: the window index and running aggregates
   int64_t window = INT64_MIN;
   uint64_t count = 0;
@@ -96,7 +125,7 @@ struct Pending {
 
 struct ExpectState {
   KeyedStore<Pending> pending;  // by id (as bytes), oldest evicted first
-  boost::unordered_flat_map<std::string, std::deque<uint64_t>> by_match;
+  boost::unordered_flat_map<std::string, std::vector<uint64_t>> by_match;  // oldest first
   uint64_t next_id = 1;
   int64_t within_ns = 0;
 };
@@ -236,7 +265,13 @@ struct Engine::Impl : StateLookup {
   void schedule(Timer t) {
     t.seq = timer_seq++;
     timers.push(std::move(t));
+    if (timers.size() > compact_at) compact_timers();
   }
+  // Drops timers whose state is gone (met, evicted, moved on), so the heap is
+  // bounded by live state, not by the stream's length.
+  void compact_timers();
+  bool timer_live(const Timer& t) const;
+  size_t compact_at = 65536;
 };
 
 // Whether a pattern ("db.open", "db.*", "*") matches an event name.

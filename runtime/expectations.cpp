@@ -80,7 +80,7 @@ void Engine::Impl::expect_arrivals(const Event& ev) {
     if (!match_key(*this, x, ev, &match)) continue;
     auto list = es.by_match.find(match);
     if (list == es.by_match.end()) continue;
-    std::deque<uint64_t>& ids = list->second;
+    std::vector<uint64_t>& ids = list->second;
     for (size_t i = 0; i < ids.size();) {
       Pending* p = es.pending.find(id_key(ids[i]));
       if (!p) {  // evicted or already met

@@ -272,7 +272,6 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
     k.buckets.assign(kBuckets + 1, Bucket{});
     for (const Sample& old : k.samples) degraded_add(k, w.agg, old, k.all_int, ws.window_ns);
     k.samples.clear();
-    k.samples.shrink_to_fit();
     k.minq.clear();
     k.maxq.clear();
     k.sketch.clear();
