@@ -5,10 +5,10 @@
 //  3. the same with 1,000 more rules on events that never occur;
 //  4. `dta replay` throughput on the same events as JSON Lines.
 //
-//   dta_bench_w1 [--n=1000000] [--reps=5] [--jsonl=PATH] [--no-replay] [--callgrind]
+//   dta_bench_w1 [--n=1000000] [--reps=5] [--jsonl=PATH] [--no-replay] [--callgrind=classify|full]
 //
 // Prints ns/event for both engines and their ratio (medians of the reps) and
-// checks that both count the same. --callgrind runs 1 and 2 once, for
+// checks that both count the same. --callgrind=X runs comparison X once, for
 //   valgrind --tool=callgrind --toggle-collect='*native_full_pass*' ...
 //   valgrind --tool=callgrind --toggle-collect='*vm_pass*' ...
 #include <algorithm>
@@ -157,15 +157,16 @@ int main(int argc, char** argv) {
   size_t n = 1000000;
   int reps = 5;
   bool replay = true, callgrind = false;
+  std::string only;  // --callgrind=classify|full: run just that comparison once
   std::string jsonl = "/tmp/dta-w1.jsonl";
   for (int i = 1; i < argc; ++i) {
     if (!std::strncmp(argv[i], "--n=", 4)) n = std::stoul(argv[i] + 4);
     else if (!std::strncmp(argv[i], "--reps=", 7)) reps = std::max(1, std::atoi(argv[i] + 7));
     else if (!std::strncmp(argv[i], "--jsonl=", 8)) jsonl = argv[i] + 8;
     else if (!std::strcmp(argv[i], "--no-replay")) replay = false;
-    else if (!std::strcmp(argv[i], "--callgrind")) callgrind = true, replay = false, reps = 1;
+    else if (!std::strncmp(argv[i], "--callgrind=", 12)) callgrind = true, replay = false, reps = 1, only = argv[i] + 12;
     else {
-      std::fprintf(stderr, "usage: dta_bench_w1 [--n=N] [--reps=R] [--jsonl=PATH] [--no-replay] [--callgrind]\n");
+      std::fprintf(stderr, "usage: dta_bench_w1 [--n=N] [--reps=R] [--jsonl=PATH] [--no-replay] [--callgrind=classify|full]\n");
       return 2;
     }
   }
@@ -193,6 +194,7 @@ int main(int argc, char** argv) {
 
   bool ok = true;
   // 1. C1-C10
+  if (only != "full") {
   dta::bench::NativeClassifier nc;
   Timed c = measure(events, dta_events, names, classify, reps,
                     [](const auto& evs, dta::bench::NativeClassifier& x) { native_classify_pass(evs, x); }, &nc);
@@ -206,14 +208,16 @@ int main(int argc, char** argv) {
   std::printf("\nRESULT rules=C1-C10 n=%zu native_ns=%.2f vm_ns=%.2f ratio=%.2f (target <= 2.5) counts %s\n", n,
               c.native_ns, c.vm_ns, c.vm_ns / c.native_ns, same ? "match" : "DIFFER");
   ok &= same;
+  }
+  if (only == "classify") return ok ? 0 : 1;
 
   // 2. C1-C10, T1-T3, P1-P2
+  bool same = true;
   dta::bench::NativeW1 nw;
   Timed f = measure(events, dta_events, names, full, reps,
                     [](const auto& evs, dta::bench::NativeW1& x) { native_full_pass(evs, x); }, &nw);
   const std::pair<const char*, int64_t> state_counts[] = {{"t1", nw.t1.fired}, {"t2", nw.t2.fired}, {"t3", nw.t3.fired},
                                                           {"p1", nw.p1.warns}, {"p2", nw.p2.warns}};
-  same = true;
   std::printf("counts   ");
   for (const auto& [name, want] : state_counts) {
     const uint64_t vm = fired(f.report, name);
