@@ -597,22 +597,16 @@ class Builder {
   }
 
   // ---------------------------------------------------------------- expressions
-  Loc eloc(antlr4::ParserRuleContext* c) {
-    Loc l = loc(c);
+  // A place in a template hole's text, moved to where the hole sits in the file.
+  Loc shift(Loc l) const {
     if (in_hole_) {
       if (l.line == 1) l.col += hole_col0_;
       l.line += hole_line0_ - 1;
     }
     return l;
   }
-  Loc eloc(antlr4::tree::TerminalNode* n) {
-    Loc l = loc(n);
-    if (in_hole_) {
-      if (l.line == 1) l.col += hole_col0_;
-      l.line += hole_line0_ - 1;
-    }
-    return l;
-  }
+  Loc eloc(antlr4::ParserRuleContext* c) { return shift(loc(c)); }
+  Loc eloc(antlr4::tree::TerminalNode* n) { return shift(loc(n)); }
 
   ExprPtr make(ExprKind k, Loc l) {
     auto e = std::make_unique<ast::Expr>();
@@ -826,14 +820,7 @@ class Builder {
     return nullptr;
   }
 
-  Loc op_loc(antlr4::Token* t) {
-    Loc l = loc(t);
-    if (in_hole_) {
-      if (l.line == 1) l.col += hole_col0_;
-      l.line += hole_line0_ - 1;
-    }
-    return l;
-  }
+  Loc op_loc(antlr4::Token* t) { return shift(loc(t)); }
 
   const SourceSet& sources_;
   uint32_t file_;

@@ -334,10 +334,7 @@ void Engine::Impl::run_timers(int64_t before) {
 bool Engine::Impl::timer_live(const Timer& t) const {
   switch (t.kind) {
     case Timer::Kind::WindowClose: return whens[t.a][t.b].timer_window == t.window;
-    case Timer::Kind::Deadline: {
-      const uint64_t id = t.id;
-      return expects[t.a][t.b].pending.find(std::string(reinterpret_cast<const char*>(&id), sizeof id)) != nullptr;
-    }
+    case Timer::Kind::Deadline: return expects[t.a][t.b].pending.find(ExpectState::id_key(t.id)) != nullptr;
     case Timer::Kind::After: {
       const Instance* inst = machines[t.a].instances.find(t.key);
       return inst && inst->gen == t.id;

@@ -5,11 +5,8 @@
 #include "engine_impl.hpp"
 
 namespace dta {
-namespace {
-
-std::string id_key(uint64_t id) { return std::string(reinterpret_cast<const char*>(&id), sizeof id); }
-
-}  // namespace
+using id_key_fn = std::string (*)(uint64_t);
+static constexpr id_key_fn id_key = &ExpectState::id_key;
 
 void Engine::Impl::bind_expects() {
   expects.resize(prog->rules.size());
@@ -17,17 +14,7 @@ void Engine::Impl::bind_expects() {
     for (const Expect& x : prog->rules[r].expects) {
       ExpectState& es = expects[r].emplace_back();
       es.pending.set_cap(cap_for(r, x.max_pending));
-      es.pending.on_evict = [&es](const std::string&, Pending& p) {
-        auto list = es.by_match.find(p.match);
-        if (list == es.by_match.end()) return;
-        auto& ids = list->second;
-        for (auto it = ids.begin(); it != ids.end(); ++it)
-          if (*it == p.id) {
-            ids.erase(it);
-            break;
-          }
-        if (ids.empty()) es.by_match.erase(list);
-      };
+      es.pending.on_evict = [&es](const std::string&, Pending& p) { es.forget(p.match, p.id); };
       es.within_ns = const_int(x.within_k);
     }
   }
@@ -112,16 +99,7 @@ void Engine::Impl::expect_deadline(uint32_t rule, uint32_t xi, uint64_t id) {
   if (!p) return;  // met, or evicted
   const Pending done = std::move(*p);
   es.pending.erase(id_key(id));
-  auto list = es.by_match.find(done.match);
-  if (list != es.by_match.end()) {
-    auto& ids = list->second;
-    for (auto it = ids.begin(); it != ids.end(); ++it)
-      if (*it == id) {
-        ids.erase(it);
-        break;
-      }
-    if (ids.empty()) es.by_match.erase(list);
-  }
+  es.forget(done.match, id);
   if (!x.has_else) return;
   if (!x.else_actions.empty()) ++units[rule].stats.fired;
   ActionCtx ctx{rule, &done.start, done.deadline, nullptr, &done.start, nullptr};

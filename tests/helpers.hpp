@@ -12,6 +12,13 @@
 
 namespace dta::test {
 
+// A file's bytes ("" when it cannot be read).
+inline std::string slurp(const std::string& path) {
+  std::string text, err;
+  read_file(path, &text, &err);
+  return text;
+}
+
 // Errors of compiling `text` as "LINE:COL: message", one per diagnostic.
 inline std::vector<std::string> errors(const std::string& text) {
   std::vector<std::string> out;

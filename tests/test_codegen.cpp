@@ -14,12 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const fs::path& p) { return dta::test::slurp(p.string()); }
 
 // The opcodes of a rule's where chunk, space-separated.
 std::string where_ops(const std::string& policy) {

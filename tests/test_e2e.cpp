@@ -21,12 +21,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const fs::path& p) { return dta::test::slurp(p.string()); }
 
 // Where `want` and `got` differ ("" when got contains want).
 std::string subset_diff(const json::value& want, const json::value& got, const std::string& path) {
