@@ -5,9 +5,6 @@
 #include "engine_impl.hpp"
 
 namespace dta {
-using id_key_fn = std::string (*)(uint64_t);
-static constexpr id_key_fn id_key = &ExpectState::id_key;
-
 void Engine::Impl::bind_expects() {
   expects.resize(prog->rules.size());
   for (uint32_t r = 0; r < prog->rules.size(); ++r) {
@@ -42,7 +39,7 @@ void Engine::Impl::expect_start(uint32_t rule, const Event& ev) {
       continue;
     }
     const uint64_t id = es.next_id++;
-    Pending& p = es.pending.touch(id_key(id));
+    Pending& p = es.pending.touch(ExpectState::id_key(id));
     p.id = id;
     p.deadline = ev.ts + es.within_ns;
     p.start = ev;
@@ -69,7 +66,7 @@ void Engine::Impl::expect_arrivals(const Event& ev) {
     if (list == es.by_match.end()) continue;
     std::vector<uint64_t>& ids = list->second;
     for (size_t i = 0; i < ids.size();) {
-      Pending* p = es.pending.find(id_key(ids[i]));
+      Pending* p = es.pending.find(ExpectState::id_key(ids[i]));
       if (!p) {  // evicted or already met
         ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
         continue;
@@ -85,7 +82,7 @@ void Engine::Impl::expect_arrivals(const Event& ev) {
         ctx.start = &start;
         run_actions(x.then_actions, ctx);
       }
-      es.pending.erase(id_key(ids[i]));
+      es.pending.erase(ExpectState::id_key(ids[i]));
       ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (ids.empty()) es.by_match.erase(list);
@@ -95,10 +92,10 @@ void Engine::Impl::expect_arrivals(const Event& ev) {
 void Engine::Impl::expect_deadline(uint32_t rule, uint32_t xi, uint64_t id) {
   const Expect& x = prog->rules[rule].expects[xi];
   ExpectState& es = expects[rule][xi];
-  Pending* p = es.pending.find(id_key(id));
+  Pending* p = es.pending.find(ExpectState::id_key(id));
   if (!p) return;  // met, or evicted
   const Pending done = std::move(*p);
-  es.pending.erase(id_key(id));
+  es.pending.erase(ExpectState::id_key(id));
   es.forget(done.match, id);
   if (!x.has_else) return;
   if (!x.else_actions.empty()) ++units[rule].stats.fired;

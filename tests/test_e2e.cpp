@@ -97,4 +97,28 @@ TEST_SUITE("e2e") {
     CHECK(reports >= 5);
     CHECK(errors >= 1);
   }
+
+  TEST_CASE("the shipped example replays under every profile") {
+    const std::string dir = std::string(DTA_EXAMPLES_DIR) + "/webservice/";
+    auto compiled = dta::compile_file(dir + "policy.dta");
+    REQUIRE_MESSAGE(compiled.ok(), rendered(compiled));
+    const std::string events = slurp(dir + "events.jsonl");
+    for (const char* profile : {"", "unit", "scenario", "stress", "fuzz", "production"}) {
+      CAPTURE(profile);
+      dta::EngineOptions opts;
+      opts.profile = profile;
+      std::string err;
+      auto engine = dta::Engine::create(compiled.program, opts, &err);
+      REQUIRE(engine);
+      std::FILE* f = fmemopen(const_cast<char*>(events.data()), events.size(), "r");
+      dta::replay_stream(f, *engine, nullptr, &err);
+      std::fclose(f);
+      const dta::Report r = engine->report();
+      CHECK(r.events == 12001);
+      CHECK(r.diagnostics.bad_input == 1);
+      CHECK(r.diagnostics.late == 1);
+      CHECK(r.failed());  // the recording holds an incident
+      CHECK(dta::test::rule(r, "secret_leaked").matched == 0);  // the filter redacted every password
+    }
+  }
 }
