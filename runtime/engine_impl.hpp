@@ -209,7 +209,8 @@ struct Engine::Impl : StateLookup {
   uint64_t timer_seq = 0;
 
   Report rep;
-  std::string key_buf;  // reused for window keys
+  std::string key_buf;                // reused for window keys
+  mutable std::string state_key_buf;  // reused by state()
   int64_t last_ts = INT64_MIN;
   Event scratch;
   std::deque<Event> emitted;

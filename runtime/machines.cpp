@@ -18,9 +18,9 @@ void Engine::Impl::bind_machines() {
 }
 
 std::string_view Engine::Impl::state_of(uint32_t machine, const Value& key) const {
-  std::string k;
-  append_key(k, key);
-  const Instance* inst = machines[machine].instances.find(k);
+  state_key_buf.clear();
+  append_key(state_key_buf, key);
+  const Instance* inst = machines[machine].instances.find(state_key_buf);
   return inst ? std::string_view(prog->machines[machine].states[inst->state].name) : std::string_view();
 }
 

@@ -15,7 +15,11 @@ const char* const kPolicy =
     "policy p\nconst L = [\"a\", \"b\"]\nevent e { n: int, s: string sensitive }\n"
     "filter f on x.* where n > 1 { sample 50% }\n"
     "rule r on e, x.* where n > 1 and s in L and matches(s, \"^a\") { error \"n={n}\" count c { k: s } }\n"
-    "profile u { set L = [\"c\"] rule r: warning }\n";
+    "rule w on e { when p99(n) over 10s > 5 by s max 10 for 1s { alert critical \"{value}\" labels { a: s } dedup s every 1m } }\n"
+    "rule t on e { when count() every 1m >= 1 { warning \"{value}\" } expect x.y where n == start.n matching s within 5s then { ok } else { info \"late\" } }\n"
+    "machine m by s { initial a state a { on e where n > 1 -> b { warning \"{s}\" } } state b { after 2s -> a } }\n"
+    "rule st on x.* where state(m, s) == \"b\" { ok }\n"
+    "profile u { set L = [\"c\"] rule r: warning alert w: off max m: 5 }\n";
 
 std::unique_ptr<dta::Program> load(const std::string& bytes, std::string* err) {
   auto p = dta::load_dtb(bytes, err);
@@ -98,8 +102,10 @@ TEST_SUITE("dtb") {
         auto engine = dta::Engine::create(shared, opts, &err);
         if (!engine) continue;
         dta::Event ev;
-        for (const char* name : {"e", "x.y"}) {
+        int64_t ts = 0;
+        for (const char* name : {"e", "x.y", "e", "x.y", "e"}) {
           ev.clear();
+          ev.ts = ts += 40000000000;  // 40 s apart: windows close, deadlines and `after`s pass
           ev.name = engine->symbols().intern(name);
           ev.add_int(engine->symbols().intern("n"), 5);
           ev.add_string(engine->symbols().intern("s"), "abc");

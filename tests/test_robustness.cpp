@@ -49,7 +49,10 @@ TEST_SUITE("robustness") {
     const char* const tokens[] = {"rule", "on", "where", "{", "}", "(", ")", "[", "]", "error", "\"m {x}\"", "x",
                                   "db.*", "*", "and", "or", "not", "in", "==", "<", "+", "-", "1", "2.5", "10s",
                                   ",", ";", ":", "profile", "extends", "set", "const", "=", "event", "filter",
-                                  "drop", "redact", "sample", "5%", "emit", "count", "observe", "when", "over"};
+                                  "drop", "redact", "sample", "5%", "emit", "count", "observe", "when", "over",
+                                  "every", "by", "for", "expect", "matching", "within", "then", "else", "machine",
+                                  "state", "initial", "after", "->", "alert", "critical", "dedup", "max", "value",
+                                  "count()", "p99(x)", "start.x", "state(m, x)"};
     uint64_t x = 7;
     int compiled = 0;
     for (int round = 0; round < 400; ++round) {
