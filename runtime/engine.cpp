@@ -230,12 +230,28 @@ void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionC
     switch (a.kind) {
       case ActionKind::Verdict: finding(a, ctx); break;
       case ActionKind::Emit: emit(a, ctx); break;
-      case ActionKind::Count: ++counters[labels_key(a.name, a.entries, ctx)]; break;
+      case ActionKind::Count: {
+        std::string key = labels_key(a.name, a.entries, ctx);
+        auto it = counters.find(key);
+        if (it != counters.end()) ++it->second;
+        else if (counters.size() + histograms.size() < opts.max_metric_series) counters.emplace(std::move(key), 1);
+        else ++rep.diagnostics.metric_series_dropped;
+        break;
+      }
       case ActionKind::Observe: {
         Value v;
         if (eval(a.chunk, *ctx.ev, &ctx, &v) != Status::Ok || (v.type != Type::Int && v.type != Type::Float)) break;
         const double x = v.type == Type::Int ? static_cast<double>(v.i) : v.f;
-        HistogramSummary& h = histograms[labels_key(a.name, a.entries, ctx)];
+        std::string key = labels_key(a.name, a.entries, ctx);
+        auto it = histograms.find(key);
+        if (it == histograms.end()) {
+          if (counters.size() + histograms.size() >= opts.max_metric_series) {
+            ++rep.diagnostics.metric_series_dropped;
+            break;
+          }
+          it = histograms.emplace(std::move(key), HistogramSummary{}).first;
+        }
+        HistogramSummary& h = it->second;
         h.min = h.count ? std::min(h.min, x) : x;
         h.max = h.count ? std::max(h.max, x) : x;
         h.sum += x;

@@ -82,6 +82,7 @@ std::string report_to_json(const Report& r) {
   diag["evicted_keys"] = d.evicted_keys;
   diag["evicted_expectations"] = d.evicted_expectations;
   diag["degraded_windows"] = d.degraded_windows;
+  if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;
   o["diagnostics"] = std::move(diag);

@@ -170,6 +170,16 @@ TEST_SUITE("engine") {
     CHECK(h.max == 30.5);
   }
 
+  TEST_CASE("metric series are capped") {
+    std::string events;
+    for (int i = 0; i < 50; ++i) events += ev(i + 1, "a", "\"u\": " + std::to_string(i));
+    dta::EngineOptions opts;
+    opts.max_metric_series = 10;
+    const dta::Report r = run("rule m on a { count by_user { u: u } observe lat u { u: u } }", events, "", opts);
+    CHECK(r.counters.size() + r.histograms.size() == 10);
+    CHECK(r.diagnostics.metric_series_dropped == 90);
+  }
+
   TEST_CASE("sensitive fields are redacted in messages") {
     const std::string policy =
         "event auth.login { user: string, token: string sensitive }\n"

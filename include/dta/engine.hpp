@@ -21,6 +21,7 @@ struct EngineOptions {
   size_t max_bad_lines = 100;           // bad input lines kept with their number
   size_t max_kept_alerts = 10000;       // alerts kept in the report
   size_t default_max_keys = 10000;      // keys per when/machine, pending per expect, unless capped
+  size_t max_metric_series = 10000;     // distinct `count`/`observe` label sets; beyond, counted as dropped
   size_t max_window_samples = 65536;    // samples one key of a sliding window keeps exactly; beyond,
                                         // the window degrades to 64 time buckets (diagnostics.degraded_windows)
   std::function<void(const Finding&)> on_finding;  // called for every finding
