@@ -131,6 +131,13 @@ class Disasm {
         out += fmt::format("    observe {}\n", a.name);
         chunk(out, "value", a.chunk);
         break;
+      case ActionKind::Alert: {
+        std::string extra;
+        for (const Entry& d : a.dedup) extra += " dedup " + d.key;
+        if (a.every_k >= 0) extra += fmt::format(" every K{}", a.every_k);
+        tmpl(out, fmt::format("alert {}{}", alert_severity_name(a.severity), extra).c_str(), a.tmpl);
+        break;
+      }
     }
     for (const Entry& e : a.entries) {
       if (e.tmpl >= 0) tmpl(out, fmt::format("  {}:", e.key).c_str(), e.tmpl);
@@ -139,8 +146,9 @@ class Disasm {
   }
 
   std::string run() const {
-    std::string out = fmt::format("policy {}: {} rules, {} filters, {} chunks, {} constants\n", p_.policy,
-                                  p_.rules.size(), p_.filters.size(), p_.chunks.size(), p_.consts.size());
+    std::string out = fmt::format("policy {}: {} rules, {} machines, {} filters, {} chunks, {} constants\n", p_.policy,
+                                  p_.rules.size(), p_.machines.size(), p_.filters.size(), p_.chunks.size(),
+                                  p_.consts.size());
     for (const NamedConst& nc : p_.named_consts)
       out += fmt::format("const {} = K{}({})\n", nc.name, nc.index, const_text(p_.consts[nc.index]));
     for (const Filter& f : p_.filters) {
@@ -156,11 +164,51 @@ class Disasm {
       chunk(out, "where", r.where);
       out += "  actions:\n";
       for (const Action& a : r.actions) action(out, a);
+      for (const When& w : r.whens) {
+        static const char* const kCmp[] = {">", ">=", "<", "<=", "==", "!="};
+        std::string by;
+        for (const Entry& b : w.by) by += (by.empty() ? " by " : ", ") + b.key;
+        out += fmt::format("  when {}{} {} K{}{} {} (threshold chunk {}){}{}:\n", agg_name(w.agg),
+                           w.agg == Agg::Quantile ? fmt::format("({})", w.q) : "", w.sliding ? "over" : "every",
+                           w.window_k, w.for_k >= 0 ? fmt::format(" for K{}", w.for_k) : "", kCmp[static_cast<int>(w.cmp)],
+                           w.threshold, by, w.max_keys ? fmt::format(" max {}", w.max_keys) : "");
+        chunk(out, "aggregated", w.arg);
+        chunk(out, "threshold", w.threshold);
+        for (const Entry& b : w.by) chunk(out, fmt::format("key {}", b.key).c_str(), b.chunk);
+        for (const Action& a : w.actions) action(out, a);
+      }
+      for (const Expect& x : r.expects) {
+        out += fmt::format("  expect {} matching {} within K{}:\n", fmt::join(x.patterns, ", "), fmt::join(x.matching, ", "),
+                           x.within_k);
+        chunk(out, "where", x.where);
+        if (x.has_then) out += "   then:\n";
+        for (const Action& a : x.then_actions) action(out, a);
+        if (x.has_else) out += "   else:\n";
+        for (const Action& a : x.else_actions) action(out, a);
+      }
+    }
+    for (const Machine& m : p_.machines) {
+      out += fmt::format("\nmachine {} by {} (initial {}, level {})\n", m.name, m.key, m.states[m.initial].name,
+                         level_name(m.level));
+      for (const MachineState& st : m.states) {
+        out += fmt::format("  state {}\n", st.name);
+        for (const Transition& t : st.transitions) {
+          out += t.after ? fmt::format("   after K{} -> {}\n", t.delay_k, m.states[t.target].name)
+                         : fmt::format("   on {} -> {}\n", fmt::join(t.patterns, ", "), m.states[t.target].name);
+          chunk(out, "where", t.where);
+          for (const Action& a : t.actions) action(out, a);
+        }
+      }
     }
     for (const Profile& pr : p_.profiles) {
       out += fmt::format("\nprofile {}{}\n", pr.name, pr.warnings_error ? " (warnings: error)" : "");
       for (const auto& [idx, c] : pr.consts) out += fmt::format("  set K{} = {}\n", idx, const_text(c));
-      for (const auto& [idx, l] : pr.levels) out += fmt::format("  rule {}: {}\n", p_.rules[idx].name, level_name(l));
+      auto unit = [&](uint32_t idx) {
+        return idx < p_.rules.size() ? p_.rules[idx].name : p_.machines[idx - p_.rules.size()].name;
+      };
+      for (const auto& [idx, l] : pr.levels) out += fmt::format("  rule {}: {}\n", unit(idx), level_name(l));
+      for (const auto& [idx, a] : pr.alerts) out += fmt::format("  alert {}: {}\n", unit(idx), alert_severity_name(a));
+      for (const auto& [idx, n] : pr.max_keys) out += fmt::format("  max {}: {}\n", unit(idx), n);
     }
     return out;
   }

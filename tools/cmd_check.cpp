@@ -20,8 +20,8 @@ int cmd_check(int argc, char** argv) {
     std::fprintf(stderr, "%s: error: unknown profile '%s'\n", args.positional[0].c_str(), args.get("profile").c_str());
     return kExitInvalid;
   }
-  std::printf("%s: ok (%zu rules, %zu filters, %zu profiles)\n", args.positional[0].c_str(), prog->rules.size(),
-              prog->filters.size(), prog->profiles.size());
+  std::printf("%s: ok (%zu rules, %zu machines, %zu filters, %zu profiles)\n", args.positional[0].c_str(),
+              prog->rules.size(), prog->machines.size(), prog->filters.size(), prog->profiles.size());
   return kExitPass;
 }
 
