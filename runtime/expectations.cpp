@@ -8,6 +8,7 @@ namespace dta {
 void Engine::Impl::bind_expects() {
   expects.resize(prog->rules.size());
   for (uint32_t r = 0; r < prog->rules.size(); ++r) {
+    expects[r].reserve(prog->rules[r].expects.size());  // on_evict holds &es: no reallocation after
     for (const Expect& x : prog->rules[r].expects) {
       ExpectState& es = expects[r].emplace_back();
       es.pending.set_cap(cap_for(r, x.max_pending));

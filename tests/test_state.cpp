@@ -258,6 +258,13 @@ TEST_SUITE("state") {
     REQUIRE(x.kept_findings.size() == 2);
     CHECK(x.kept_findings[0].message == "3");
     CHECK(x.kept_findings[1].message == "4");
+    // two expectations in one rule, each with its own cap and eviction
+    const dta::Report two = dta::test::run(
+        "rule r on s {\n  expect f matching id within 1s max 2 else { error \"f{id}\" }\n"
+        "  expect g matching id within 1s max 3 else { error \"g{id}\" }\n}",
+        starts);
+    CHECK(two.diagnostics.evicted_expectations == 5);
+    CHECK(two.kept_findings.size() == 5);
   }
 
   TEST_CASE("a sliding window over its sample cap degrades to buckets, bounded and close") {
