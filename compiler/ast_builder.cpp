@@ -547,6 +547,15 @@ class Builder {
     return a;
   }
 
+  // `rule NAME: LEVEL` and `alert NAME: LEVEL` in a profile.
+  void named_level(ast::ProfileItem& item, ast::ProfileItemKind kind, P::IdentContext* n, P::IdentContext* l) {
+    item.kind = kind;
+    item.name = name(n);
+    item.name_loc = loc(n);
+    item.level = name(l);
+    item.level_loc = loc(l);
+  }
+
   void build_profile(P::ProfileDeclContext* c) {
     ast::ProfileDecl p;
     p.name = name(c->ident(0));
@@ -564,17 +573,9 @@ class Builder {
         item.name_loc = loc(s->ident());
         item.value = expr(s->expr());
       } else if (auto* r = dynamic_cast<P::RuleLevelItemContext*>(it)) {
-        item.kind = ast::ProfileItemKind::RuleLevel;
-        item.name = name(r->ident(0));
-        item.name_loc = loc(r->ident(0));
-        item.level = name(r->ident(1));
-        item.level_loc = loc(r->ident(1));
+        named_level(item, ast::ProfileItemKind::RuleLevel, r->ident(0), r->ident(1));
       } else if (auto* al = dynamic_cast<P::AlertLevelItemContext*>(it)) {
-        item.kind = ast::ProfileItemKind::AlertLevel;
-        item.name = name(al->ident(0));
-        item.name_loc = loc(al->ident(0));
-        item.level = name(al->ident(1));
-        item.level_loc = loc(al->ident(1));
+        named_level(item, ast::ProfileItemKind::AlertLevel, al->ident(0), al->ident(1));
       } else if (auto* mk = dynamic_cast<P::MaxKeysItemContext*>(it)) {
         item.kind = ast::ProfileItemKind::MaxKeys;
         item.name = name(mk->ident());

@@ -141,10 +141,7 @@ void Engine::Impl::count_miss(Status st, RuleReport* stats) {
 }
 
 Status Engine::Impl::eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, Value* out) {
-  if (chunk < 0) return Status::MissingField;
-  env.window_value = ctx ? ctx->value : nullptr;
-  env.start = ctx ? ctx->start : nullptr;
-  return vm_run(env, prog->chunks[chunk], ev, out);
+  return chunk < 0 ? Status::MissingField : run_chunk(prog->chunks[chunk], ev, ctx, out);
 }
 
 void Engine::Impl::append_hole(std::string& out, int32_t chunk, const ActionCtx& ctx) {

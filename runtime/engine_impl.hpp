@@ -232,11 +232,15 @@ struct Engine::Impl : StateLookup {
   bool where(int32_t chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr) {
     return chunk < 0 || where_chunk(prog->chunks[chunk], ev, stats, ctx);
   }
-  bool where_chunk(const Chunk& chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr) {
+  // Runs a chunk with the context of the block it belongs to.
+  Status run_chunk(const Chunk& chunk, const Event& ev, const ActionCtx* ctx, Value* out) {
     env.window_value = ctx ? ctx->value : nullptr;
     env.start = ctx ? ctx->start : nullptr;
+    return vm_run(env, chunk, ev, out);
+  }
+  bool where_chunk(const Chunk& chunk, const Event& ev, RuleReport* stats, const ActionCtx* ctx = nullptr) {
     Value v;
-    const Status st = vm_run(env, chunk, ev, &v);
+    const Status st = run_chunk(chunk, ev, ctx, &v);
     if (st == Status::Ok) return v.b;
     count_miss(st, stats);
     return false;
