@@ -136,6 +136,7 @@ void Engine::Impl::count_miss(Status st, RuleReport* stats) {
     case Status::MissingField: ++rep.diagnostics.missing_field; if (stats) ++stats->missing_field; break;
     case Status::TypeError: ++rep.diagnostics.type_error; if (stats) ++stats->type_error; break;
     case Status::ArithError: ++rep.diagnostics.arith_error; if (stats) ++stats->arith_error; break;
+    case Status::RegexBudget: ++rep.diagnostics.regex_budget; break;
     case Status::Ok: break;
   }
 }
@@ -384,6 +385,7 @@ Interner& Engine::symbols() { return impl_->names; }
 void Engine::process(const Event& event) {
   Impl& m = *impl_;
   ++m.rep.events;
+  m.begin_step();
   const Event* ev = &event;
   if (event.ts < m.last_ts) {  // late: processed with its predecessor's time
     ++m.rep.diagnostics.late;

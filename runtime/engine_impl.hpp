@@ -9,9 +9,12 @@
 
 #include "dta/builtin.hpp"
 #include "dta/engine.hpp"
+#include "expectations.hpp"
 #include "keyed_store.hpp"
-#include "sketch.hpp"
+#include "machines.hpp"
+#include "time_math.hpp"
 #include "vm.hpp"
+#include "windows.hpp"
 
 namespace dta {
 
@@ -33,124 +36,6 @@ struct ActionCtx {
   const Value* value = nullptr;
   const Event* start = nullptr;
   const std::vector<std::pair<std::string, std::string>>* key_labels = nullptr;
-};
-
-// One sample of a sliding window.
-struct Sample {
-  int64_t ts;
-  double v;
-  int64_t iv;
-};
-
-// A queue of samples in a vector: nothing allocated until the first push
-// (std::deque allocates on construction, and windows have many keys).
-class SampleQueue {
- public:
-  bool empty() const { return head_ == v_.size(); }
-  size_t size() const { return v_.size() - head_; }
-  const Sample& front() const { return v_[head_]; }
-  const Sample& back() const { return v_.back(); }
-  void push_back(const Sample& s) { v_.push_back(s); }
-  void pop_back() { v_.pop_back(); }
-  void pop_front() {
-    if (++head_ >= 32 && head_ * 2 >= v_.size()) {  // drop the consumed front, amortised O(1)
-      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-  }
-  void clear() {
-    v_.clear();
-    v_.shrink_to_fit();
-    head_ = 0;
-  }
-  const Sample* begin() const { return v_.data() + head_; }
-  const Sample* end() const { return v_.data() + v_.size(); }
-
- private:
-  std::vector<Sample> v_;
-  size_t head_ = 0;
-};
-
-// A slice of a degraded sliding window: aggregates of the samples whose time
-// falls in [start, start + width).
-struct Bucket {
-  int64_t start = INT64_MIN;
-  uint64_t count = 0;
-  int64_t isum = 0;
-  double fsum = 0, min = 0, max = 0;
-  bool all_int = true;
-  DDSketch sketch;
-  boost::unordered_flat_map<uint64_t, uint32_t> distinct;
-};
-
-// The aggregate state of one key of one `when`.
-struct WindowKey {
-  // sliding: the samples in (now - D, now]
-  SampleQueue samples;
-  SampleQueue minq, maxq;  // monotonic: candidates for min / max
-  // tumbling: the window index and running aggregates
-  int64_t window = INT64_MIN;
-  uint64_t count = 0;
-  double tmin = 0, tmax = 0;
-  // both
-  int64_t isum = 0;
-  double fsum = 0;
-  bool all_int = true;
-  bool int_overflow = false;
-  DDSketch sketch;
-  boost::unordered_flat_map<uint64_t, uint32_t> distinct;
-  // sliding, degraded: the window as kBuckets slices (exact state too big)
-  std::vector<Bucket> buckets;
-  // edge triggering
-  int64_t true_since = INT64_MIN;
-  bool fired = false;
-  Event last;  // tumbling: the last event of the window (its actions see it)
-  std::vector<std::pair<std::string, std::string>> labels;  // `by` keys, rendered
-};
-
-struct WhenState {
-  KeyedStore<WindowKey> keys;     // with `by`
-  WindowKey single;               // without `by`: one window, no map
-  bool keyed = false;
-  int64_t timer_window = INT64_MIN;  // tumbling: the window whose close is scheduled
-  Value threshold;
-  int64_t window_ns = 1, for_ns = 0;
-};
-
-struct Pending {
-  uint64_t id = 0;
-  int64_t deadline = 0;
-  Event start;
-  std::string match;
-};
-
-struct ExpectState {
-  KeyedStore<Pending> pending;  // by id_key(id), oldest evicted first
-  boost::unordered_flat_map<std::string, std::vector<uint64_t>> by_match;  // oldest first
-  uint64_t next_id = 1;
-  int64_t within_ns = 0;
-
-  static std::string id_key(uint64_t id) { return std::string(reinterpret_cast<const char*>(&id), sizeof id); }
-  // Drops pending `id` from the list of its matching key.
-  void forget(const std::string& match, uint64_t id) {
-    auto list = by_match.find(match);
-    if (list == by_match.end()) return;
-    auto& ids = list->second;
-    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (ids.empty()) by_match.erase(list);
-  }
-};
-
-struct Instance {
-  uint32_t state = 0;
-  int64_t entered = 0;
-  uint64_t gen = 0;
-  Event last;
-};
-
-struct MachineRt {
-  KeyedStore<Instance> instances;
-  uint32_t key = 0;  // interned key field
 };
 
 struct DedupState {
@@ -277,6 +162,30 @@ struct Engine::Impl : StateLookup {
   void schedule_after(uint32_t m, const std::string& key, const Instance& inst);
   // alerts.cpp
   void alert(const Action& a, const ActionCtx& ctx);
+
+  // Work budget of one step (an input event with the timers due before it and
+  // the events it derived): timer firings, derived events and empty windows
+  // each spend a unit, so no policy can make one event cost unbounded work.
+  uint64_t work_left = 0;
+  bool work_cut = false;  // the budget ran out in this step (counted once)
+  // Starts a step with a full budget.
+  void begin_step() {
+    work_left = opts.max_work_per_step;
+    work_cut = false;
+  }
+  // Spends `n` units; false once the step's budget is gone (diagnostics.work_limited counts the step).
+  bool spend(uint64_t n = 1) {
+    if (work_left >= n) {
+      work_left -= n;
+      return true;
+    }
+    work_left = 0;
+    if (!work_cut) {
+      work_cut = true;
+      ++rep.diagnostics.work_limited;
+    }
+    return false;
+  }
 
   void schedule(Timer t) {
     t.seq = timer_seq++;

@@ -82,6 +82,8 @@ std::string report_to_json(const Report& r) {
   diag["evicted_keys"] = d.evicted_keys;
   diag["evicted_expectations"] = d.evicted_expectations;
   diag["degraded_windows"] = d.degraded_windows;
+  if (d.work_limited) diag["work_limited"] = d.work_limited;
+  if (d.regex_budget) diag["regex_budget"] = d.regex_budget;
   if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;

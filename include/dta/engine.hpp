@@ -24,6 +24,8 @@ struct EngineOptions {
   size_t max_metric_series = 10000;     // distinct `count`/`observe` label sets; beyond, counted as dropped
   size_t max_window_samples = 65536;    // samples one key of a sliding window keeps exactly; beyond,
                                         // the window degrades to 64 time buckets (diagnostics.degraded_windows)
+  size_t max_work_per_step = 100000;    // timer firings, derived events and empty windows one event
+                                        // may cause; beyond, the rest is skipped (diagnostics.work_limited)
   std::function<void(const Finding&)> on_finding;  // called for every finding
   std::function<void(const Alert&)> on_alert;      // called for every alert raised (not suppressed)
 };

@@ -54,7 +54,8 @@ struct Value {
 void append_value(std::string& out, const Value& v);
 
 // Outcome of evaluating code: the spec's runtime misses (4.2) are statuses, not exceptions.
-enum class Status : uint8_t { Ok, MissingField, TypeError, ArithError };
+// RegexBudget: a `matches` call ran out of its step budget (counted, the `where` is false).
+enum class Status : uint8_t { Ok, MissingField, TypeError, ArithError, RegexBudget };
 
 // Verdict levels, plus the report-only levels `none` and `off`.
 enum class Level : uint8_t { Error, Warning, Info, Ok, None, Off };
