@@ -39,7 +39,7 @@ void Engine::Impl::alert(const Action& a, const ActionCtx& ctx) {
   for (const Entry& e : a.entries) {
     std::string v;
     if (e.tmpl >= 0) v = render(e.tmpl, ctx);
-    else append_hole(v, e.chunk, ctx);
+    else append_output(v, e.chunk, ctx);
     out.labels.emplace_back(e.key, std::move(v));
   }
   if (ctx.key_labels)

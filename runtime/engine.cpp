@@ -145,7 +145,7 @@ Status Engine::Impl::eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, 
   return chunk < 0 ? Status::MissingField : run_chunk(prog->chunks[chunk], ev, ctx, out);
 }
 
-void Engine::Impl::append_hole(std::string& out, int32_t chunk, const ActionCtx& ctx) {
+void Engine::Impl::append_output(std::string& out, int32_t chunk, const ActionCtx& ctx) {
   const Event& ev = *ctx.ev;
   const Dispatch& d = dispatch_for(ev.name);
   for (uint32_t key : chunk_keys[chunk])
@@ -164,7 +164,7 @@ std::string Engine::Impl::render(int32_t tmpl, const ActionCtx& ctx) {
   if (tmpl < 0) return out;
   for (const TemplatePart& part : prog->templates[tmpl].parts) {
     if (part.chunk < 0) out += part.text;
-    else append_hole(out, part.chunk, ctx);
+    else append_output(out, part.chunk, ctx);
   }
   return out;
 }
@@ -193,7 +193,7 @@ std::string Engine::Impl::labels_key(const std::string& name, const std::vector<
     key += entries[i].key;
     key += '=';
     if (entries[i].tmpl >= 0) key += render(entries[i].tmpl, ctx);
-    else append_hole(key, entries[i].chunk, ctx);
+    else append_output(key, entries[i].chunk, ctx);
   }
   key += '}';
   return key;

@@ -134,7 +134,10 @@ struct Engine::Impl : StateLookup {
   void run_actions(const std::vector<Action>& actions, const ActionCtx& ctx);
   void finding(const Action& a, const ActionCtx& ctx);
   std::string render(int32_t tmpl, const ActionCtx& ctx);
-  void append_hole(std::string& out, int32_t chunk, const ActionCtx& ctx);
+  // Appends what a chunk evaluates to as output text: `<redacted>` when it
+  // reads a sensitive value, `<missing>` when it fails. Every value that
+  // leaves the engine (messages, labels, keys, metric labels) goes through it.
+  void append_output(std::string& out, int32_t chunk, const ActionCtx& ctx);
   std::string labels_key(const std::string& name, const std::vector<Entry>& entries, const ActionCtx& ctx);
   void emit(const Action& a, const ActionCtx& ctx);
   bool sample_keeps(const Event& ev, double fraction) const;

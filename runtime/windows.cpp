@@ -192,10 +192,10 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
   bool created = false;
   WindowKey& k = ws.keyed ? ws.keys.touch(key, &created) : ws.single;
   if (created) {  // a new key: its labels, once
+    const ActionCtx at{rule, &ev, ev.ts};
     for (const Entry& b : w.by) {
-      Value v;
       std::string text;
-      if (eval(b.chunk, ev, nullptr, &v) == Status::Ok) append_value(text, v);
+      append_output(text, b.chunk, at);  // redacted when the key is sensitive
       k.labels.emplace_back(b.key, std::move(text));
     }
   }
