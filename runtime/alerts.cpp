@@ -22,7 +22,7 @@ void Engine::Impl::alert(const Action& a, const ActionCtx& ctx) {
     DedupState& st = it->second.touch(key);
     const int64_t every = a.every_k >= 0 ? const_int(a.every_k) : -1;
     const bool seen = st.last != INT64_MIN;
-    const bool held = seen && (every < 0 || ctx.now - st.last < every);
+    const bool held = seen && (every < 0 || sat_sub(ctx.now, st.last) < every);
     if (held) {
       ++st.suppressed;
       return;

@@ -6,16 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "dta/hash.hpp"
 #include "engine_impl.hpp"
 
 namespace dta {
-namespace {
-
-constexpr size_t kMaxEmitQueue = 10000;  // derived events pending for one input event
-
-}  // namespace
-
 bool pattern_matches(const std::string& pattern, std::string_view name) {
   if (pattern == "*") return true;
   if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, ".*") == 0) {
@@ -83,10 +79,7 @@ bool Engine::Impl::bind(std::string* error) {
     UnitState& us = units[i];
     us.stats.level = us.off ? Level::Off : written <= Level::Info ? us.map[static_cast<int>(written)] : written;
   }
-  chunk_keys.resize(prog->chunks.size());
-  for (size_t c = 0; c < prog->chunks.size(); ++c)
-    for (const Instr& in : prog->chunks[c].code)
-      if ((in.op >= Op::LOADF && in.op <= Op::LOADF_B) || in.op == Op::LOADSF) chunk_keys[c].push_back(keymap[in.b]);
+  bind_outputs();
   bind_windows();
   bind_expects();
   bind_machines();
@@ -145,30 +138,6 @@ Status Engine::Impl::eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, 
   return chunk < 0 ? Status::MissingField : run_chunk(prog->chunks[chunk], ev, ctx, out);
 }
 
-void Engine::Impl::append_output(std::string& out, int32_t chunk, const ActionCtx& ctx) {
-  const Event& ev = *ctx.ev;
-  const Dispatch& d = dispatch_for(ev.name);
-  for (uint32_t key : chunk_keys[chunk])
-    for (uint32_t s : d.sensitive)
-      if (key == s) {
-        out += "<redacted>";
-        return;
-      }
-  Value v;
-  if (eval(chunk, ev, &ctx, &v) == Status::Ok) append_value(out, v);
-  else out += "<missing>";
-}
-
-std::string Engine::Impl::render(int32_t tmpl, const ActionCtx& ctx) {
-  std::string out;
-  if (tmpl < 0) return out;
-  for (const TemplatePart& part : prog->templates[tmpl].parts) {
-    if (part.chunk < 0) out += part.text;
-    else append_output(out, part.chunk, ctx);
-  }
-  return out;
-}
-
 void Engine::Impl::finding(const Action& a, const ActionCtx& ctx) {
   const UnitState& us = units[ctx.unit];
   const Level level = a.level <= Level::Info ? us.map[static_cast<int>(a.level)] : a.level;
@@ -183,42 +152,30 @@ void Engine::Impl::finding(const Action& a, const ActionCtx& ctx) {
   if (keep) rep.kept_findings.push_back(std::move(f));
 }
 
-std::string Engine::Impl::labels_key(const std::string& name, const std::vector<Entry>& entries,
-                                     const ActionCtx& ctx) {
-  std::string key = name;
-  if (entries.empty()) return key;
-  key += '{';
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i) key += ',';
-    key += entries[i].key;
-    key += '=';
-    if (entries[i].tmpl >= 0) key += render(entries[i].tmpl, ctx);
-    else append_output(key, entries[i].chunk, ctx);
-  }
-  key += '}';
-  return key;
-}
-
 void Engine::Impl::emit(const Action& a, const ActionCtx& ctx) {
-  if (in_derived || emitted.size() >= kMaxEmitQueue) return;  // derived events do not emit
+  if (in_derived) return;  // derived events do not emit
+  if (!spend()) return;     // each derived event is work of this step
   Event out;
   out.ts = ctx.now;
   out.name = names.intern(a.name);
   for (const Entry& e : a.entries) {
     const uint32_t key = names.intern(e.key);
+    bool sensitive = false;  // a copy of a sensitive value stays sensitive in the derived event
     if (e.tmpl >= 0) {
-      out.add_string(key, render(e.tmpl, ctx));
-      continue;
+      out.add_string(key, render_raw(e.tmpl, ctx, &sensitive));
+    } else {
+      Value v;
+      if (eval(e.chunk, *ctx.ev, &ctx, &v) != Status::Ok) continue;  // a value that fails is left out
+      switch (v.type) {
+        case Type::Int: out.add_int(key, v.i); break;
+        case Type::Float: out.add_float(key, v.f); break;
+        case Type::Bool: out.add_bool(key, v.b); break;
+        case Type::String: out.add_string(key, v.str()); break;
+        default: continue;
+      }
+      sensitive = reads_sensitive(e.chunk, ctx);
     }
-    Value v;
-    if (eval(e.chunk, *ctx.ev, &ctx, &v) != Status::Ok) continue;  // a value that fails is left out
-    switch (v.type) {
-      case Type::Int: out.add_int(key, v.i); break;
-      case Type::Float: out.add_float(key, v.f); break;
-      case Type::Bool: out.add_bool(key, v.b); break;
-      case Type::String: out.add_string(key, v.str()); break;
-      default: break;
-    }
+    if (sensitive) out.mark_sensitive(key);
   }
   emitted.push_back(std::move(out));
 }
@@ -240,6 +197,14 @@ void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionC
         Value v;
         if (eval(a.chunk, *ctx.ev, &ctx, &v) != Status::Ok || (v.type != Type::Int && v.type != Type::Float)) break;
         const double x = v.type == Type::Int ? static_cast<double>(v.i) : v.f;
+        if (!std::isfinite(x)) {  // NaN and infinity stay out of metrics
+          count_miss(Status::ArithError, &units[ctx.unit].stats);
+          break;
+        }
+        if (reads_sensitive(a.chunk, ctx)) {  // a histogram's min and max would show the value
+          ++rep.diagnostics.redacted_observations;
+          break;
+        }
         std::string key = labels_key(a.name, a.entries, ctx);
         auto it = histograms.find(key);
         if (it == histograms.end()) {
@@ -333,7 +298,9 @@ void Engine::Impl::drain_emitted() {
 }
 
 void Engine::Impl::run_timers(int64_t before) {
-  while (!timers.empty() && timers.top().due < before) {
+  // Each firing spends a unit of the step's budget; what is left due stays
+  // queued and runs first in the next step (time order is kept).
+  while (!timers.empty() && timers.top().due < before && spend()) {
     const Timer t = timers.top();
     timers.pop();
     switch (t.kind) {

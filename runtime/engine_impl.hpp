@@ -36,6 +36,15 @@ struct ActionCtx {
   const Value* value = nullptr;
   const Event* start = nullptr;
   const std::vector<std::pair<std::string, std::string>>* key_labels = nullptr;
+  bool value_sensitive = false;  // the `when` value was computed from a sensitive value
+};
+
+// What a chunk reads that may be sensitive: fields of the event, fields of the
+// expectation's first event (`start.F`), the `when` value. Built once per binding.
+struct ChunkReads {
+  std::vector<uint32_t> fields;        // interned keys read from the event
+  std::vector<uint32_t> start_fields;  // interned keys read from the first event
+  bool value = false;                  // reads the `when` value
 };
 
 struct DedupState {
@@ -84,7 +93,7 @@ struct Engine::Impl : StateLookup {
     std::vector<uint32_t> sensitive;  // interned keys of sensitive fields
   };
   std::vector<std::unique_ptr<Dispatch>> dispatch;  // by pointer: references stay valid as it grows
-  std::vector<std::vector<uint32_t>> chunk_keys;
+  std::vector<ChunkReads> chunk_reads;  // by chunk index
 
   std::vector<std::vector<WhenState>> whens;      // [rule][when]
   std::vector<std::vector<ExpectState>> expects;  // [rule][expect]
@@ -133,11 +142,23 @@ struct Engine::Impl : StateLookup {
   void count_miss(Status st, RuleReport* stats);
   void run_actions(const std::vector<Action>& actions, const ActionCtx& ctx);
   void finding(const Action& a, const ActionCtx& ctx);
-  std::string render(int32_t tmpl, const ActionCtx& ctx);
+  // outputs.cpp: redaction. A value is sensitive when it comes from a field a
+  // schema declares `sensitive` or from a field marked sensitive (a derived
+  // event's copy of one); every value that leaves the engine goes through
+  // append_output or render, which write `<redacted>` in its place.
+  void bind_outputs();
+  // Whether field `key` of `ev` is sensitive (declared so, or carrying the mark).
+  bool field_sensitive(const Event& ev, uint32_t key);
+  // Whether evaluating `chunk` in `ctx` reads a sensitive value.
+  bool reads_sensitive(int32_t chunk, const ActionCtx& ctx);
   // Appends what a chunk evaluates to as output text: `<redacted>` when it
-  // reads a sensitive value, `<missing>` when it fails. Every value that
-  // leaves the engine (messages, labels, keys, metric labels) goes through it.
+  // reads a sensitive value, `<missing>` when it fails.
   void append_output(std::string& out, int32_t chunk, const ActionCtx& ctx);
+  // A message template rendered for output (sensitive holes redacted).
+  std::string render(int32_t tmpl, const ActionCtx& ctx);
+  // A template rendered in full for a derived event; *sensitive says whether a hole read a sensitive value.
+  std::string render_raw(int32_t tmpl, const ActionCtx& ctx, bool* sensitive);
+  // A metric series key "name{k=v,...}" (label values redacted).
   std::string labels_key(const std::string& name, const std::vector<Entry>& entries, const ActionCtx& ctx);
   void emit(const Action& a, const ActionCtx& ctx);
   bool sample_keeps(const Event& ev, double fraction) const;

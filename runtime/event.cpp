@@ -67,6 +67,11 @@ void Event::add_string(uint32_t key, std::string_view v) {
   text_.append(v);
 }
 
+void Event::mark_sensitive(uint32_t key) {
+  for (Field& f : fields_)
+    if (f.key == key) f.sensitive = true;
+}
+
 bool Event::remove(uint32_t key) {
   for (size_t i = 0; i < fields_.size(); ++i) {
     if (fields_[i].key == key) {

@@ -42,7 +42,7 @@ void Engine::Impl::expect_start(uint32_t rule, const Event& ev) {
     const uint64_t id = es.next_id++;
     Pending& p = es.pending.touch(ExpectState::id_key(id));
     p.id = id;
-    p.deadline = ev.ts + es.within_ns;
+    p.deadline = sat_add(ev.ts, es.within_ns);
     p.start = ev;
     p.match = match;
     es.by_match[match].push_back(id);

@@ -28,7 +28,7 @@ void Engine::Impl::schedule_after(uint32_t m, const std::string& key, const Inst
   const MachineState& st = prog->machines[m].states[inst.state];
   int64_t best = INT64_MAX;
   for (const Transition& t : st.transitions)
-    if (t.after) best = std::min(best, inst.entered + const_int(t.delay_k));
+    if (t.after) best = std::min(best, sat_add(inst.entered, const_int(t.delay_k)));
   if (best == INT64_MAX) return;
   Timer t{};
   t.kind = Timer::Kind::After;
@@ -80,7 +80,7 @@ void Engine::Impl::machine_after(uint32_t m, const std::string& key, uint64_t ge
   if (!inst || inst->gen != gen) return;  // moved on since, or evicted
   const uint32_t unit = static_cast<uint32_t>(prog->rules.size()) + m;
   for (const Transition& t : mach.states[inst->state].transitions) {
-    if (!t.after || inst->entered + const_int(t.delay_k) != due) continue;
+    if (!t.after || sat_add(inst->entered, const_int(t.delay_k)) != due) continue;
     if (t.has_block) ++units[unit].stats.fired;
     inst->state = t.target;
     inst->entered = due;

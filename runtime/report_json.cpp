@@ -84,6 +84,7 @@ std::string report_to_json(const Report& r) {
   diag["degraded_windows"] = d.degraded_windows;
   if (d.work_limited) diag["work_limited"] = d.work_limited;
   if (d.regex_budget) diag["regex_budget"] = d.regex_budget;
+  if (d.redacted_observations) diag["redacted_observations"] = d.redacted_observations;
   if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;

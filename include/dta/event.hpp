@@ -40,6 +40,7 @@ class Interner {
 struct Field {
   uint32_t key = 0;
   Type type = Type::Int;
+  bool sensitive = false;  // its value never leaves the engine (a copy of a sensitive value)
   union {
     int64_t i;
     double f;
@@ -65,6 +66,8 @@ class Event {
   void add_float(uint32_t key, double v);
   void add_bool(uint32_t key, bool v);
   void add_string(uint32_t key, std::string_view v);
+  // Mark the field with this key sensitive: every output redacts it.
+  void mark_sensitive(uint32_t key);
   // Drop a field (used by `redact`); returns whether it was there.
   bool remove(uint32_t key);
 

@@ -64,7 +64,8 @@ struct Diagnostics {
   uint64_t degraded_windows = 0;       // sliding window keys that went over the sample cap to buckets
   uint64_t metric_series_dropped = 0;  // count/observe updates for label sets beyond the cap
   uint64_t work_limited = 0;     // steps (an event and what it caused) cut short by the work budget
-  uint64_t regex_budget = 0;     // `matches` calls abandoned over their step budget (the `where` is false)
+  uint64_t regex_budget = 0;
+  uint64_t redacted_observations = 0;  // `observe` values not recorded because they were sensitive     // `matches` calls abandoned over their step budget (the `where` is false)
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 

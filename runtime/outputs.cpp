@@ -1,0 +1,94 @@
+// Redaction: the one place where values become output text. A value is
+// sensitive when it is read from a field that a schema declares `sensitive`
+// or from a field carrying the sensitive mark (what `emit` copies from a
+// sensitive value); the `when` value is sensitive when its samples were.
+// Messages, alert labels, `by` keys and metric labels are all written here,
+// so a sensitive value renders as `<redacted>` in every sink.
+#include "engine_impl.hpp"
+
+namespace dta {
+
+void Engine::Impl::bind_outputs() {
+  chunk_reads.assign(prog->chunks.size(), ChunkReads{});
+  for (size_t c = 0; c < prog->chunks.size(); ++c) {
+    ChunkReads& r = chunk_reads[c];
+    for (const Instr& in : prog->chunks[c].code) {
+      if (in.op >= Op::LOADF && in.op <= Op::LOADF_B) r.fields.push_back(keymap[in.b]);
+      else if (in.op == Op::LOADSF) r.start_fields.push_back(keymap[in.b]);
+      else if (in.op == Op::LOADV) r.value = true;
+    }
+  }
+}
+
+bool Engine::Impl::field_sensitive(const Event& ev, uint32_t key) {
+  if (const Field* f = ev.find(key); f && f->sensitive) return true;
+  for (uint32_t s : dispatch_for(ev.name).sensitive)
+    if (s == key) return true;
+  return false;
+}
+
+bool Engine::Impl::reads_sensitive(int32_t chunk, const ActionCtx& ctx) {
+  if (chunk < 0) return false;
+  const ChunkReads& r = chunk_reads[chunk];
+  if (r.value && ctx.value_sensitive) return true;
+  for (uint32_t key : r.fields)
+    if (field_sensitive(*ctx.ev, key)) return true;
+  if (ctx.start)
+    for (uint32_t key : r.start_fields)
+      if (field_sensitive(*ctx.start, key)) return true;
+  return false;
+}
+
+void Engine::Impl::append_output(std::string& out, int32_t chunk, const ActionCtx& ctx) {
+  if (reads_sensitive(chunk, ctx)) {
+    out += "<redacted>";
+    return;
+  }
+  Value v;
+  if (eval(chunk, *ctx.ev, &ctx, &v) == Status::Ok) append_value(out, v);
+  else out += "<missing>";
+}
+
+std::string Engine::Impl::render(int32_t tmpl, const ActionCtx& ctx) {
+  std::string out;
+  if (tmpl < 0) return out;
+  for (const TemplatePart& part : prog->templates[tmpl].parts) {
+    if (part.chunk < 0) out += part.text;
+    else append_output(out, part.chunk, ctx);
+  }
+  return out;
+}
+
+std::string Engine::Impl::render_raw(int32_t tmpl, const ActionCtx& ctx, bool* sensitive) {
+  std::string out;
+  if (tmpl < 0) return out;
+  for (const TemplatePart& part : prog->templates[tmpl].parts) {
+    if (part.chunk < 0) {
+      out += part.text;
+      continue;
+    }
+    *sensitive |= reads_sensitive(part.chunk, ctx);
+    Value v;
+    if (eval(part.chunk, *ctx.ev, &ctx, &v) == Status::Ok) append_value(out, v);
+    else out += "<missing>";
+  }
+  return out;
+}
+
+std::string Engine::Impl::labels_key(const std::string& name, const std::vector<Entry>& entries,
+                                     const ActionCtx& ctx) {
+  std::string key = name;
+  if (entries.empty()) return key;
+  key += '{';
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i) key += ',';
+    key += entries[i].key;
+    key += '=';
+    if (entries[i].tmpl >= 0) key += render(entries[i].tmpl, ctx);
+    else append_output(key, entries[i].chunk, ctx);
+  }
+  key += '}';
+  return key;
+}
+
+}  // namespace dta
