@@ -45,7 +45,8 @@ void Engine::Impl::alert(const Action& a, const ActionCtx& ctx) {
   if (ctx.key_labels)
     for (const auto& kv : *ctx.key_labels) out.labels.push_back(kv);
   out.suppressed = suppressed;
-  if (opts.on_alert) opts.on_alert(out);
+  out.key = key_of(ctx);
+  notify(opts.on_alert, out);
   if (rep.alerts.size() < opts.max_kept_alerts) rep.alerts.push_back(std::move(out));
   else ++rep.diagnostics.alerts_not_kept;
 }

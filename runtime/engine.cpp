@@ -147,8 +147,8 @@ void Engine::Impl::finding(const Action& a, const ActionCtx& ctx) {
   const bool keep = listed && rep.kept_findings.size() < opts.max_kept_findings;
   if (!keep && listed) ++rep.diagnostics.findings_not_kept;
   if (!keep && !opts.on_finding) return;
-  Finding f{us.stats.name, level, render(a.tmpl, ctx), ctx.now, std::string(names.name(ctx.ev->name))};
-  if (opts.on_finding) opts.on_finding(f);
+  Finding f{us.stats.name, level, render(a.tmpl, ctx), ctx.now, std::string(names.name(ctx.ev->name)), key_of(ctx)};
+  notify(opts.on_finding, f);
   if (keep) rep.kept_findings.push_back(std::move(f));
 }
 
@@ -349,8 +349,21 @@ Engine::~Engine() = default;
 
 Interner& Engine::symbols() { return impl_->names; }
 
-void Engine::process(const Event& event) {
+bool Engine::Impl::refuse_reentry(const char* what) {
+  if (!busy) return false;
+  ++rep.diagnostics.reentrant_calls;
+  if (opts.on_error) {
+    busy = false;  // the error callback may not re-enter either, but it must run
+    notify(opts.on_error, std::string("dta: ") + what + " called from an engine callback; refused");
+    busy = true;
+  }
+  return true;
+}
+
+bool Engine::process(const Event& event) {
   Impl& m = *impl_;
+  if (m.refuse_reentry("process()")) return false;
+  m.busy = true;
   ++m.rep.events;
   m.begin_step();
   const Event* ev = &event;
@@ -370,6 +383,21 @@ void Engine::process(const Event& event) {
   }
   if (!m.emitted.empty()) m.drain_emitted();
   m.arena.reset();
+  m.busy = false;
+  return true;
+}
+
+bool Engine::advance_to(int64_t ts) {
+  Impl& m = *impl_;
+  if (m.refuse_reentry("advance_to()")) return false;
+  if (ts <= m.last_ts) return true;  // time never goes backwards
+  m.busy = true;
+  m.begin_step();
+  m.last_ts = ts;
+  m.run_timers(ts);
+  m.arena.reset();
+  m.busy = false;
+  return true;
 }
 
 void Engine::note_bad_input(uint64_t line, const std::string& error) {
@@ -378,7 +406,45 @@ void Engine::note_bad_input(uint64_t line, const std::string& error) {
   if (d.bad_lines.size() < impl_->opts.max_bad_lines) d.bad_lines.push_back({line, error});
 }
 
-void Engine::finish() {}
+void Engine::finish() {
+  Impl& m = *impl_;
+  if (m.refuse_reentry("finish()")) return;
+  m.busy = true;
+  m.list_pending();
+  m.busy = false;
+}
+
+void Engine::Impl::list_pending() {
+  rep.pending.clear();
+  std::vector<PendingItem> items;
+  for (uint32_t r = 0; r < expects.size(); ++r)
+    for (uint32_t xi = 0; xi < expects[r].size(); ++xi) {
+      const Expect& x = prog->rules[r].expects[xi];
+      expects[r][xi].pending.each([&](const std::string&, const Pending& p) {
+        items.push_back({prog->rules[r].name, "expectation",
+                         fields_as_labels(p.start, x.matching.data(), static_cast<uint32_t>(x.matching.size())),
+                         p.deadline, ""});
+      });
+    }
+  uint64_t timers_armed = 0;
+  for (uint32_t mi = 0; mi < machines.size(); ++mi) {
+    const Machine& mach = prog->machines[mi];
+    machines[mi].instances.each([&](const std::string&, const Instance& inst) {
+      int64_t best = INT64_MAX;
+      for (const Transition& t : mach.states[inst.state].transitions)
+        if (t.after) best = std::min(best, sat_add(inst.entered, const_int(t.delay_k)));
+      if (best == INT64_MAX) return;
+      ++timers_armed;
+      items.push_back({mach.name, "after", fields_as_labels(inst.last, &mach.key, 1), best,
+                       mach.states[inst.state].name});
+    });
+  }
+  rep.pending_timers = timers_armed;
+  std::stable_sort(items.begin(), items.end(),
+                   [](const PendingItem& a, const PendingItem& b) { return a.due < b.due; });
+  if (items.size() > opts.max_pending_items) items.resize(opts.max_pending_items);
+  rep.pending = std::move(items);
+}
 
 Report Engine::report() const {
   const Impl& m = *impl_;

@@ -37,6 +37,11 @@ struct ActionCtx {
   const Event* start = nullptr;
   const std::vector<std::pair<std::string, std::string>>* key_labels = nullptr;
   bool value_sensitive = false;  // the `when` value was computed from a sensitive value
+  // The key of an expectation (its `matching` fields) or a machine (its key
+  // field), read from key_event; windows give key_labels instead.
+  const std::string* key_names = nullptr;
+  uint32_t key_count = 0;
+  const Event* key_event = nullptr;
 };
 
 // What a chunk reads that may be sensitive: fields of the event, fields of the
@@ -158,6 +163,10 @@ struct Engine::Impl : StateLookup {
   std::string render(int32_t tmpl, const ActionCtx& ctx);
   // A template rendered in full for a derived event; *sensitive says whether a hole read a sensitive value.
   std::string render_raw(int32_t tmpl, const ActionCtx& ctx, bool* sensitive);
+  // The key of the block running in ctx, for findings and alerts.
+  KeyLabels key_of(const ActionCtx& ctx);
+  // Fields `names` of `ev` as output (redacted where sensitive; "<missing>" when absent).
+  KeyLabels fields_as_labels(const Event& ev, const std::string* names, uint32_t count);
   // A metric series key "name{k=v,...}" (label values redacted).
   std::string labels_key(const std::string& name, const std::vector<Entry>& entries, const ActionCtx& ctx);
   void emit(const Action& a, const ActionCtx& ctx);
@@ -168,6 +177,22 @@ struct Engine::Impl : StateLookup {
   // Key bytes of a value (type tag + bytes), as windows and machines key state.
   static void append_key(std::string& out, const Value& v);
   std::string_view state_of(uint32_t machine, const Value& key) const override;
+
+  // Host callbacks: exceptions are caught and counted, never thrown into the engine.
+  bool busy = false;  // inside process/advance_to/finish: calls from callbacks are refused
+  template <class F, class Arg>
+  void notify(const F& callback, const Arg& arg) {
+    if (!callback) return;
+    try {
+      callback(arg);
+    } catch (...) {
+      ++rep.diagnostics.callback_errors;
+    }
+  }
+  // Refuses a call made from inside one of the engine's callbacks; true when refused.
+  bool refuse_reentry(const char* what);
+  // Lists what still waits (expectations, machine timers) into rep.pending.
+  void list_pending();
 
   // windows.cpp
   void bind_windows();

@@ -73,6 +73,8 @@ void Engine::Impl::expect_arrivals(const Event& ev) {
         continue;
       }
       ActionCtx ctx{rule, &ev, ev.ts, nullptr, &p->start, nullptr};
+      ctx.key_names = x.matching.data();
+      ctx.key_count = static_cast<uint32_t>(x.matching.size());
       if (!where(x.where, ev, &units[rule].stats, &ctx)) {
         ++i;
         continue;
@@ -81,6 +83,7 @@ void Engine::Impl::expect_arrivals(const Event& ev) {
         if (!x.then_actions.empty()) ++units[rule].stats.fired;
         const Event start = p->start;  // the actions may evict p
         ctx.start = &start;
+        ctx.key_event = &start;
         run_actions(x.then_actions, ctx);
       }
       es.pending.erase(ExpectState::id_key(ids[i]));
@@ -101,6 +104,9 @@ void Engine::Impl::expect_deadline(uint32_t rule, uint32_t xi, uint64_t id) {
   if (!x.has_else) return;
   if (!x.else_actions.empty()) ++units[rule].stats.fired;
   ActionCtx ctx{rule, &done.start, done.deadline, nullptr, &done.start, nullptr};
+  ctx.key_names = x.matching.data();
+  ctx.key_count = static_cast<uint32_t>(x.matching.size());
+  ctx.key_event = &done.start;
   run_actions(x.else_actions, ctx);
 }
 

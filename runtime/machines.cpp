@@ -65,7 +65,11 @@ void Engine::Impl::machine_event(uint32_t m, const Event& ev) {
     inst.entered = ev.ts;
     ++inst.gen;
     const uint64_t gen = inst.gen;
-    run_actions(t.actions, ActionCtx{unit, &ev, ev.ts});
+    ActionCtx ctx{unit, &ev, ev.ts};
+    ctx.key_names = &mach.key;
+    ctx.key_count = 1;
+    ctx.key_event = &ev;
+    run_actions(t.actions, ctx);
     Instance* again = rt.instances.find(key);  // actions do not touch machines, but be safe
     if (again && again->gen == gen) schedule_after(m, key, *again);
     return;
@@ -86,7 +90,11 @@ void Engine::Impl::machine_after(uint32_t m, const std::string& key, uint64_t ge
     inst->entered = due;
     ++inst->gen;
     const Event last = inst->last;  // actions run with the instance's last event
-    run_actions(t.actions, ActionCtx{unit, &last, due});
+    ActionCtx ctx{unit, &last, due};
+    ctx.key_names = &mach.key;
+    ctx.key_count = 1;
+    ctx.key_event = &last;
+    run_actions(t.actions, ctx);
     if (Instance* again = rt.instances.find(key); again && again->gen == gen + 1) schedule_after(m, key, *again);
     return;
   }

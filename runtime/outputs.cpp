@@ -75,6 +75,26 @@ std::string Engine::Impl::render_raw(int32_t tmpl, const ActionCtx& ctx, bool* s
   return out;
 }
 
+KeyLabels Engine::Impl::fields_as_labels(const Event& ev, const std::string* names_, uint32_t count) {
+  KeyLabels out;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t key = names.find(names_[i]);
+    const Field* f = key == Interner::kNone ? nullptr : ev.find(key);
+    std::string text;
+    if (!f) text = "<missing>";
+    else if (field_sensitive(ev, key)) text = "<redacted>";
+    else append_value(text, ev.value(*f));
+    out.emplace_back(names_[i], std::move(text));
+  }
+  return out;
+}
+
+KeyLabels Engine::Impl::key_of(const ActionCtx& ctx) {
+  if (ctx.key_labels) return *ctx.key_labels;
+  if (ctx.key_names && ctx.key_event) return fields_as_labels(*ctx.key_event, ctx.key_names, ctx.key_count);
+  return {};
+}
+
 std::string Engine::Impl::labels_key(const std::string& name, const std::vector<Entry>& entries,
                                      const ActionCtx& ctx) {
   std::string key = name;

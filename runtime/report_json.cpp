@@ -7,6 +7,13 @@ namespace dta {
 namespace json = boost::json;
 namespace {
 
+// A key as a JSON object {"field": "value", ...}.
+json::object key_json(const KeyLabels& key) {
+  json::object o;
+  for (const auto& [k, v] : key) o[k] = v;
+  return o;
+}
+
 void pretty(std::string& out, const json::value& v, int indent) {
   const std::string pad(static_cast<size_t>(indent + 2), ' ');
   switch (v.kind()) {
@@ -66,8 +73,10 @@ std::string report_to_json(const Report& r) {
   for (const Alert& a : r.alerts) {
     json::object labels;
     for (const auto& [k, v] : a.labels) labels[k] = v;
-    alerts.push_back(json::object{{"rule", a.rule}, {"severity", a.severity}, {"message", a.message}, {"ts", a.ts},
-                                  {"labels", std::move(labels)}, {"suppressed", a.suppressed}});
+    json::object alert{{"rule", a.rule}, {"severity", a.severity}, {"message", a.message}, {"ts", a.ts},
+                       {"labels", std::move(labels)}, {"suppressed", a.suppressed}};
+    if (!a.key.empty()) alert["key"] = key_json(a.key);
+    alerts.push_back(std::move(alert));
   }
   o["alerts"] = std::move(alerts);
   o["collections"] = json::array();
@@ -84,12 +93,20 @@ std::string report_to_json(const Report& r) {
   diag["degraded_windows"] = d.degraded_windows;
   if (d.work_limited) diag["work_limited"] = d.work_limited;
   if (d.regex_budget) diag["regex_budget"] = d.regex_budget;
+  if (d.callback_errors) diag["callback_errors"] = d.callback_errors;
+  if (d.reentrant_calls) diag["reentrant_calls"] = d.reentrant_calls;
   if (d.redacted_observations) diag["redacted_observations"] = d.redacted_observations;
   if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;
   o["diagnostics"] = std::move(diag);
-  o["pending"] = {{"expectations", r.pending_expectations}};
+  json::array items;
+  for (const PendingItem& p : r.pending) {
+    json::object item{{"rule", p.rule}, {"kind", p.kind}, {"key", key_json(p.key)}, {"due", p.due}};
+    if (!p.state.empty()) item["state"] = p.state;
+    items.push_back(std::move(item));
+  }
+  o["pending"] = {{"expectations", r.pending_expectations}, {"timers", r.pending_timers}, {"items", std::move(items)}};
   json::object counters, hists;
   for (const auto& [k, v] : r.counters) counters[k] = v;
   for (const auto& [k, h] : r.histograms)
@@ -97,8 +114,12 @@ std::string report_to_json(const Report& r) {
   o["metrics"] = {{"counters", std::move(counters)}, {"histograms", std::move(hists)}};
   json::array list;
   for (const Finding& f : r.kept_findings)
-    list.push_back(json::object{{"rule", f.rule}, {"level", level_name(f.level)}, {"message", f.message},
-                                {"ts", f.ts}, {"event", f.event}});
+  {
+    json::object item{{"rule", f.rule}, {"level", level_name(f.level)}, {"message", f.message},
+                       {"ts", f.ts}, {"event", f.event}};
+    if (!f.key.empty()) item["key"] = key_json(f.key);
+    list.push_back(std::move(item));
+  }
   o["finding_details"] = std::move(list);
   std::string out;
   pretty(out, o, 0);

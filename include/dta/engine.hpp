@@ -26,8 +26,13 @@ struct EngineOptions {
                                         // the window degrades to 64 time buckets (diagnostics.degraded_windows)
   size_t max_work_per_step = 100000;    // timer firings, derived events and empty windows one event
                                         // may cause; beyond, the rest is skipped (diagnostics.work_limited)
+  size_t max_pending_items = 100;       // pending items listed by finish() (all are counted)
+  // Host callbacks. They run on the thread that called the engine; one that throws is
+  // caught and counted (diagnostics.callback_errors); one that calls back into the engine
+  // is refused (diagnostics.reentrant_calls) and on_error says so.
   std::function<void(const Finding&)> on_finding;  // called for every finding
   std::function<void(const Alert&)> on_alert;      // called for every alert raised (not suppressed)
+  std::function<void(const std::string&)> on_error;  // engine errors the host should know of
 };
 
 class Engine {
@@ -42,11 +47,17 @@ class Engine {
 
   // The names table events must be built with.
   Interner& symbols();
-  // Process one event (filters, then rules, then the events it emitted).
-  void process(const Event& event);
+  // Process one event (due timers, filters, then rules, then the events it
+  // emitted). False when refused: called from one of the engine's own callbacks.
+  bool process(const Event& event);
+  // Time passes without events: timers due before `ts` (deadlines, `after`
+  // transitions, tumbling window ends) fire, so a quiet stream still sees
+  // them. Time never goes backwards: an earlier ts does nothing. False when refused.
+  bool advance_to(int64_t ts);
   // Count a line of input that was not a valid event.
   void note_bad_input(uint64_t line, const std::string& error);
-  // The stream ended: nothing more fires; what still waits is reported pending.
+  // The stream ended: nothing more fires; what still waits (expectations and
+  // machine timers) is listed in the report's `pending`, soonest first.
   void finish();
   // The report so far.
   Report report() const;

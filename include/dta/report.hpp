@@ -21,12 +21,16 @@ struct RuleReport {
   uint64_t arith_error = 0;
 };
 
+// A construct's key as output: (name, rendered value) pairs, sensitive values redacted.
+using KeyLabels = std::vector<std::pair<std::string, std::string>>;
+
 struct Finding {
   std::string rule;
   Level level = Level::Error;
   std::string message;
   int64_t ts = 0;
   std::string event;
+  KeyLabels key;  // the `by` keys, `matching` fields or machine key of the block that produced it
 };
 
 struct Alert {
@@ -36,6 +40,17 @@ struct Alert {
   int64_t ts = 0;
   std::vector<std::pair<std::string, std::string>> labels;  // in order: labels {...}, then `by` keys
   uint64_t suppressed = 0;  // alerts dedup held back since the previous one for this key
+  KeyLabels key;            // as Finding::key
+};
+
+// Something still waiting when the stream ended: an expectation's deadline or
+// a machine's `after` timer.
+struct PendingItem {
+  std::string rule;   // the rule (expectations) or machine
+  std::string kind;   // "expectation" or "after"
+  KeyLabels key;      // matching fields, or the machine key
+  int64_t due = 0;    // the deadline (ns)
+  std::string state;  // machines: the state the timer would leave
 };
 
 struct BadLine {
@@ -65,7 +80,9 @@ struct Diagnostics {
   uint64_t metric_series_dropped = 0;  // count/observe updates for label sets beyond the cap
   uint64_t work_limited = 0;     // steps (an event and what it caused) cut short by the work budget
   uint64_t regex_budget = 0;
-  uint64_t redacted_observations = 0;  // `observe` values not recorded because they were sensitive     // `matches` calls abandoned over their step budget (the `where` is false)
+  uint64_t redacted_observations = 0;
+  uint64_t callback_errors = 0;   // host callbacks that threw (caught)
+  uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)  // `observe` values not recorded because they were sensitive     // `matches` calls abandoned over their step budget (the `where` is false)
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 
@@ -79,6 +96,8 @@ struct Report {
   std::vector<Finding> kept_findings;  // the first `max_kept_findings` that are not a bare `ok`
   Diagnostics diagnostics;
   uint64_t pending_expectations = 0;
+  uint64_t pending_timers = 0;          // machine `after` timers still armed
+  std::vector<PendingItem> pending;     // the first `max_pending_items`, soonest first (after finish())
   std::map<std::string, uint64_t> counters;            // "name{k=v,...}"
   std::map<std::string, HistogramSummary> histograms;  // same keys
 
