@@ -119,6 +119,8 @@ struct Engine::Impl : StateLookup {
 
   // engine.cpp
   bool bind(std::string* error);
+  // Interns every name the program uses, then caps the table (EngineOptions::max_symbols).
+  void intern_program_names();
   Dispatch& dispatch_for(uint32_t name) {
     if (name < dispatch.size() && dispatch[name]) return *dispatch[name];
     return build_dispatch(name);

@@ -18,6 +18,17 @@ Interner::~Interner() = default;
 uint32_t Interner::intern(std::string_view s) {
   auto it = map_->ids.find(s);
   if (it != map_->ids.end()) return it->second;
+  if (names_.size() + 1 >= cap_) {  // full: the last slot is kept for kOther
+    ++overflowed_;
+    if (other_ == kNone) {
+      auto found = map_->ids.find(kOther);
+      if (found != map_->ids.end()) return other_ = found->second;
+      names_.push_back(std::make_unique<std::string>(kOther));
+      other_ = static_cast<uint32_t>(names_.size() - 1);
+      map_->ids.emplace(*names_.back(), other_);
+    }
+    return other_;
+  }
   names_.push_back(std::make_unique<std::string>(s));
   const auto id = static_cast<uint32_t>(names_.size() - 1);
   map_->ids.emplace(*names_.back(), id);

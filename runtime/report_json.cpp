@@ -93,6 +93,7 @@ std::string report_to_json(const Report& r) {
   diag["degraded_windows"] = d.degraded_windows;
   if (d.work_limited) diag["work_limited"] = d.work_limited;
   if (d.regex_budget) diag["regex_budget"] = d.regex_budget;
+  if (d.symbols_overflow) diag["symbols_overflow"] = d.symbols_overflow;
   if (d.callback_errors) diag["callback_errors"] = d.callback_errors;
   if (d.reentrant_calls) diag["reentrant_calls"] = d.reentrant_calls;
   if (d.redacted_observations) diag["redacted_observations"] = d.redacted_observations;

@@ -188,3 +188,30 @@ machine m by user { initial a  state a { on login -> a { warning "again" } } }
     CHECK(e->report().findings[0] == 2);
   }
 }
+
+TEST_SUITE("host") {
+  TEST_CASE("names seen only in events are capped; the program's names always resolve") {
+    const char* policy = R"(
+rule known on db.open where errno != 0 { error "db {errno}" }
+rule all on * { count seen {n: event.name} }
+)";
+    dta::EngineOptions opts;
+    opts.max_symbols = 64;
+    auto e = engine_for(policy, opts);
+    for (int i = 0; i < 1000; ++i) {
+      dta::Event ev;
+      ev.ts = kT0 + i;
+      ev.name = e->symbols().intern("noise." + std::to_string(i));
+      ev.add_int(e->symbols().intern("field_" + std::to_string(i)), i);
+      CHECK(e->process(ev));
+    }
+    send(*e, kT0 + 2000, "db.open", "errno", 13);
+    CHECK(e->symbols().size() <= 64);
+    const dta::Report r = e->report();
+    CHECK(r.findings[0] == 1);
+    CHECK(r.diagnostics.symbols_overflow > 0);
+    CHECK(r.counters.count("seen{n=<other>}") == 1);
+    CHECK(r.counters.at("seen{n=db.open}") == 1);
+    CHECK(dta::test::rule(r, "all").matched == 1001);
+  }
+}

@@ -26,6 +26,8 @@ struct EngineOptions {
                                         // the window degrades to 64 time buckets (diagnostics.degraded_windows)
   size_t max_work_per_step = 100000;    // timer firings, derived events and empty windows one event
                                         // may cause; beyond, the rest is skipped (diagnostics.work_limited)
+  uint32_t max_symbols = 100000;        // event names and field keys an engine remembers (the program's
+                                        // come first); beyond, a new one reads as "<other>" (diagnostics.symbols_overflow)
   size_t max_pending_items = 100;       // pending items listed by finish() (all are counted)
   // Host callbacks. They run on the thread that called the engine; one that throws is
   // caught and counted (diagnostics.callback_errors); one that calls back into the engine

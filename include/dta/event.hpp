@@ -20,20 +20,29 @@ class Interner {
   Interner(const Interner&) = delete;
   Interner& operator=(const Interner&) = delete;
 
-  // Id of `s`, adding it if new.
+  // Id of `s`, adding it if new. Once the table holds `cap` names, a new name
+  // gets the id of kOther ("<other>") instead, counted in overflowed().
   uint32_t intern(std::string_view s);
   // Id of `s`, or kNone when it was never interned.
   uint32_t find(std::string_view s) const;
   // The name behind an id.
   std::string_view name(uint32_t id) const { return *names_[id]; }
   uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
+  // Caps the number of names (at least 2); names already in stay.
+  void set_cap(uint32_t cap) { cap_ = cap < 2 ? 2 : cap; }
+  // How many intern() calls found the table full.
+  uint64_t overflowed() const { return overflowed_; }
 
   static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr std::string_view kOther = "<other>";
 
  private:
   struct Map;
   std::unique_ptr<Map> map_;
   std::vector<std::unique_ptr<std::string>> names_;
+  uint32_t cap_ = UINT32_MAX - 1;
+  uint32_t other_ = kNone;  // the id of kOther, once the cap was reached
+  uint64_t overflowed_ = 0;
 };
 
 // One field of an event: its interned key and its value (strings live in the event).

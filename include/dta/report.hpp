@@ -81,6 +81,7 @@ struct Diagnostics {
   uint64_t work_limited = 0;     // steps (an event and what it caused) cut short by the work budget
   uint64_t regex_budget = 0;
   uint64_t redacted_observations = 0;
+  uint64_t symbols_overflow = 0;  // event names / field keys read as "<other>": the symbol table was full
   uint64_t callback_errors = 0;   // host callbacks that threw (caught)
   uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)  // `observe` values not recorded because they were sensitive     // `matches` calls abandoned over their step budget (the `where` is false)
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
