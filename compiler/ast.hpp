@@ -116,6 +116,7 @@ struct WhenAst {
   std::string agg;
   Loc agg_loc;
   std::vector<ExprPtr> args;
+  double q = 0;         // quantile(e, q): the value of q (type_pass)
   bool sliding = true;  // over (sliding) or every (tumbling)
   ExprPtr window;       // duration literal or constant
   BinOp cmp = BinOp::Gt;

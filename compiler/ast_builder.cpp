@@ -4,6 +4,7 @@
 #include "ast_builder.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "DtaLexer.h"
@@ -22,6 +23,23 @@ __extension__ typedef __int128 i128;  // exact scaling of durations and sizes
 
 constexpr size_t kMaxSyntaxErrors = 20;   // ANTLR's recovery gets noisy after a few
 constexpr int kMaxExprDepth = 1000;       // AST depth (long operator chains nest too)
+constexpr size_t kMaxFractionDigits = 24; // "1.5s": exact in 128 bits up to here
+constexpr int64_t kMaxCap = UINT32_MAX;   // `max N` is stored as 32 bits
+constexpr size_t kMaxTemplateHoles = 1000; // a message is read by a person, and each hole runs per finding
+
+// The lexer's template_position() takes the token types from POLICY to
+// SEVERITY for the non-reserved keywords: they must stay one run.
+static_assert(P::FALSE + 1 == P::POLICY && P::SEVERITY + 1 == P::ARROW, "keywords moved in Dta.g4");
+
+// Code points in s[from, to): columns count code points, not bytes.
+uint32_t code_points(const std::string& s, size_t from, size_t to) {
+  uint32_t n = 0;
+  for (size_t i = from; i < to && i < s.size(); ++i) n += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+  return n;
+}
+
+// Bytes of the UTF-8 sequence that starts with byte c (1 for a stray byte).
+size_t utf8_length(unsigned char c) { return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
 
 struct TooManyErrors {};
 
@@ -92,10 +110,10 @@ class Builder {
       if (!lex_ok(parse, 1, 0)) return false;
       P::FileContext* tree = parse.parser.file();
       if (parse.listener.count() > 0 || diags_.count() > before) return false;
-      // From here on errors are semantic (a lone '}', chained comparisons): the
-      // AST is whole and the passes may look for more.
+      // Errors from here on (a lone '}', chained comparisons, a bad escape) may
+      // leave parts of the tree missing: the file fails, and no pass sees it.
       for (P::ItemContext* item : tree->item()) build_item(item);
-      return true;
+      return diags_.count() == before;
     } catch (const TooManyErrors&) {
       return false;
     } catch (const std::exception& e) {
@@ -105,7 +123,6 @@ class Builder {
       diags_.error_at_file(sources_.files[file_].path, "parser failure");
       return false;
     }
-    return diags_.count() == before;
   }
 
  private:
@@ -160,21 +177,43 @@ class Builder {
   }
 
   // ---------------------------------------------------------------- literals
-  // The contents of a string token, escapes applied.
+  // Places in a token's text, walked forward: each step costs only the bytes
+  // it passes, so a long string with many holes or escapes stays linear.
+  class Columns {
+   public:
+    Columns(const std::string& raw, const Loc& tok) : raw_(raw), loc_(tok) {}
+    // The place of raw[i] (i never decreases between calls), `len` characters long.
+    Loc at(size_t i, uint32_t len = 1) {
+      loc_.col += code_points(raw_, pos_, i);
+      pos_ = i;
+      Loc l = loc_;
+      l.len = len;
+      return l;
+    }
+
+   private:
+    const std::string& raw_;
+    Loc loc_;
+    size_t pos_ = 0;
+  };
+
+  // The contents of a plain string token, escapes applied; braces are text.
   std::string unescape(const std::string& raw, const Loc& l) {
     std::string out;
+    Columns cols(raw, l);
     for (size_t i = 1; i + 1 < raw.size(); ++i) {
       if (raw[i] != '\\') {
         out += raw[i];
         continue;
       }
-      i += escape(raw, i, out, l);
+      i += escape(raw, i, out, cols);
     }
     return out;
   }
 
-  // Applies the escape at raw[i] ('\\'); returns the extra characters consumed.
-  size_t escape(const std::string& raw, size_t i, std::string& out, const Loc& l) {
+  // Applies the escape at raw[i] ('\\'); returns the extra characters
+  // consumed. A wrong escape is reported at its column.
+  size_t escape(const std::string& raw, size_t i, std::string& out, Columns& cols) {
     const char c = raw[i + 1];
     switch (c) {
       case 'n': out += '\n'; return 1;
@@ -183,12 +222,20 @@ class Builder {
       case '"': out += '"'; return 1;
       case '\\': out += '\\'; return 1;
       case 'u': {
-        const size_t close = raw.find('}', i);
+        // \u{H}: 1 to 6 hex digits naming a Unicode scalar value.
+        size_t close = i + 3;
+        while (close + 1 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[close]))) ++close;
         uint32_t cp = 0;
-        const auto res = std::from_chars(raw.data() + i + 3, raw.data() + close, cp, 16);
-        if (res.ec != std::errc() || res.ptr != raw.data() + close || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-          diags_.error(l, "invalid \\u{...} escape");
-          return close - i;
+        const bool braced = raw[i + 2] == '{' && close + 1 < raw.size() && raw[close] == '}';
+        const bool shaped = braced && close > i + 3 && close <= i + 9;
+        if (shaped) std::from_chars(raw.data() + i + 3, raw.data() + close, cp, 16);
+        if (!shaped || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+          const size_t end = braced ? close : i + 1;
+          diags_.error(cols.at(i, code_points(raw, i, end + 1)),
+                       fmt::format("invalid escape '{}' in string (\\u{{H}} takes 1 to 6 hex digits of a Unicode "
+                                   "scalar value)",
+                                   raw.substr(i, end + 1 - i)));
+          return end - i;
         }
         if (cp < 0x80) out += static_cast<char>(cp);
         else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
@@ -201,15 +248,24 @@ class Builder {
         }
         return close - i;
       }
-      default: return 1;  // the lexer admits no other escape
+      default: {
+        const size_t n = std::min(utf8_length(static_cast<unsigned char>(c)), raw.size() - 2 - i);
+        diags_.error(cols.at(i, 2),
+                     fmt::format("invalid escape '\\{}' in string (valid: \\\" \\\\ \\n \\r \\t \\u{{H}})",
+                                 raw.substr(i + 1, n)));
+        return n;
+      }
     }
   }
 
-  // A message template from a string token: literal text and `{expr}` holes.
-  ast::TemplateAst tmpl(antlr4::tree::TerminalNode* node) {
+  // A message template from its token (a TEMPLATE, or a STRING where template
+  // lexing failed): literal text and `{expr}` holes.
+  ast::TemplateAst tmpl(antlr4::Token* tok) {
     ast::TemplateAst t;
-    const std::string raw = node->getText();
-    t.loc = loc(node);
+    const std::string raw = tok->getText();
+    t.loc = loc(tok);
+    Columns cols(raw, t.loc);
+    size_t holes = 0;
     std::string text;
     auto flush = [&] {
       if (!text.empty()) t.parts.push_back({std::move(text), nullptr});
@@ -217,11 +273,8 @@ class Builder {
     };
     for (size_t i = 1; i + 1 < raw.size(); ++i) {
       const char c = raw[i];
-      Loc here = t.loc;
-      here.col += static_cast<uint32_t>(i);
-      here.len = 1;
       if (c == '\\') {
-        i += escape(raw, i, text, here);
+        i += escape(raw, i, text, cols);
       } else if (c == '{' && raw[i + 1] == '{') {
         text += '{';
         ++i;
@@ -229,12 +282,20 @@ class Builder {
         text += '}';
         ++i;
       } else if (c == '}') {
-        diags_.error(here, "lone '}' in a template (write '}}' for a brace)");
+        diags_.error(cols.at(i), "lone '}' in a template (write '}}' for a brace)");
       } else if (c == '{') {
+        const Loc here = cols.at(i);
         const size_t close = hole_end(raw, i);
+        if (close == std::string::npos) {
+          diags_.error(here, "unbalanced '{' in a template (write '{{' for a brace)");
+          break;
+        }
         const std::string inner = raw.substr(i + 1, close - i - 1);
         if (inner.find_first_not_of(" \t") == std::string::npos) {
           diags_.error(here, "empty template hole");
+        } else if (++holes > kMaxTemplateHoles) {
+          diags_.error(here, fmt::format("too many holes in one template (more than {})", kMaxTemplateHoles));
+          break;
         } else {
           flush();
           ExprPtr e = parse_hole(inner, here.line, here.col);
@@ -248,8 +309,24 @@ class Builder {
     flush();
     return t;
   }
+  ast::TemplateAst tmpl(P::MessageContext* m) { return tmpl(m->getStart()); }
 
-  // Index of the '}' closing the hole that opens at raw[open].
+  // A TEMPLATE token where a plain string goes (a map value inside a larger
+  // expression): its text, `{{` and `}}` read as braces; holes are an error.
+  std::string template_as_text(antlr4::Token* tok) {
+    ast::TemplateAst t = tmpl(tok);
+    std::string out;
+    for (const ast::TemplatePart& part : t.parts) {
+      if (part.hole) {
+        diags_.error(part.hole->loc, "a template's holes are filled only when the string is the whole value");
+        break;
+      }
+      out += part.text;
+    }
+    return out;
+  }
+
+  // Index of the '}' closing the hole that opens at raw[open], or npos.
   static size_t hole_end(const std::string& raw, size_t open) {
     int depth = 0;
     for (size_t j = open; j + 1 < raw.size(); ++j) {
@@ -262,7 +339,7 @@ class Builder {
         return j;
       }
     }
-    return raw.size() - 2;
+    return std::string::npos;
   }
 
   // Parses a hole's text as an expression; columns continue the string's.
@@ -271,7 +348,7 @@ class Builder {
     Parse parse(text, diags_, file_, line, col);
     if (!lex_ok(parse, line, col)) return nullptr;
     P::HoleExprContext* tree = parse.parser.holeExpr();
-    if (diags_.count() > before) return nullptr;
+    if (parse.listener.count() > 0 || diags_.count() > before) return nullptr;
     hole_line0_ = line;
     hole_col0_ = col;
     in_hole_ = true;
@@ -379,8 +456,10 @@ class Builder {
 
   int64_t max_value(antlr4::tree::TerminalNode* n) {
     if (!n) return 0;
+    const size_t before = diags_.count();
     const int64_t v = int_literal(n->getText(), loc(n));
-    if (v <= 0) diags_.error(loc(n), "a cap must be at least 1");
+    if (diags_.count() == before && (v <= 0 || v > kMaxCap))
+      diags_.error(loc(n), fmt::format("a cap must be between 1 and {}", kMaxCap));
     return v;
   }
 
@@ -491,7 +570,8 @@ class Builder {
       me.key = name(e->ident());
       me.loc = loc(e->ident());
       auto* prim = dynamic_cast<P::PrimaryExprContext*>(e->expr());
-      if (prim && prim->primary()->STRING()) me.tmpl = tmpl(prim->primary()->STRING());
+      if (prim && (prim->primary()->STRING() || prim->primary()->TEMPLATE()))
+        me.tmpl = tmpl(prim->primary()->getStart());
       else me.value = expr(e->expr());
       out.push_back(std::move(me));
     }
@@ -504,15 +584,15 @@ class Builder {
     if (auto* v = dynamic_cast<P::VerdictActionContext*>(c)) {
       a.level = v->level->getType() == P::ERROR ? Level::Error
               : v->level->getType() == P::WARNING ? Level::Warning : Level::Info;
-      a.message = tmpl(v->STRING());
+      a.message = tmpl(v->message());
     } else if (auto* o = dynamic_cast<P::OkActionContext*>(c)) {
       a.level = Level::Ok;
-      if (o->STRING()) a.message = tmpl(o->STRING());
+      if (o->message()) a.message = tmpl(o->message());
     } else if (auto* al = dynamic_cast<P::AlertActionContext*>(c)) {
       a.kind = ast::ActionKind::Alert;
       a.name = name(al->ident());
       a.name_loc = loc(al->ident());
-      a.message = tmpl(al->STRING());
+      a.message = tmpl(al->message());
       a.entries = entries(al->mapLit());
       for (P::ListNameContext* n : al->listName()) a.dedup.emplace_back(n->getText(), loc(n));
       if (al->EVERY()) a.every = duration_ref(al->durationRef());
@@ -628,23 +708,30 @@ class Builder {
     return static_cast<int64_t>(v);
   }
 
-  // "2.5s" -> 2500000000; a fraction of a nanosecond is an error.
+  // "2.5s" -> 2500000000, exactly; a fraction of a nanosecond (or byte) and
+  // a value beyond int64 are errors.
   int64_t scaled(const std::string& num, i128 mult, const Loc& l, const std::string& text) {
     const size_t dot = num.find('.');
-    const std::string whole = num.substr(0, dot);
-    const std::string frac = dot == std::string::npos ? "" : num.substr(dot + 1);
-    i128 v = 0;
-    for (char c : whole) {
-      v = v * 10 + (c - '0');
-      if (v > static_cast<i128>(INT64_MAX)) break;
+    std::string whole = num.substr(0, dot);
+    std::string frac = dot == std::string::npos ? "" : num.substr(dot + 1);
+    whole.erase(0, whole.find_first_not_of('0'));
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    if (whole.size() > 19) {  // 10^19 > INT64_MAX, whatever the unit
+      diags_.error(l, fmt::format("literal '{}' out of range", text));
+      return 0;
     }
-    v *= mult;
-    i128 fnum = 0, fden = 1;
+    if (frac.size() > kMaxFractionDigits) {
+      diags_.error(l, fmt::format("'{}' has too many digits after the point", text));
+      return 0;
+    }
+    i128 v = 0, fnum = 0, fden = 1;
+    for (char c : whole) v = v * 10 + (c - '0');
     for (char c : frac) {
-      if (fden > static_cast<i128>(1e18)) break;
       fnum = fnum * 10 + (c - '0');
       fden *= 10;
     }
+    // At most 10^19 * 2^47 and 10^24 * 2^47: both fit in 127 bits.
+    v *= mult;
     if ((fnum * mult) % fden != 0) diags_.error(l, fmt::format("'{}' is not a whole number of nanoseconds/bytes", text));
     v += fnum * mult / fden;
     if (v > static_cast<i128>(INT64_MAX)) {
@@ -652,6 +739,18 @@ class Builder {
       return 0;
     }
     return static_cast<int64_t>(v);
+  }
+
+  // A float literal's value ("1.5", "2e-3"), whatever the host's locale; one
+  // beyond double's range is an error, not infinity.
+  double float_literal(const std::string& digits, const Loc& l, const std::string& text) {
+    double v = 0;
+    const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (res.ec != std::errc() || res.ptr != digits.data() + digits.size() || !std::isfinite(v)) {
+      diags_.error(l, fmt::format("number '{}' out of range", text));
+      return 0;
+    }
+    return v;
   }
 
   // "250ms" -> 250000000 (ns).
@@ -677,7 +776,7 @@ class Builder {
     }
     if (c->FLOAT()) {
       auto e = make(ExprKind::FloatLit, l);
-      e->f = std::strtod(text().c_str(), nullptr);
+      e->f = float_literal(text(), l, text());
       return e;
     }
     if (c->DURATION()) {
@@ -699,13 +798,18 @@ class Builder {
     if (c->PERCENT()) {
       const std::string t = text();
       auto e = make(ExprKind::FloatLit, l);
-      e->f = std::strtod(t.c_str(), nullptr) / 100.0;
+      e->f = float_literal(t.substr(0, t.size() - 1), l, t) / 100.0;
       e->unit = t;
       return e;
     }
     if (c->STRING()) {
       auto e = make(ExprKind::StringLit, l);
       e->s = unescape(c->STRING()->getText(), l);
+      return e;
+    }
+    if (c->TEMPLATE()) {
+      auto e = make(ExprKind::StringLit, l);
+      e->s = template_as_text(c->TEMPLATE()->getSymbol());
       return e;
     }
     if (c->TRUE() || c->FALSE()) {
@@ -716,7 +820,7 @@ class Builder {
     if (c->LBRACK()) {
       auto e = make(ExprKind::ListLit, l);
       for (P::ExprContext* x : c->expr()) e->args.push_back(expr(x));
-      return e;
+      return all(e->args) ? std::move(e) : nullptr;
     }
     if (c->LPAREN() && !c->ident()) {
       ExprPtr e = expr(c->expr(0));
@@ -728,7 +832,7 @@ class Builder {
       e->s = name(c->ident());
       e->loc = eloc(c->ident());
       for (P::ExprContext* x : c->expr()) e->args.push_back(expr(x));
-      return e;
+      return all(e->args) ? std::move(e) : nullptr;
     }
     if (c->DOTTED()) {
       const std::string t = text();
@@ -744,6 +848,14 @@ class Builder {
     auto e = make(ExprKind::Name, l);
     e->s = text();
     return e;
+  }
+
+  // Whether every operand was built (a failed one was reported, and the
+  // expression holding it is dropped whole, never left with a null inside).
+  static bool all(const std::vector<ExprPtr>& args) {
+    for (const ExprPtr& a : args)
+      if (!a) return false;
+    return true;
   }
 
   static bool is_comparison(const ast::Expr* e) {

@@ -16,6 +16,7 @@ using ast::ExprKind;
 
 constexpr int kMaxRegs = 256;        // register operand a is one byte
 constexpr size_t kMaxCode = 65000;   // jump targets are 16-bit
+constexpr size_t kMaxTable = 65535;  // constant, key, function and regex indexes are 16-bit
 
 bool numeric(Type t) { return t == Type::Int || t == Type::Float; }
 
@@ -52,7 +53,15 @@ class Codegen {
       for (auto& [idx, c] : out.consts) idx = named_pool_[idx];
       prog_->profiles.push_back(std::move(out));
     }
-    if (prog_->consts.size() > 65535) ctx_.diags.error({}, "too many constants");
+    // Table indexes are 16-bit instruction operands.
+    const std::pair<const char*, size_t> kTables[] = {{"constants", prog_->consts.size()},
+                                                      {"distinct field names", prog_->keys.size()},
+                                                      {"distinct functions", prog_->functions.size()},
+                                                      {"distinct regexes", prog_->regexes.size()}};
+    for (const auto& [what, n] : kTables)
+      if (n > kMaxTable)
+        ctx_.diags.error_at_file(ctx_.sources.files[0].path,
+                                 fmt::format("too many {} (more than {})", what, kMaxTable));
     return std::move(prog_);
   }
 
@@ -514,10 +523,7 @@ class Codegen {
     for (const auto& [n, a] : kAggs)
       if (w.agg == n) out.agg = a;
     if (w.agg.size() == 3 && w.agg[0] == 'p') out.q = std::stoi(w.agg.substr(1)) / 100.0;
-    if (w.agg == "quantile") {
-      const Expr& q = *w.args[1];
-      out.q = q.kind == ExprKind::FloatLit ? q.f : p_.consts[q.const_index].folded.f;
-    }
+    if (w.agg == "quantile") out.q = w.q;
     if (!w.args.empty()) out.arg = value_chunk(*w.args[0]);
     out.sliding = w.sliding;
     out.window_k = duration_k(*w.window);

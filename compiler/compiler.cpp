@@ -1,4 +1,5 @@
 // The compiler's public entry points: load, parse, run the passes, finalize.
+// Nothing thrown inside reaches the caller: every entry point catches all.
 #include "dta/compiler.hpp"
 
 #include <fmt/format.h>
@@ -9,58 +10,90 @@
 #include "source_loader.hpp"
 
 namespace dta {
+namespace {
 
-CompileResult compile_source(const std::string& path, const std::string& text) {
+// A result with one error that has no place in the text.
+CompileResult failure(const std::string& path, const std::string& message) {
+  CompileResult r;
+  r.diagnostics.push_back({path, 0, 0, 1, message, fmt::format("{}: error: {}\n", path, message)});
+  return r;
+}
+
+CompileResult compile_source_unguarded(const std::string& path, const std::string& text,
+                                       const CompileOptions& options) {
   CompileResult result;
   SourceSet sources;
   sources.files.push_back({path, text});
   DiagBag diags(sources);
   ast::Policy policy;
   try {
-    if (load_policy(sources, policy, diags)) {
+    // A tree with errors never reaches the passes.
+    if (load_policy(sources, policy, diags, options.include_resolver) && !diags.has_errors()) {
       PassContext ctx(policy, diags, sources);
       ctx.builtins = stdlib_functions(&ctx.nbuiltins);
       if (run_passes(ctx) && !diags.has_errors()) {
         const std::string err = ctx.program->finalize(ctx.builtins, ctx.nbuiltins);
-        if (err.empty()) result.program = std::move(ctx.program);
-        else diags.error_at_file(path, "internal compiler error: " + err);
+        if (err.empty())
+          result.program = std::move(ctx.program);
+        else
+          diags.error_at_file(path, "internal compiler error: " + err);
       }
     }
-  } catch (const std::exception& e) {  // the compiler never throws at its caller
+  } catch (const std::bad_alloc&) {
+    diags.error_at_file(path, "out of memory compiling the policy");
+  } catch (const std::exception& e) {
     diags.error_at_file(path, fmt::format("internal compiler error: {}", e.what()));
+  } catch (...) {
+    diags.error_at_file(path, "internal compiler error");
   }
   if (!diags.has_errors() && !result.program) diags.error_at_file(path, "internal compiler error");
   result.diagnostics = diags.take();
   return result;
 }
 
-CompileResult compile_file(const std::string& path) {
-  std::string text, err;
-  if (!read_file(path, &text, &err)) {
-    CompileResult r;
-    r.diagnostics.push_back({path, 0, 0, 1, "cannot read: " + err, fmt::format("{}: error: cannot read: {}\n", path, err)});
-    return r;
+// Runs `body`, turning anything it throws into a diagnostic on `path`.
+template <class F>
+CompileResult guarded(const std::string& path, F&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return failure(path, "out of memory compiling the policy");
+  } catch (const std::exception& e) {
+    return failure(path, fmt::format("internal compiler error: {}", e.what()));
+  } catch (...) {
+    return failure(path, "internal compiler error");
   }
-  return compile_source(path, text);
+}
+
+}  // namespace
+
+CompileResult compile_source(const std::string& path, const std::string& text, const CompileOptions& options) {
+  return guarded(path, [&] { return compile_source_unguarded(path, text, options); });
+}
+
+CompileResult compile_file(const std::string& path, const CompileOptions& options) {
+  return guarded(path, [&] {
+    std::string text, err;
+    if (!read_file(path, &text, &err)) return failure(path, "cannot read: " + err);
+    return compile_source_unguarded(path, text, options);
+  });
 }
 
 CompileResult load_program(const std::string& path) {
-  std::string bytes, err;
-  CompileResult r;
-  auto fail = [&](const std::string& msg) {
-    r.diagnostics.push_back({path, 0, 0, 1, msg, fmt::format("{}: error: {}\n", path, msg)});
+  return guarded(path, [&] {
+    std::string bytes, err;
+    if (!read_file(path, &bytes, &err, kMaxProgramFileBytes)) return failure(path, "cannot read: " + err);
+    if (!looks_like_dtb(bytes)) return compile_source_unguarded(path, bytes, {});
+    std::unique_ptr<Program> prog = load_dtb(bytes, &err);
+    if (!prog) return failure(path, err);
+    size_t n = 0;
+    const Builtin* fns = stdlib_functions(&n);
+    err = prog->finalize(fns, n);
+    if (!err.empty()) return failure(path, "invalid bytecode: " + err);
+    CompileResult r;
+    r.program = std::move(prog);
     return r;
-  };
-  if (!read_file(path, &bytes, &err)) return fail("cannot read: " + err);
-  if (!looks_like_dtb(bytes)) return compile_source(path, bytes);
-  std::unique_ptr<Program> prog = load_dtb(bytes, &err);
-  if (!prog) return fail(err);
-  size_t n = 0;
-  const Builtin* fns = stdlib_functions(&n);
-  err = prog->finalize(fns, n);
-  if (!err.empty()) return fail("invalid bytecode: " + err);
-  r.program = std::move(prog);
-  return r;
+  });
 }
 
 }  // namespace dta

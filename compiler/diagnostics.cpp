@@ -38,6 +38,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 void DiagBag::error(const ast::Loc& loc, std::string message) {
+  ++errors_;
   if (diags_.size() >= kMaxDiagnostics) return;
   Diagnostic d;
   d.path = loc.file < sources_.files.size() ? sources_.files[loc.file].path : "<input>";
@@ -67,6 +68,7 @@ void DiagBag::error(const ast::Loc& loc, std::string message) {
 }
 
 void DiagBag::error_at_file(const std::string& path, std::string message) {
+  ++errors_;
   if (diags_.size() >= kMaxDiagnostics) return;
   Diagnostic d;
   d.path = path;

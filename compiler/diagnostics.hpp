@@ -20,13 +20,17 @@ class DiagBag {
   void error(const ast::Loc& loc, std::string message);
   // Records an error that has no place in the text (e.g. an unreadable file).
   void error_at_file(const std::string& path, std::string message);
-  bool has_errors() const { return !diags_.empty(); }
-  size_t count() const { return diags_.size(); }
+  // Whether any error was reported, kept or not.
+  bool has_errors() const { return errors_ > 0; }
+  // How many errors were reported, including those beyond the cap that are not
+  // kept: a pass compares this before and after to know whether it failed.
+  size_t count() const { return errors_; }
   std::vector<Diagnostic> take() { return std::move(diags_); }
 
  private:
   const SourceSet& sources_;
   std::vector<Diagnostic> diags_;
+  size_t errors_ = 0;
 };
 
 // " (did you mean 'x'?)" for the candidate closest to `name`, or "".

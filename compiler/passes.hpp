@@ -13,6 +13,18 @@
 
 namespace dta {
 
+// Where a duration must be positive (`within`, `after`, `over`, `every`) or
+// may be zero (`for`): what a zero or negative one would mean is nothing.
+enum class DurationRule : uint8_t { NonNegative, Positive };
+
+// How a constant is used as a duration (type_pass), so that a profile's `set`
+// of it can be checked (profile_pass): the strictest use, and where.
+struct DurationUse {
+  DurationRule rule = DurationRule::NonNegative;
+  const char* what = "";  // "within", "after", ...
+  ast::Loc loc;
+};
+
 struct PassContext {
   PassContext(ast::Policy& p, DiagBag& d, const SourceSet& s) : policy(p), diags(d), sources(s) {}
   ast::Policy& policy;
@@ -22,6 +34,8 @@ struct PassContext {
   size_t nbuiltins = 0;
   // Symbol tables (resolve_pass): name -> index into the policy's vectors.
   std::map<std::string, size_t> consts, events, rules, filters, profiles, machines;
+  // Constants used as durations (type_pass): const index -> strictest use.
+  std::map<size_t, DurationUse> duration_consts;
   // Flattened profiles (profile_pass), in declaration order.
   std::vector<Profile> flat_profiles;
   // The result (codegen_pass).

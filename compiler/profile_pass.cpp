@@ -98,8 +98,19 @@ class Profiles {
       const Type we = decl.value->elem, he = it.value->elem;
       ok = we == he || he == Type::Unknown || (we == Type::Float && he == Type::Int);
     }
-    if (!ok)
+    if (!ok) {
       error(it.value->loc, fmt::format("profile '{}' sets {} ({}) to a {}", pr.name, it.name, type_name(want), type_name(have)));
+      return;
+    }
+    // A constant used as a duration keeps that duration's rule under every profile.
+    auto use = ctx_.duration_consts.find(c->second);
+    if (use == ctx_.duration_consts.end()) return;
+    const int64_t ns = fold_literal(*it.value).i;
+    if (!duration_ok(ns, use->second.rule))
+      error(it.loc,
+            fmt::format("profile '{}' sets {} to {}, but {} is the duration of '{}' (line {}), which must be {}",
+                        pr.name, it.name, duration_text(ns), it.name, use->second.what, use->second.loc.line,
+                        duration_rule_text(use->second.rule)));
   }
 
   Profile flatten(size_t idx) {

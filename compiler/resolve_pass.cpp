@@ -18,6 +18,8 @@ bool parse_type(const std::string& s, Type* t) {
   return false;
 }
 
+constexpr const char* kQuantileQ = "quantile(e, q) needs a constant q between 0 and 1";
+
 class Resolver {
  public:
   explicit Resolver(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
@@ -259,11 +261,11 @@ class Resolver {
     e.const_index = static_cast<int32_t>(it->second);
   }
 
-  // A threshold: literals and constants only.
-  void constant_expr(ast::Expr& e) {
+  // A threshold (or quantile's q): literals and constants only; `message` otherwise.
+  void constant_expr(ast::Expr& e, const char* message = "a threshold uses only literals and constants") {
     switch (e.kind) {
       case ast::ExprKind::IntLit: case ast::ExprKind::FloatLit: return;
-      case ast::ExprKind::Neg: constant_expr(*e.args[0]); return;
+      case ast::ExprKind::Neg: constant_expr(*e.args[0], message); return;
       case ast::ExprKind::Name: {
         auto it = ctx_.consts.find(e.s);
         if (it != ctx_.consts.end()) {
@@ -275,7 +277,7 @@ class Resolver {
       }
       default: break;
     }
-    ctx_.diags.error(e.loc, "a threshold uses only literals and constants");
+    ctx_.diags.error(e.loc, message);
   }
 
   void block(ast::Block& b) {
@@ -301,7 +303,7 @@ class Resolver {
                                                 w.args.size()));
     }
     for (size_t i = 0; i < w.args.size(); ++i) {
-      if (w.agg == "quantile" && i == 1) constant_expr(*w.args[i]);
+      if (w.agg == "quantile" && i == 1) constant_expr(*w.args[i], kQuantileQ);
       else expr(*w.args[i]);
     }
     duration(*w.window);
@@ -318,6 +320,8 @@ class Resolver {
 
   void expect(ast::ExpectAst& x) {
     if (in_when_ || in_expect_) ctx_.diags.error(x.loc, "'expect' blocks do not nest");
+    if (!x.has_then && !x.has_else)
+      ctx_.diags.error(x.loc, "'expect' needs 'then { ... }', 'else { ... }' or both");
     const auto saved = schema_;
     for (const auto& [k, loc] : x.matching) check_field_name(k, loc);  // on the first event
     duration(*x.within);

@@ -40,7 +40,7 @@ class Typer {
       for (ast::StateAst& st : m.states)
         for (ast::TransitionAst& t : st.transitions) {
           if (t.where) condition(*t.where);
-          if (t.delay) duration(*t.delay);
+          if (t.delay) duration(*t.delay, DurationRule::Positive, "after");
           block(t.body);
         }
   }
@@ -106,7 +106,7 @@ class Typer {
         when(*s.when);
       } else if (s.kind == ast::Stmt::Kind::Expect) {
         ast::ExpectAst& x = *s.expect;
-        duration(*x.within);
+        duration(*x.within, DurationRule::Positive, "within");
         if (x.where) condition(*x.where);
         block(x.then_body);
         block(x.else_body);
@@ -118,10 +118,47 @@ class Typer {
     }
   }
 
-  // A duration literal or an int constant.
-  void duration(Expr& e) {
+  // A duration literal or an int constant, checked against `rule`; a
+  // constant's use is recorded for the profiles that set it.
+  void duration(Expr& e, DurationRule rule, const char* what) {
     expr(e);
-    if (e.type != Type::Int) error(e.loc, fmt::format("a duration must be an int of nanoseconds (10s), not {}", type_name(e.type)));
+    if (e.type != Type::Int) {
+      error(e.loc, fmt::format("a duration must be an int of nanoseconds (10s), not {}", type_name(e.type)));
+      return;
+    }
+    const bool named = e.kind == ExprKind::Name && e.ref == ast::NameRef::Const;
+    const int64_t ns = named ? p_.consts[e.const_index].folded.i : e.i;
+    if (!duration_ok(ns, rule)) {
+      const std::string value = named ? fmt::format("{} is {}", e.s, duration_text(ns))
+                                      : "not " + (e.unit.empty() ? duration_text(ns) : e.unit);
+      error(e.loc, fmt::format("'{}' needs a {} duration, {}", what, duration_rule_text(rule),
+                               named ? "and " + value : value));
+    }
+    if (!named) return;
+    const DurationUse use{rule, what, e.loc};
+    auto [it, fresh] = ctx_.duration_consts.try_emplace(static_cast<size_t>(e.const_index), use);
+    if (!fresh && rule == DurationRule::Positive && it->second.rule != rule) it->second = use;  // the stricter use
+  }
+
+  // The value of a constant number (a literal, a negated one, or a constant).
+  bool constant_number(const Expr& e, double* out) const {
+    switch (e.kind) {
+      case ExprKind::IntLit: *out = static_cast<double>(e.i); return true;
+      case ExprKind::FloatLit: *out = e.f; return true;
+      case ExprKind::Neg:
+        if (!constant_number(*e.args[0], out)) return false;
+        *out = -*out;
+        return true;
+      case ExprKind::Name: {
+        if (e.ref != ast::NameRef::Const) return false;
+        const Const& c = p_.consts[e.const_index].folded;
+        if (c.type == Type::Int) *out = static_cast<double>(c.i);
+        else if (c.type == Type::Float) *out = c.f;
+        else return false;
+        return true;
+      }
+      default: return false;
+    }
   }
 
   void when(ast::WhenAst& w) {
@@ -134,13 +171,12 @@ class Typer {
       error(w.args[0]->loc, "distinct() needs a single value, not a list");
     if (g == "quantile" && w.args.size() == 2) {
       const Expr& q = *w.args[1];
-      const double v = q.kind == ExprKind::FloatLit ? q.f
-                     : q.kind == ExprKind::Name && q.type == Type::Float ? p_.consts[q.const_index].folded.f
-                                                                         : -1;
-      if (!(v > 0 && v < 1)) error(q.loc, "quantile(e, q) needs a constant q between 0 and 1");
+      double v = -1;
+      if (constant_number(q, &v) && v >= 0 && v <= 1) w.q = v;  // 0 and 1 included (spec 5.1)
+      else error(q.loc, "quantile(e, q) needs a constant q between 0 and 1");
     }
-    duration(*w.window);
-    if (w.for_d) duration(*w.for_d);
+    duration(*w.window, DurationRule::Positive, w.sliding ? "over" : "every");
+    if (w.for_d) duration(*w.for_d, DurationRule::NonNegative, "for");
     expr(*w.threshold);
     if (!numeric(w.threshold->type)) error(w.threshold->loc, "a threshold must be a number");
     value_type_ = g == "count" || g == "distinct" ? Type::Int
@@ -151,7 +187,7 @@ class Typer {
   }
 
   void action(ast::ActionAst& a) {
-    if (a.every) duration(*a.every);
+    if (a.every) duration(*a.every, DurationRule::Positive, "every");
     if (a.message) templ(*a.message);
     if (a.value) {
       expr(*a.value);
@@ -178,6 +214,7 @@ class Typer {
       e.type = Type::String;
       return;
     }
+    if (e.builtin < 0) return;  // unresolved: resolve_pass reported it, and this pass does not run then
     const Builtin& b = ctx_.builtins[e.builtin];
     if (b.special == Special::HasField) {
       e.type = Type::Bool;
@@ -353,5 +390,21 @@ void type_pass(PassContext& ctx) { Typer(ctx).run(); }
 
 // Exposed for profile_pass: the value of a checked literal expression.
 Const fold_literal(const ast::Expr& e) { return Typer::fold(e); }
+
+bool duration_ok(int64_t ns, DurationRule rule) { return rule == DurationRule::Positive ? ns > 0 : ns >= 0; }
+
+const char* duration_rule_text(DurationRule rule) {
+  return rule == DurationRule::Positive ? "positive" : "non-negative";
+}
+
+std::string duration_text(int64_t ns) {
+  if (ns == 0) return "0s";
+  static const std::pair<const char*, int64_t> kUnits[] = {{"d", 86400000000000}, {"h", 3600000000000},
+                                                           {"m", 60000000000},    {"s", 1000000000},
+                                                           {"ms", 1000000},       {"us", 1000}};
+  for (const auto& [unit, size] : kUnits)
+    if (ns % size == 0) return fmt::format("{}{}", ns / size, unit);
+  return fmt::format("{}ns", ns);
+}
 
 }  // namespace dta

@@ -12,4 +12,10 @@ void type_pass(PassContext& ctx);
 namespace dta {
 // The value of a literal expression that type_pass has typed.
 Const fold_literal(const ast::Expr& e);
+// Whether a duration of `ns` nanoseconds meets `rule`.
+bool duration_ok(int64_t ns, DurationRule rule);
+// "positive" / "non-negative", for messages.
+const char* duration_rule_text(DurationRule rule);
+// A duration as written: 0s, -5s, 1500ms, 2h.
+std::string duration_text(int64_t ns);
 }  // namespace dta

@@ -3,6 +3,32 @@
 // `holeExpr`), so one combined grammar suffices. Semantics live in compiler/.
 grammar Dta;
 
+// Only message strings are templates (spec section 2): a string lexes as a
+// TEMPLATE, whose holes may hold strings of their own, only where a message
+// goes (after error/warning/info/ok, `alert SEVERITY`, and a map entry's ':');
+// everywhere else `{` and `}` are plain characters of a STRING.
+@lexer::members {
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    std::unique_ptr<antlr4::Token> t = antlr4::Lexer::nextToken();
+    before_last_ = last_;
+    last_ = t->getType();
+    return t;
+  }
+
+ private:
+  bool template_position() const {
+    switch (last_) {
+      case ERROR: case WARNING: case INFO: case OK: case COLON: return true;
+      default: return before_last_ == ALERT && (last_ == ID || is_keyword(last_));  // alert SEVERITY "..."
+    }
+  }
+  // The non-reserved keywords are declared from POLICY to SEVERITY, in one run.
+  static bool is_keyword(size_t type) { return type >= POLICY && type <= SEVERITY; }
+  size_t last_ = 0, before_last_ = 0;
+
+ public:
+}
+
 file        : item* EOF ;
 item        : policyDecl | includeDecl | constDecl | eventDecl | ruleDecl | filterDecl
             | machineDecl | recorderDecl | profileDecl | testDecl ;
@@ -34,9 +60,9 @@ expectBlock : EXPECT patternList (WHERE expr)? MATCHING ident (',' ident)* WITHI
 durationRef : DURATION | ident ;
 cmpOp       : '>' | '>=' | '<' | '<=' | '==' | '!=' ;
 
-action      : level=(ERROR | WARNING | INFO) STRING                         # verdictAction
-            | OK STRING?                                                   # okAction
-            | ALERT ident STRING (LABELS mapLit)? (DEDUP listName (',' listName)*)?
+action      : level=(ERROR | WARNING | INFO) message                        # verdictAction
+            | OK message?                                                  # okAction
+            | ALERT ident message (LABELS mapLit)? (DEDUP listName (',' listName)*)?
               (EVERY durationRef)?                                         # alertAction
             | COLLECT RECORDER ident                                       # collectRecorder
             | COLLECT SNAPSHOT STRING                                      # collectSnapshot
@@ -47,6 +73,9 @@ action      : level=(ERROR | WARNING | INFO) STRING                         # ve
             | COUNT ident mapLit?                                          # countAction
             | OBSERVE ident expr mapLit?                                   # observeAction
             ;
+// A message template: a TEMPLATE, or a STRING where template lexing failed
+// (an unbalanced '{'), so that the builder reports why.
+message     : TEMPLATE | STRING ;
 mapLit      : '{' (mapEntry sep?)* '}' ;
 mapEntry    : ident ':' expr ;
 
@@ -95,7 +124,7 @@ expr        : primary                                            # primaryExpr
             | expr AND expr                                      # andExpr
             | expr OR expr                                       # orExpr
             ;
-primary     : INT | FLOAT | DURATION | SIZE | PERCENT | STRING | TRUE | FALSE
+primary     : INT | FLOAT | DURATION | SIZE | PERCENT | STRING | TEMPLATE | TRUE | FALSE
             | '[' (expr (',' expr)*)? ']'
             | '(' expr ')'
             | ident '(' (expr (',' expr)*)? ')'
@@ -146,9 +175,16 @@ BAD_NUMBER : [0-9] [0-9A-Za-z_.]* ;
 PATTERN : ID_PART ('.' ID_PART)* '.*' ;
 DOTTED  : ID_PART ('.' ID_PART)+ ;
 ID      : ID_PART ;
-// A string; template holes `{...}` may hold expressions with strings of their own.
-STRING  : '"' (ESC | '{{' | HOLE | ~["\\\r\n{])* '"' ;
-BAD_STRING : '"' (ESC | '{{' | HOLE | ~["\\\r\n{])* ;
+// A message template (see template_position above): holes `{...}` may hold
+// expressions with strings of their own. Listed before STRING, so a string
+// without holes in a template position is a TEMPLATE. The predicate sits at
+// the right edge, where the lexer evaluates it once per token (at the left it
+// would keep the lexer's DFA from caching the edge for every '"').
+TEMPLATE : '"' (ESC | '{{' | HOLE | ~["\\\r\n{])* '"' {template_position()}? ;
+// A plain string: braces are characters. Escapes are checked by the builder,
+// which names a wrong one.
+STRING  : '"' (ESC | ~["\\\r\n])* '"' ;
+BAD_STRING : '"' (ESC | ~["\\\r\n])* ;
 
 LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
 BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
@@ -158,5 +194,6 @@ BAD_CHAR      : . ;
 fragment ID_PART  : [A-Za-z_] [A-Za-z0-9_]* ;
 fragment DIGITS   : [0-9]+ ;
 fragment EXPONENT : [eE] [+-]? [0-9]+ ;
-fragment HOLE     : '{' (STRING | HOLE | ~["{}\r\n])* '}' ;
-fragment ESC      : '\\' (["\\nrt] | 'u{' [0-9a-fA-F]+ '}') ;
+fragment HOLE     : '{' (HOLE_STRING | ~["{}\r\n])* '}' ;
+fragment HOLE_STRING : '"' (ESC | ~["\\\r\n])* '"' ;
+fragment ESC      : '\\' ('u{' [0-9a-fA-F]* '}' | ~[\r\n]) ;

@@ -118,7 +118,7 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
     for (const When& w : r.whens) {
       bool ok = check_chunk(w.arg) && w.threshold >= 0 && check_chunk(w.threshold) && check_dur(w.window_k, false) &&
                 check_dur(w.for_k, true) && w.agg <= Agg::Distinct && w.cmp <= Cmp::Ne && check_actions(w.actions) &&
-                (w.arg >= 0) == (w.agg != Agg::Count && w.agg != Agg::Rate) && w.q > 0 && w.q < 1;
+                (w.arg >= 0) == (w.agg != Agg::Count && w.agg != Agg::Rate) && w.q >= 0 && w.q <= 1;
       for (const Entry& e : w.by) ok = ok && check_entry(e) && e.chunk >= 0;
       if (!ok) return fmt::format("rule '{}' has a bad when block", r.name);
     }
