@@ -97,6 +97,130 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Random JSON for the reader's fuzz tests, deterministic from a seed.
+class JsonGen {
+ public:
+  explicit JsonGen(uint64_t seed) : rng_(seed) {}
+  size_t pick(size_t n) { return static_cast<size_t>(rng_() % n); }
+
+  // A value as JSON text. Keys come from a small set, so objects repeat
+  // them. Inside arrays there are no floats and no repeated keys, so the
+  // DOM's compact serialization is the text the reader must keep.
+  std::string value(int depth, bool in_array) {
+    switch (pick(depth > 5 ? 6 : 8)) {
+      case 0: return integer();
+      case 1: return in_array ? integer() : real();
+      case 2: return pick(2) ? "true" : "false";
+      case 3: return "null";
+      case 4:
+      case 5: return string();
+      case 6: return object(depth + 1, in_array);
+      default: return array(depth + 1);
+    }
+  }
+  std::string object(int depth, bool unique_keys) {
+    std::vector<std::string> keys = {"a", "b", "c", "", R"(k\u00e9)", R"(\u0061)"};  // \u0061 is "a"
+    if (unique_keys) keys.pop_back();
+    std::string out = "{" + ws();
+    const size_t n = pick(5);
+    for (size_t i = 0; i < n && !keys.empty(); ++i) {
+      const size_t k = pick(keys.size());
+      out += (i ? "," + ws() : "") + "\"" + keys[k] + "\"" + ws() + ":" + ws() + value(depth, unique_keys);
+      if (unique_keys) keys.erase(keys.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    return out + ws() + "}";
+  }
+  std::string array(int depth) {
+    std::string out = "[" + ws();
+    const size_t n = pick(4);
+    for (size_t i = 0; i < n; ++i) out += (i ? "," + ws() : "") + value(depth, true);
+    return out + ws() + "]";
+  }
+  std::string ws() {
+    static const char* const kWs[] = {"", "", "", " ", "\t", "  ", "\r", "\n"};
+    return kWs[pick(std::size(kWs))];
+  }
+  std::string integer() {
+    static const char* const kInts[] = {"0", "7", "-1", "42", "9223372036854775807", "-9223372036854775808",
+                                        "18446744073709551615", "123456"};
+    return kInts[pick(std::size(kInts))];
+  }
+  std::string real() {
+    static const char* const kReals[] = {"2.5", "-0.125", "1e3", "1E-2", "1e999", "-1e999", "0.1"};
+    return kReals[pick(std::size(kReals))];
+  }
+  std::string string() {
+    static const char* const kStrings[] = {R"("a")",           R"("\u0061")",      "\"\xc3\xa9\"", R"("\ud83d\ude00")",
+                                           R"("\n\t\"\\")",   R"("\/x")",         R"("")",        "\"\xe6\x97\xa5\"",
+                                           "\"\\u0000\\u001f\x7f\"", R"("[1,2]")"};
+    return kStrings[pick(std::size(kStrings))];
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// What the reader must make of a fields object, from Boost.JSON's DOM (which
+// keeps the last value of a repeated key): "name=value" items as fields_of
+// writes them.
+void expect_fields(const boost::json::object& o, const std::string& prefix, bool top, std::vector<std::string>* out) {
+  for (const auto& kv : o) {
+    const std::string name = top ? std::string(kv.key()) : prefix + "." + std::string(kv.key());
+    const boost::json::value& v = kv.value();
+    std::string item = name + "=";
+    switch (v.kind()) {
+      case boost::json::kind::null: continue;
+      case boost::json::kind::object: expect_fields(v.get_object(), name, false, out); continue;
+      case boost::json::kind::array: item += "string:" + boost::json::serialize(v); break;
+      case boost::json::kind::int64: item += "int:" + std::to_string(v.get_int64()); break;
+      case boost::json::kind::uint64:
+        item += "float:";
+        dta::append_value(item, dta::Value::of_float(static_cast<double>(v.get_uint64())));
+        break;
+      case boost::json::kind::double_:
+        item += "float:";
+        dta::append_value(item, dta::Value::of_float(v.get_double()));
+        break;
+      case boost::json::kind::string: item += "string:" + std::string(v.get_string()); break;
+      case boost::json::kind::bool_: item += v.get_bool() ? "bool:true" : "bool:false"; break;
+    }
+    out->push_back(item);
+  }
+}
+
+// The fields the reader must give for `line`, as fields_of writes them.
+std::string expected_fields(std::string_view line) {
+  boost::json::parse_options opts;
+  opts.max_depth = 64;
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(line, ec, {}, opts);
+  if (ec) return "DOM: " + ec.message();
+  const boost::json::value* fields = v.get_object().if_contains("fields");
+  std::vector<std::string> items;
+  if (fields && fields->is_object()) expect_fields(fields->get_object(), "", true, &items);
+  std::sort(items.begin(), items.end());
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+// What a successful parse always gives: a valid name, valid UTF-8
+// everywhere, one field per name.
+void check_event(const dta::Interner& names, const dta::Event& ev) {
+  const std::string_view name = names.name(ev.name);
+  CHECK_FALSE(name.empty());
+  CHECK(std::all_of(name.begin(), name.end(),
+                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }));
+  std::vector<uint32_t> keys;
+  for (const dta::Field& f : ev.fields()) {
+    keys.push_back(f.key);
+    CHECK(valid_utf8(names.name(f.key)));
+    if (f.type == Type::String) CHECK(valid_utf8(ev.value(f).str()));
+  }
+  std::sort(keys.begin(), keys.end());
+  CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+}
+
 }  // namespace
 
 TEST_SUITE("input_hardening") {
@@ -508,5 +632,144 @@ TEST_SUITE("input_hardening") {
     CHECK(loud.find("  metric_series_dropped 8: ") != std::string::npos);
     CHECK(loud.find("  findings_not_kept 9: findings counted but not listed (beyond the first 1000)") != std::string::npos);
     CHECK(loud.find("  alerts_not_kept 10: ") != std::string::npos);
+  }
+
+  // ------------------------------------------------------------ fuzz
+
+  TEST_CASE("fuzz: random events agree with a DOM reading of the same line") {
+    JsonGen gen(20261126);
+    dta::Interner names;
+    dta::JsonlParser parser(names);
+    int compared = 0;
+    for (int i = 0; i < 3000; ++i) {
+      std::string line = "{" + gen.ws() + "\"ts\":" + gen.ws() + std::to_string(i) + "," + gen.ws() + "\"name\": \"f.z\"";
+      for (size_t k = 0, n = gen.pick(3); k < n; ++k) {
+        line += gen.pick(4) ? ", \"fields\": " + gen.object(0, false) : ", \"fields\": null";
+        if (gen.pick(3) == 0) line += ", \"extra\": " + gen.value(0, false);
+      }
+      line += gen.ws() + "}";
+      CAPTURE(line);
+      dta::Event ev;
+      std::string error;
+      REQUIRE(parser.parse(line, ev, &error));
+      check_event(names, ev);
+      CHECK(fields_of(names, ev) == expected_fields(line));
+      ++compared;
+    }
+    CHECK(compared == 3000);
+  }
+
+  TEST_CASE("fuzz: mutated lines never crash, hang or give an invalid event") {
+    const std::string seeds[] = {
+        R"({"ts": 1764151200000000000, "name": "db.open", "severity": "warning", "fields": {"path": "/srv/app.db", "errno": 13}})",
+        R"({"ts": "2026-11-26T10:00:01.250Z", "name": "http.request", "id": 2001, "fields": {"status": 503, "latency_ms": 812.5, "h": {"a": [1, "x", {"b": null}]}}})",
+        R"({"ts": 5, "name": "a.b", "fields": {"a": 1, "a": {"b": 2}, "s": "\u00e9\ud83d\ude00", "n": null, "l": [[], {}]}})",
+    };
+    const std::string tokens[] = {"{", "}", "[", "]", "\"", "\\", ",", ":", "0", "e", "-", ".", "\xff", "\xc3",
+                                  std::string(1, '\0'), " ", "1e999", "-1e999", "18446744073709551616", "null",
+                                  R"(\ud800)", R"(\udc00)", std::string(200, '['), std::string(70, '{'), R"({"a":)",
+                                  R"("fields":)", R"("ts":)", std::string(10000, 'x'), R"("\u0000")", "\xef\xbb\xbf",
+                                  "\xed\xa0\x80", "true"};
+    std::mt19937_64 rng(42);
+    auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+    dta::Interner names;
+    dta::JsonlParser parser(names);
+    int ok = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20000; ++i) {
+      std::string line = seeds[pick(std::size(seeds))];
+      for (size_t m = 0, n = 1 + pick(4); m < n; ++m) {
+        const size_t at = pick(line.size() + 1);
+        switch (pick(5)) {
+          case 0: if (at < line.size()) line[at] = static_cast<char>(rng()); break;
+          case 1: line.insert(at, tokens[pick(std::size(tokens))]); break;
+          case 2: line.erase(std::min(at, line.size()), pick(8)); break;
+          case 3: line.insert(at, line.substr(pick(line.size() + 1), pick(40))); break;
+          default: line.insert(at, std::string(1, static_cast<char>(rng()))); break;
+        }
+      }
+      CAPTURE(line);
+      dta::Event ev, again;
+      std::string error, error2;
+      const bool parsed = parser.parse(line, ev, &error);
+      REQUIRE(parser.parse(line, again, &error2) == parsed);  // deterministic
+      if (parsed) {
+        ++ok;
+        check_event(names, ev);
+        CHECK(fields_of(names, ev) == fields_of(names, again));
+      } else {
+        CHECK_FALSE(error.empty());
+        CHECK(valid_utf8(error));
+        CHECK(error == error2);
+      }
+    }
+    CHECK(ok > 1000);  // many mutated lines stay valid: the event paths are exercised
+    CHECK(ms_since(t0) < 20000);
+    // random bytes as a stream: lines, blank lines, CRs and all
+    std::string stream = "\xef\xbb\xbf";
+    for (int i = 0; i < 3000; ++i) {
+      const size_t kind = pick(6);
+      if (kind == 0) {
+        stream += std::string(pick(3), ' ') + "\n";
+        continue;
+      }
+      if (kind == 1) stream += seeds[pick(std::size(seeds))] + "\r";
+      else for (size_t k = 0, n = pick(60); k < n; ++k) stream += static_cast<char>(rng());
+      stream += "\n";
+    }
+    const std::string policy =
+        "rule a on * where matches(s, \"(a+)+$\") or glob(path, \"*.db\") or len(string(field(\"h.a\"))) > 3 { "
+        "info \"{event.name} {s} {field(\"h.a\")}\" }\n"
+        "rule b on http.request { when count() over 10s > 2 by status { warning \"{value}\" } }\n";
+    const dta::Report r1 = dta::test::run(policy, stream), r2 = dta::test::run(policy, stream);
+    CHECK(r1.events > 0);
+    CHECK(r1.diagnostics.bad_input > 0);
+    CHECK(r1.events == r2.events);
+    CHECK(r1.diagnostics.bad_input == r2.diagnostics.bad_input);
+    for (const dta::BadLine& b : r1.diagnostics.bad_lines) CHECK(valid_utf8(b.error));
+    for (const dta::Finding& f : r1.kept_findings) CHECK(valid_utf8(f.message));
+  }
+
+  // ------------------------------------------------------------ regressions
+
+  TEST_CASE("regression inputs replay cleanly (tests/regress/input)") {
+    struct Want {
+      uint64_t events, bad_input, regex_budget;
+    };
+    // what each file gives; a file without a row must still replay without harm
+    const std::map<std::string, Want> wants = {
+        {"nested_object_field.jsonl", {2, 0, 0}},
+        {"array_field.jsonl", {1, 0, 0}},
+        {"blank_lines_and_bom.jsonl", {3, 1, 0}},
+        {"timestamps_near_int64_limits.jsonl", {4, 4, 0}},
+        {"latency_1e999.jsonl", {3, 0, 0}},
+        {"invalid_utf8_and_surrogates.jsonl", {3, 1, 0}},
+        {"repeated_keys.jsonl", {2, 0, 0}},
+        {"deep_nesting.jsonl", {1, 2, 0}},
+        {"regex_backtracking_long_field.jsonl", {2, 0, 1}},
+    };
+    const std::string policy =
+        "rule m on * where has(s) and matches(s, \"(a+)+$\") { info \"{s}\" }\n"
+        "rule f on * where has(field(\"http.status\")) { warning \"{field(\"http.status\")} "
+        "{field(\"http.req.h.x-id\")}\" }\n"
+        "rule l on * where latency_ms > 1 or len(tags) > 0 { warning \"{latency_ms} {tags}\" }\n"
+        "rule c on * { when count() over 1m > 1000 by service { warning \"burst\" } }\n";
+    const std::filesystem::path dir = std::filesystem::path(DTA_TEST_DIR) / "regress" / "input";
+    size_t seen = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const std::string name = entry.path().filename().string();
+      CAPTURE(name);
+      const auto t0 = std::chrono::steady_clock::now();
+      const dta::Report r = dta::test::run(policy, dta::test::slurp(entry.path().string()));
+      CHECK(ms_since(t0) < 2000);
+      for (const dta::Finding& f : r.kept_findings) CHECK(valid_utf8(f.message));
+      auto it = wants.find(name);
+      if (it == wants.end()) continue;
+      ++seen;
+      CHECK(r.events == it->second.events);
+      CHECK(r.diagnostics.bad_input == it->second.bad_input);
+      CHECK(r.diagnostics.regex_budget == it->second.regex_budget);
+    }
+    CHECK(seen == wants.size());
   }
 }
