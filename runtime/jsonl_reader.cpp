@@ -251,7 +251,7 @@ int hex_digit(char c) {
 
 // The code unit of a `\uXXXX` escape starting at line[i] (the backslash), or -1.
 int32_t escape_unit(std::string_view line, size_t i) {
-  if (i + 6 > line.size() || line[i + 1] != 'u') return -1;
+  if (i + 6 > line.size() || line[i] != '\\' || line[i + 1] != 'u') return -1;
   int32_t v = 0;
   for (size_t k = i + 2; k < i + 6; ++k) {
     const int h = hex_digit(line[k]);

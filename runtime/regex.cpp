@@ -29,8 +29,8 @@ namespace {
 
 // ECMAScript without flags: `^`/`$` only at the ends of the whole text (no_mod_m),
 // `.` never matches a line terminator (no_mod_s; Boost's are \n, \r and \f).
-constexpr auto kSyntax = boost::regex_constants::ECMAScript | boost::regex_constants::no_mod_m |
-                         boost::regex_constants::no_mod_s;
+constexpr auto kSyntax =
+    boost::regex_constants::ECMAScript | boost::regex_constants::no_mod_m | boost::regex_constants::no_mod_s;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
