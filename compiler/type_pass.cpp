@@ -1,8 +1,9 @@
 // Pass: constant folding and type checking.
 #include "type_pass.hpp"
 
-#include <boost/regex.hpp>
 #include <fmt/format.h>
+
+#include "dta/regex_syntax.hpp"
 
 namespace dta {
 namespace {
@@ -245,11 +246,8 @@ class Typer {
         error(re.loc, "the pattern of matches() must be a constant string");
         return;
       }
-      try {
-        boost::regex test(src, boost::regex::ECMAScript);
-      } catch (const std::exception& ex) {
-        error(re.loc, fmt::format("invalid regex: {}", ex.what()));
-      }
+      const std::string why = regex_syntax_error(src);
+      if (!why.empty()) error(re.loc, fmt::format("invalid regex: {}", why));
     }
     switch (b.result) {
       case Result::Int: e.type = Type::Int; break;

@@ -1,14 +1,34 @@
-// JSON Lines reader: Boost.JSON parses each line into a reused monotonic
-// buffer; the DOM is turned into an Event and forgotten.
+// JSON Lines reader (spec section 1): a Boost.JSON SAX handler fills an Event
+// straight from the parser's callbacks (no DOM). Objects under "fields" are
+// flattened into dotted names, arrays kept as compact JSON text, null fields
+// left out, invalid UTF-8 replaced; a line whose fields repeat a name is
+// parsed a second time with the bookkeeping that makes the last value win.
 #include "dta/jsonl.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <cstring>
 #include <fmt/format.h>
+#include <unordered_map>
 
 namespace dta {
 namespace {
+
+// JSON nesting levels one line may have: bounds the parser's stack and the
+// depth of dotted field names. Real telemetry nests a handful of levels.
+constexpr size_t kMaxNesting = 64;
+// Bytes of one line: bounds the memory one event takes while it is read (and
+// keeps the event's string offsets well inside 32 bits).
+constexpr size_t kMaxLineBytes = size_t{64} << 20;
+// Bytes of an event name (names are identifiers, not payload).
+constexpr size_t kMaxNameBytes = 1024;
+// What an error message quotes of a bad value.
+constexpr size_t kQuoteBytes = 64;
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// ---------------------------------------------------------------- time
 
 // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -31,16 +51,21 @@ bool digits(std::string_view s, size_t pos, size_t n, int* out) {
   return true;
 }
 
-}  // namespace
+enum class TimeError { None, Syntax, Range };
 
-bool parse_rfc3339(std::string_view s, int64_t* ns) {
+// RFC 3339 -> ns since the epoch; Range when the time is valid but not
+// representable in int64 ns (before 1677-09-21 or after 2262-04-11).
+TimeError rfc3339(std::string_view s, int64_t* ns) {
   int y, mo, d, h, mi, sec;
   if (!digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, &mo) || s[7] != '-' ||
       !digits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, &h) ||
       s[13] != ':' || !digits(s, 14, 2, &mi) || s[16] != ':' || !digits(s, 17, 2, &sec))
-    return false;
+    return TimeError::Syntax;
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || sec > 60) return false;
+  const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 ||
+      sec > 60)
+    return TimeError::Syntax;
   size_t pos = 19;
   int64_t frac = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -51,7 +76,7 @@ bool parse_rfc3339(std::string_view s, int64_t* ns) {
       ++n;
       ++pos;
     }
-    if (n == 0) return false;
+    if (n == 0) return TimeError::Syntax;
     for (; n < 9; ++n) frac *= 10;
   }
   int64_t offset_s = 0;
@@ -61,25 +86,34 @@ bool parse_rfc3339(std::string_view s, int64_t* ns) {
     int oh, om;
     if (!digits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, &om) ||
         oh > 23 || om > 59)
-      return false;
+      return TimeError::Syntax;
     offset_s = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
-    return false;  // RFC 3339 requires an offset
+    return TimeError::Syntax;  // RFC 3339 requires an offset
   }
-  if (pos != s.size()) return false;
+  if (pos != s.size()) return TimeError::Syntax;
+  // Years have 4 digits, so secs is within +-3e11: no overflow up to here.
   const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
                        h * 3600 + mi * 60 + sec - offset_s;
-  if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1) return false;
-  *ns = secs * 1000000000 + frac;
-  return true;
+  // The int64 ns range, as whole seconds and the fraction after them.
+  constexpr int64_t kMaxSecs = INT64_MAX / 1000000000;      // 2262-04-11T23:47:16Z
+  constexpr int64_t kMaxFrac = INT64_MAX % 1000000000;      // .854775807
+  constexpr int64_t kMinSecs = INT64_MIN / 1000000000 - 1;  // 1677-09-21T00:12:43Z
+  constexpr int64_t kMinFrac = 1000000000 + INT64_MIN % 1000000000;  // .145224192
+  if (secs > kMaxSecs || (secs == kMaxSecs && frac > kMaxFrac) || secs < kMinSecs ||
+      (secs == kMinSecs && frac < kMinFrac))
+    return TimeError::Range;
+  // Before the epoch, (secs + 1) * 10^9 cannot overflow where secs * 10^9 can.
+  *ns = secs >= 0 ? secs * 1000000000 + frac : (secs + 1) * 1000000000 - (1000000000 - frac);
+  return TimeError::None;
 }
 
-namespace {
+// ---------------------------------------------------------------- text
 
 // A valid event name: identifier segments joined by single dots.
 bool valid_name(std::string_view s) {
-  if (s.empty() || s.size() > 1024) return false;
+  if (s.empty() || s.size() > kMaxNameBytes) return false;
   bool start = true;
   for (char c : s) {
     const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -96,11 +130,178 @@ bool valid_name(std::string_view s) {
   return !start;
 }
 
-std::string_view clip(std::string_view s) { return s.substr(0, 64); }
 
-// Boost.JSON SAX handler: fills an Event straight from the parser's callbacks
-// (no DOM). Keys at depth 1 are the event's parts, keys at depth 2 under
-// "fields" its fields; anything else is skipped.
+// Bytes taken by the UTF-8 sequence at p[0..n): its length when it is valid
+// (*ok true), else the length of its longest valid prefix, at least 1 (the
+// "maximal subpart" that Unicode replaces with one U+FFFD).
+size_t utf8_next(const unsigned char* p, size_t n, bool* ok) {
+  const unsigned c = p[0];
+  *ok = true;
+  if (c < 0x80) return 1;
+  size_t need;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // beyond U+10FFFF
+  } else {
+    *ok = false;
+    return 1;
+  }
+  size_t i = 1;
+  for (; i <= need && i < n; ++i) {
+    const unsigned b = p[i];
+    if (b < lo || b > hi) break;
+    lo = 0x80, hi = 0xBF;
+  }
+  if (i > need) return need + 1;
+  *ok = false;
+  return i;
+}
+
+// Where the first invalid UTF-8 sequence of s starts, or npos.
+size_t utf8_invalid_at(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {  // ASCII runs 8 bytes at a time
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (!(w & 0x8080808080808080ULL)) {
+        i += 8;
+        continue;
+      }
+    }
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    bool ok;
+    const size_t k = utf8_next(p + i, n - i, &ok);
+    if (!ok) return i;
+    i += k;
+  }
+  return std::string_view::npos;
+}
+
+// s itself when it is valid UTF-8, else a copy in *scratch with each invalid
+// sequence replaced by U+FFFD.
+std::string_view valid_utf8(std::string_view s, std::string* scratch) {
+  size_t i = utf8_invalid_at(s);
+  if (i == std::string_view::npos) return s;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  scratch->assign(s.substr(0, i));
+  while (i < s.size()) {
+    bool ok;
+    const size_t k = utf8_next(p + i, s.size() - i, &ok);
+    if (ok) scratch->append(s.substr(i, k));
+    else scratch->append(kReplacement);
+    i += k;
+  }
+  return *scratch;
+}
+
+// The start of a bad value, for an error message: valid UTF-8 (a sequence
+// the cut splits becomes U+FFFD).
+std::string clip(std::string_view s) {
+  std::string scratch;
+  return std::string(valid_utf8(s.substr(0, kQuoteBytes), &scratch));
+}
+
+// Appends s as a JSON string literal (JSON.stringify's escapes).
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The code unit of a `\uXXXX` escape starting at line[i] (the backslash), or -1.
+int32_t escape_unit(std::string_view line, size_t i) {
+  if (i + 6 > line.size() || line[i] != '\\' || line[i + 1] != 'u') return -1;
+  int32_t v = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    const int h = hex_digit(line[k]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+// Boost.JSON rejects a `\uD800`-style escape that is not half of a surrogate
+// pair (JSON allows it; JavaScript producers write one for a lone surrogate).
+// Copies line into *out with each such escape turned into `\uFFFD`; false
+// when there was none.
+bool replace_lone_surrogates(std::string_view line, std::string* out) {
+  bool changed = false;
+  out->clear();
+  size_t i = 0, copied = 0;
+  while ((i = line.find('\\', i)) != std::string_view::npos) {
+    const int32_t u = escape_unit(line, i);
+    if (u < 0xD800 || u > 0xDFFF) {
+      i += 2;  // another escape (or none): skip the escaped character
+      continue;
+    }
+    const int32_t next = u <= 0xDBFF ? escape_unit(line, i + 6) : -1;
+    if (next >= 0xDC00 && next <= 0xDFFF) {
+      i += 12;  // a proper pair
+      continue;
+    }
+    out->append(line.substr(copied, i - copied));
+    out->append("\\uFFFD");
+    i += 6;
+    copied = i;
+    changed = true;
+  }
+  out->append(line.substr(copied));
+  return changed;
+}
+
+// ---------------------------------------------------------------- handler
+
+// Boost.JSON SAX handler: fills an Event from the parser's callbacks. Keys
+// at depth 1 are the event's parts; under "fields", scalars become fields
+// named by their dotted path, arrays are collected as JSON text, null leaves
+// a field out. Anything else is skipped.
+//
+// Repeated names: the first pass notes (by a per-line stamp on the interned
+// name) when a field name or an object's path comes twice; the caller then
+// parses the line again in exact mode, which records the field range each
+// key's value produced per object (a repeated key drops its earlier range)
+// and at the end keeps only the last field of each name.
 class EventHandler {
  public:
   static constexpr std::size_t max_object_size = 1 << 20;
@@ -108,22 +309,35 @@ class EventHandler {
   static constexpr std::size_t max_key_size = 1 << 20;
   static constexpr std::size_t max_string_size = 1u << 30;
 
-  explicit EventHandler(Interner& names) : names_(names) {}
+  // repair_utf8: strings may hold invalid UTF-8 (the parser does not check),
+  // which becomes U+FFFD.
+  EventHandler(Interner& names, bool repair_utf8) : names_(names), repair_(repair_utf8) {}
 
-  void start(Event* ev) {
+  // Before each parse of a line.
+  void start(Event* ev, bool exact) {
     ev_ = ev;
     ev_->clear();
-    depth_ = 0;
+    exact_ = exact;
+    depth_ = collect_ = 0;
     top_ = Top::Other;
-    in_fields_ = have_ts_ = have_name_ = false;
+    in_fields_ = have_ts_ = have_name_ = have_fields_ = dup_ = false;
+    frames_.clear();
+    dead_.clear();
+    part_.clear();
+    num_part_.clear();
     error_.clear();
+    next_gen();
   }
-  // After a successful parse: what is still missing, or "".
+  // After a successful parse: what is still missing (false, error()), and in
+  // exact mode the last-value-wins pass.
   bool finish() {
     if (!have_ts_) return fail("missing \"ts\"");
     if (!have_name_) return fail("missing or non-string \"name\"");
+    if (exact_) keep_last_values();
     return true;
   }
+  // Whether the line must be parsed again in exact mode.
+  bool needs_exact() const { return dup_ && !exact_; }
   const std::string& error() const { return error_; }
 
   using ec_t = boost::system::error_code;
@@ -131,91 +345,174 @@ class EventHandler {
   bool on_document_end(ec_t&) { return true; }
   bool on_object_begin(ec_t& ec) {
     ++depth_;
-    if (depth_ == 2 && top_ == Top::Fields) in_fields_ = true;
-    else if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
-    else if (depth_ == 3 && in_fields_) return bad_field(ec);
+    if (collect_) return open_text('{');
+    if (depth_ <= 1) return true;
+    if (in_fields_) return begin_object_field();
+    if (depth_ == 2 && top_ == Top::Fields) return begin_fields();
+    if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
     return true;
   }
   bool on_object_end(std::size_t, ec_t&) {
-    if (--depth_ == 1) in_fields_ = false;
+    --depth_;
+    if (collect_) return close_text('}');
+    if (in_fields_) {
+      if (depth_ == 1) {
+        in_fields_ = false;
+      } else {
+        frames_.pop_back();
+        value_done();
+      }
+    }
     return true;
   }
   bool on_array_begin(ec_t& ec) {
     ++depth_;
+    if (collect_) return open_text('[');
     if (depth_ == 1) return fail("not a JSON object", ec);
+    if (in_fields_) {
+      collect_ = 1;
+      comma_ = false;
+      text_.assign("[");
+      return true;
+    }
     if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
-    if (depth_ == 3 && in_fields_) return bad_field(ec);
     return true;
   }
   bool on_array_end(std::size_t, ec_t&) {
     --depth_;
+    if (!collect_) return true;
+    close_text(']');
+    if (collect_ == 0) {
+      add_leaf()->add_string(key_, text_);
+      value_done();
+    }
     return true;
   }
   bool on_key_part(boost::json::string_view s, std::size_t, ec_t&) {
-    if (depth_ <= 2) part_.append(s.data(), s.size());
+    if (depth_ == 1 || in_fields_) part_.append(s.data(), s.size());
     return true;
   }
   bool on_key(boost::json::string_view s, std::size_t, ec_t&) {
-    std::string_view key(s.data(), s.size());
-    if (!part_.empty()) {
-      part_.append(key);
-      key = part_;
+    std::string_view key = joined(s);
+    if (depth_ == 1) {
+      top_ = classify(key);
+    } else if (in_fields_) {
+      if (repair_) key = valid_utf8(key, &scratch_);
+      if (collect_) {
+        separate();
+        append_json_string(text_, key);
+        text_ += ':';
+        comma_ = false;
+      } else {
+        set_key(key);
+      }
     }
-    if (depth_ == 1) top_ = classify(key);
-    else if (depth_ == 2 && in_fields_) key_ = names_.intern(key), key_text_ = key.substr(0, 64);
     part_.clear();
     return true;
   }
   bool on_string_part(boost::json::string_view s, std::size_t, ec_t&) {
-    if (depth_ <= 2) part_.append(s.data(), s.size());
+    if (in_fields_ || (depth_ == 1 && top_ != Top::Other)) part_.append(s.data(), s.size());
     return true;
   }
   bool on_string(boost::json::string_view s, std::size_t, ec_t& ec) {
-    std::string_view v(s.data(), s.size());
-    if (!part_.empty()) {
-      part_.append(v);
-      v = part_;
+    const std::string_view v = joined(s);
+    bool ok = true;
+    if (in_fields_) {
+      const std::string_view text = repair_ ? valid_utf8(v, &scratch_) : v;
+      if (collect_) {
+        separate();
+        append_json_string(text_, text);
+        comma_ = true;
+      } else {
+        add_leaf()->add_string(key_, text);
+        value_done();
+      }
+    } else {
+      ok = top_string(v, ec);
     }
-    const bool ok = string_value(v, ec);
     part_.clear();
     return ok;
   }
-  bool on_number_part(boost::json::string_view, ec_t&) { return true; }
-  bool on_int64(int64_t i, boost::json::string_view, ec_t& ec) {
-    if (depth_ == 0) return fail("not a JSON object", ec);
-    if (field()) ev_->add_int(key_, i);
-    else if (depth_ == 1) return top_int(i, ec);
+  bool on_number_part(boost::json::string_view s, ec_t&) {
+    if (collect_) num_part_.append(s.data(), s.size());
     return true;
   }
-  bool on_uint64(uint64_t u, boost::json::string_view, ec_t& ec) {
+  bool on_int64(int64_t i, boost::json::string_view text, ec_t& ec) {
     if (depth_ == 0) return fail("not a JSON object", ec);
-    if (field()) ev_->add_float(key_, static_cast<double>(u));
-    else if (depth_ == 1 && top_ == Top::Ts) return fail("\"ts\" out of range", ec);
-    else if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    if (collect_) return put_number(text);
+    if (in_fields_) {
+      add_leaf()->add_int(key_, i);
+      return value_done();
+    }
+    if (depth_ == 1) return top_int(i, ec);
     return true;
   }
-  bool on_double(double d, boost::json::string_view, ec_t& ec) {
+  bool on_uint64(uint64_t u, boost::json::string_view text, ec_t& ec) {
     if (depth_ == 0) return fail("not a JSON object", ec);
-    if (field()) ev_->add_float(key_, d);
-    else if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    if (collect_) return put_number(text);
+    if (in_fields_) {  // beyond int64: a float, as any JSON reader that has only doubles
+      add_leaf()->add_float(key_, static_cast<double>(u));
+      return value_done();
+    }
+    if (depth_ == 1 && top_ == Top::Ts) return fail("\"ts\" out of range", ec);
+    if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    return true;
+  }
+  bool on_double(double d, boost::json::string_view text, ec_t& ec) {
+    if (depth_ == 0) return fail("not a JSON object", ec);
+    if (collect_) return put_number(text);
+    if (in_fields_) {  // beyond the double range (1e999): +-inf, as JavaScript's JSON.parse
+      add_leaf()->add_float(key_, d);
+      return value_done();
+    }
+    if (depth_ == 1 && top_ == Top::Ts && text.find_first_of(".eE") == boost::json::string_view::npos)
+      return fail("\"ts\" out of range", ec);  // an integer beyond int64
+    if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
     return true;
   }
   bool on_bool(bool b, ec_t& ec) {
     if (depth_ == 0) return fail("not a JSON object", ec);
-    if (field()) ev_->add_bool(key_, b);
-    else if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
+    if (collect_) return put_word(b ? "true" : "false");
+    if (in_fields_) {
+      add_leaf()->add_bool(key_, b);
+      return value_done();
+    }
+    if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
     return true;
   }
   bool on_null(ec_t& ec) {
     if (depth_ == 0) return fail("not a JSON object", ec);
-    if (depth_ == 1 && (top_ == Top::Ts || top_ == Top::Name)) return wrong(ec);
-    return true;  // an absent id, severity, fields or field
+    if (collect_) return put_word("null");
+    if (in_fields_) {  // an absent field; it still replaces an earlier value of its name
+      if (!exact_ && stamp(key_)) dup_ = true;
+      return value_done();
+    }
+    if (depth_ != 1) return true;
+    switch (top_) {
+      case Top::Ts:
+      case Top::Name: return wrong(ec);
+      case Top::Id: ev_->has_id = false, ev_->id = 0; return true;
+      case Top::Severity: ev_->severity = Severity::Info; return true;
+      case Top::Fields: clear_fields(); return true;
+      case Top::Other: return true;
+    }
+    return true;
   }
   bool on_comment_part(boost::json::string_view, ec_t&) { return true; }
   bool on_comment(boost::json::string_view, ec_t&) { return true; }
 
  private:
   enum class Top { Ts, Name, Id, Severity, Fields, Other };
+
+  // One open object under "fields" (the fields object itself first).
+  struct Frame {
+    uint32_t path_len = 0;  // length of this object's dotted name in path_
+    // Exact mode only: the current key, where its value's fields start, and
+    // the field range of the last value of each key seen in this object.
+    std::string key;
+    uint32_t begin = 0;
+    std::unordered_map<std::string, std::pair<uint32_t, uint32_t>> seen;
+  };
 
   static Top classify(std::string_view k) {
     if (k == "ts") return Top::Ts;
@@ -225,7 +522,6 @@ class EventHandler {
     if (k == "fields") return Top::Fields;
     return Top::Other;
   }
-  bool field() const { return in_fields_ && depth_ == 2; }
 
   bool fail(std::string msg) {
     error_ = std::move(msg);
@@ -247,8 +543,142 @@ class EventHandler {
     }
     return true;
   }
-  bool bad_field(ec_t& ec) {
-    return fail(fmt::format("field \"{}\" is an array or object; fields are int, float, string or bool", key_text_), ec);
+
+  // A key or string: its parts so far and its last piece.
+  std::string_view joined(boost::json::string_view last) {
+    if (part_.empty()) return {last.data(), last.size()};
+    part_.append(last.data(), last.size());
+    return part_;
+  }
+
+  void next_gen() {
+    if (++gen_ == 0) {  // wrapped: old stamps could look current
+      std::fill(stamp_.begin(), stamp_.end(), 0);
+      gen_ = 1;
+    }
+  }
+  // Stamps interned name `id` for this line; whether it already was.
+  bool stamp(uint32_t id) {
+    if (id >= stamp_.size()) stamp_.resize(id + 1 + id / 2, 0);
+    const bool seen = stamp_[id] == gen_;
+    stamp_[id] = gen_;
+    return seen;
+  }
+
+  // A repeated "fields" (or "fields": null) replaces the earlier one.
+  void clear_fields() {
+    const bool has_id = ev_->has_id;
+    const int64_t id = ev_->id;
+    const Severity severity = ev_->severity;
+    ev_->clear();
+    ev_->has_id = has_id, ev_->id = id, ev_->severity = severity;
+    dead_.clear();
+    next_gen();
+  }
+  bool begin_fields() {
+    if (have_fields_) clear_fields();
+    have_fields_ = in_fields_ = true;
+    frames_.clear();
+    frames_.emplace_back();
+    path_.clear();
+    return true;
+  }
+  // An object value under "fields": its members are named NAME.member.
+  bool begin_object_field() {
+    if (!exact_ && stamp(key_)) dup_ = true;
+    if (frames_.size() == 1) path_.assign(names_.name(key_));  // set_key left path_ alone
+    frames_.emplace_back().path_len = static_cast<uint32_t>(path_.size());
+    return true;
+  }
+  // A key of the innermost open object under "fields": key_ becomes its
+  // dotted name (path_ holds it for nested keys).
+  void set_key(std::string_view key) {
+    Frame& f = frames_.back();
+    if (frames_.size() == 1) {  // most keys: no path to build
+      key_ = names_.intern(key);
+    } else {
+      path_.resize(f.path_len);
+      path_ += '.';
+      path_.append(key);
+      key_ = names_.intern(path_);
+    }
+    if (!exact_) return;
+    auto it = f.seen.find(std::string(key));
+    if (it != f.seen.end()) {  // a repeated key: its earlier value goes
+      if (dead_.size() < it->second.second) dead_.resize(it->second.second, 0);
+      std::fill(dead_.begin() + it->second.first, dead_.begin() + it->second.second, 1);
+    }
+    f.key.assign(key);
+    f.begin = static_cast<uint32_t>(ev_->fields().size());
+  }
+  // The event, to add the leaf field key_ to.
+  Event* add_leaf() {
+    if (!exact_ && stamp(key_)) dup_ = true;
+    return ev_;
+  }
+  // The value of the innermost object's current key is complete.
+  bool value_done() {
+    if (exact_) {
+      Frame& f = frames_.back();
+      f.seen.insert_or_assign(f.key, std::make_pair(f.begin, static_cast<uint32_t>(ev_->fields().size())));
+    }
+    return true;
+  }
+  // Exact mode, at the end: drop the fields of replaced keys, then every
+  // field but the last of its name.
+  void keep_last_values() {
+    const std::vector<Field>& fields = ev_->fields();
+    dead_.resize(fields.size(), 0);
+    next_gen();
+    for (size_t i = fields.size(); i-- > 0;)
+      if (!dead_[i] && stamp(fields[i].key)) dead_[i] = 1;
+    Event kept;
+    kept.ts = ev_->ts, kept.name = ev_->name, kept.has_id = ev_->has_id, kept.id = ev_->id;
+    kept.severity = ev_->severity;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (dead_[i]) continue;
+      const Field& f = fields[i];
+      const Value v = ev_->value(f);
+      switch (f.type) {
+        case Type::Int: kept.add_int(f.key, v.i); break;
+        case Type::Float: kept.add_float(f.key, v.f); break;
+        case Type::Bool: kept.add_bool(f.key, v.b); break;
+        default: kept.add_string(f.key, v.str()); break;
+      }
+    }
+    *ev_ = std::move(kept);
+  }
+
+  // Collecting an array field's JSON text.
+  void separate() {
+    if (comma_) text_ += ',';
+  }
+  bool open_text(char c) {
+    separate();
+    text_ += c;
+    comma_ = false;
+    ++collect_;
+    return true;
+  }
+  bool close_text(char c) {
+    text_ += c;
+    comma_ = true;
+    --collect_;
+    return true;
+  }
+  bool put_word(std::string_view w) {
+    separate();
+    text_.append(w);
+    comma_ = true;
+    return true;
+  }
+  bool put_number(boost::json::string_view text) {  // as written: big and precise numbers survive
+    separate();
+    text_ += num_part_;
+    text_.append(text.data(), text.size());
+    num_part_.clear();
+    comma_ = true;
+    return true;
   }
 
   bool top_int(int64_t i, ec_t& ec) {
@@ -259,19 +689,17 @@ class EventHandler {
       default: return wrong(ec);
     }
   }
-
-  bool string_value(std::string_view v, ec_t& ec) {
+  bool top_string(std::string_view v, ec_t& ec) {
     if (depth_ == 0) return fail("not a JSON object", ec);
-    if (field()) {
-      ev_->add_string(key_, v);
-      return true;
-    }
     if (depth_ != 1) return true;
     switch (top_) {
-      case Top::Ts:
-        if (!parse_rfc3339(v, &ev_->ts)) return fail(fmt::format("\"ts\" is not an RFC 3339 time: \"{}\"", clip(v)), ec);
+      case Top::Ts: {
+        const TimeError e = rfc3339(v, &ev_->ts);
+        if (e == TimeError::Range) return fail(fmt::format("\"ts\" out of range: \"{}\"", clip(v)), ec);
+        if (e != TimeError::None) return fail(fmt::format("\"ts\" is not an RFC 3339 time: \"{}\"", clip(v)), ec);
         have_ts_ = true;
         return true;
+      }
       case Top::Name:
         if (!valid_name(v)) return fail(fmt::format("invalid event name \"{}\"", clip(v)), ec);
         ev_->name = names_.intern(v);
@@ -286,41 +714,93 @@ class EventHandler {
   }
 
   Interner& names_;
+  const bool repair_;
   Event* ev_ = nullptr;
-  int depth_ = 0;
+  bool exact_ = false;
+  int depth_ = 0;    // nesting of the current value: 1 inside the top-level object
+  int collect_ = 0;  // > 0 inside an array field: open brackets and braces of its text
   Top top_ = Top::Other;
-  bool in_fields_ = false, have_ts_ = false, have_name_ = false;
-  uint32_t key_ = 0;
-  std::string key_text_, part_, error_;
+  bool in_fields_ = false, have_ts_ = false, have_name_ = false, have_fields_ = false;
+  bool dup_ = false;    // a name came twice (first pass)
+  bool comma_ = false;  // collecting: the next item needs a comma
+  uint32_t key_ = 0;    // interned dotted name of the current key under "fields"
+  std::vector<Frame> frames_;
+  std::vector<char> dead_;         // exact mode: fields dropped by a later value
+  std::vector<uint32_t> stamp_;    // per interned name: the gen_ it last appeared in
+  uint32_t gen_ = 0;
+  std::string path_, text_, part_, num_part_, scratch_, error_;
 };
 
 }  // namespace
 
+bool parse_rfc3339(std::string_view s, int64_t* ns) { return rfc3339(s, ns) == TimeError::None; }
+
+// Two parsers: a strict one (Boost.JSON checks UTF-8, fast) for every line,
+// and a lenient one, made on first need, for the lines the strict one
+// rejects: it accepts invalid UTF-8, which its handler replaces, and is fed
+// the line with lone surrogate escapes replaced.
 struct JsonlParser::Impl {
-  explicit Impl(Interner& n) : parser(boost::json::parse_options{}, n) {}
-  boost::json::basic_parser<EventHandler> parser;
+  using Parser = boost::json::basic_parser<EventHandler>;
+
+  static boost::json::parse_options options(bool lenient) {
+    boost::json::parse_options o;
+    o.max_depth = kMaxNesting;
+    o.allow_invalid_utf8 = lenient;
+    return o;
+  }
+  explicit Impl(Interner& n) : names(n), strict(options(false), n, false) {}
+
+  // One parse of `line` into ev; false with *error on failure.
+  static bool run(Parser& p, std::string_view line, Event& ev, bool exact, std::string* error) {
+    p.reset();
+    p.handler().start(&ev, exact);
+    boost::system::error_code ec;
+    const size_t used = p.write_some(false, line.data(), line.size(), ec);
+    if (!ec && !p.done()) ec = boost::json::error::incomplete;
+    if (!ec && line.find_first_not_of(" \t\r", used) != std::string_view::npos) ec = boost::json::error::extra_data;
+    if (ec) {
+      if (!p.handler().error().empty()) *error = p.handler().error();
+      else if (ec == boost::json::error::too_deep) *error = fmt::format("invalid JSON: nested deeper than {} levels", kMaxNesting);
+      else *error = fmt::format("invalid JSON: {}", ec.message());
+      return false;
+    }
+    if (!p.handler().finish()) {
+      *error = p.handler().error();
+      return false;
+    }
+    return true;
+  }
+  // run(), then again in exact mode when the line repeats a field name.
+  static bool run_line(Parser& p, std::string_view line, Event& ev, std::string* error) {
+    bool ok = run(p, line, ev, false, error);
+    if (ok && p.handler().needs_exact()) ok = run(p, line, ev, true, error);
+    return ok;
+  }
+
+  Interner& names;
+  Parser strict;
+  std::unique_ptr<Parser> lenient;
+  std::string fixed;  // the line with lone surrogate escapes replaced
 };
 
 JsonlParser::JsonlParser(Interner& names) : impl_(std::make_unique<Impl>(names)) {}
 JsonlParser::~JsonlParser() = default;
 
 bool JsonlParser::parse(std::string_view line, Event& ev, std::string* error) {
-  auto& p = impl_->parser;
-  p.reset();
-  p.handler().start(&ev);
-  boost::system::error_code ec;
-  const size_t used = p.write_some(false, line.data(), line.size(), ec);
-  if (!ec && !p.done()) ec = boost::json::error::incomplete;
-  if (!ec && line.find_first_not_of(" \t\r", used) != std::string_view::npos) ec = boost::json::error::extra_data;
-  if (ec) {
-    *error = p.handler().error().empty() ? fmt::format("invalid JSON: {}", ec.message()) : p.handler().error();
+  if (line.size() > kMaxLineBytes) {
+    *error = fmt::format("line longer than {} MiB", kMaxLineBytes >> 20);
     return false;
   }
-  if (!p.handler().finish()) {
-    *error = p.handler().error();
+  try {
+    if (Impl::run_line(impl_->strict, line, ev, error)) return true;
+    if (!impl_->strict.handler().error().empty()) return false;  // valid JSON, not a valid event
+    if (!impl_->lenient) impl_->lenient = std::make_unique<Impl::Parser>(Impl::options(true), impl_->names, true);
+    if (replace_lone_surrogates(line, &impl_->fixed)) line = impl_->fixed;
+    return Impl::run_line(*impl_->lenient, line, ev, error);
+  } catch (const std::exception&) {  // out of memory: this line is lost, the run goes on
+    *error = "out of memory reading the line";
     return false;
   }
-  return true;
 }
 
 bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint64_t)>& progress,
@@ -330,12 +810,29 @@ bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint6
   std::string err, carry;
   std::vector<char> buf(1 << 20);
   uint64_t line_no = 0, bytes = 0, next_progress = 8 << 20;
+  bool overlong = false;  // the current line passed kMaxLineBytes: its bytes are dropped up to its end
+  const std::string overlong_error = fmt::format("line longer than {} MiB", kMaxLineBytes >> 20);
   auto handle = [&](std::string_view line) {
     ++line_no;
+    if (line_no == 1 && line.substr(0, kBom.size()) == kBom) line.remove_prefix(kBom.size());
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank lines are not events
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank lines are not events
     if (parser.parse(line, ev, &err)) engine.process(ev);
     else engine.note_bad_input(line_no, err);
+  };
+  auto end_line = [&](std::string_view rest) {  // rest: the line's bytes in the current chunk
+    if (!overlong && carry.size() + rest.size() > kMaxLineBytes) overlong = true;
+    if (overlong) {
+      engine.note_bad_input(++line_no, overlong_error);
+    } else if (carry.empty()) {
+      handle(rest);
+    } else {
+      carry.append(rest);
+      handle(carry);
+    }
+    overlong = false;
+    carry.clear();
+    if (carry.capacity() > buf.size()) carry.shrink_to_fit();  // after a huge line, give its memory back
   };
   for (;;) {
     const size_t n = std::fread(buf.data(), 1, buf.size(), in);
@@ -347,22 +844,22 @@ bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint6
       const void* nl = std::memchr(chunk.data() + start, '\n', chunk.size() - start);
       if (!nl) break;
       const size_t end = static_cast<const char*>(nl) - chunk.data();
-      if (carry.empty()) {
-        handle(chunk.substr(start, end - start));
-      } else {
-        carry.append(chunk.substr(start, end - start));
-        handle(carry);
-        carry.clear();
-      }
+      end_line(chunk.substr(start, end - start));
       start = end + 1;
     }
-    carry.append(chunk.substr(start));
+    const std::string_view rest = chunk.substr(start);
+    if (!overlong && carry.size() + rest.size() > kMaxLineBytes) {
+      overlong = true;
+      carry.clear();
+      carry.shrink_to_fit();
+    }
+    if (!overlong) carry.append(rest);
     if (progress && bytes >= next_progress) {
       progress(bytes);
       next_progress = bytes + (8 << 20);
     }
   }
-  if (!carry.empty()) handle(carry);
+  if (overlong || !carry.empty()) end_line({});
   if (progress) progress(bytes);
   if (std::ferror(in)) {
     *error = "read error";

@@ -64,11 +64,8 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
   re_.clear();
   for (const std::string& src : regexes) {
     auto cr = std::make_unique<CompiledRegex>();
-    try {
-      cr->re.assign(src, boost::regex::ECMAScript);
-    } catch (const std::exception& e) {
-      return fmt::format("invalid regex \"{}\": {}", src, e.what());
-    }
+    const std::string why = compile_regex(src, cr.get());
+    if (!why.empty()) return fmt::format("invalid regex \"{}\": {}", src, why);
     re_.push_back(std::move(cr));
   }
   for (const NamedConst& nc : named_consts)

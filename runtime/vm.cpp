@@ -338,14 +338,10 @@ dispatch:
     r[in->a] = v;
     DISPATCH();
   }
-  CASE(MATCH) {
-    const Value s = r[in->b];
-    try {
-      r[in->a] = Value::of_bool(
-          boost::regex_search(s.s.p, s.s.p + s.s.n, env.prog->regex(in->c).re));
-    } catch (...) {  // boost reports runaway backtracking by throwing
-      return Status::ArithError;
-    }
+  CASE(MATCH) {  // bounded: a search over its step budget is a miss (RegexBudget)
+    bool found;
+    if ((st = regex_search(env.prog->regex(in->c), r[in->b].str(), &found)) != Status::Ok) return st;
+    r[in->a] = Value::of_bool(found);
     DISPATCH();
   }
   CASE(RET) { *out = r[in->a]; return Status::Ok; }

@@ -38,10 +38,36 @@ Status contains(const Value* a, Value& out, Arena&) {
   return Status::Ok;
 }
 
-// Shell-style glob: '*' any run, '?' one byte, '[abc]' / '[a-z]' / '[!a]' a class.
+// Length in bytes of the UTF-8 character at s[i]: 1 for ASCII, and for a
+// byte that does not start a well-formed sequence (it stands for itself).
+size_t char_len(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0xC2 || c > 0xF4) return 1;
+  const size_t n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  if (i + n > s.size()) return 1;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
+  return n;
+}
+
+// The character at s[i] as a number (its code point; a stray byte b as
+// 0x110000 + b, so it equals no real character) and its length in *len.
+uint32_t char_at(std::string_view s, size_t i, size_t* len) {
+  *len = char_len(s, i);
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (*len == 1) return c < 0x80 ? c : 0x110000 + c;
+  uint32_t cp = c & (0x7F >> *len);
+  for (size_t k = 1; k < *len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
+// Shell-style glob: '*' any run, '?' one character, '[abc]' / '[a-z]' / '[!a]'
+// a class. Characters are UTF-8 code points ('?' matches "é" whole).
 bool glob_match(std::string_view s, std::string_view p) {
   size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
   while (si < s.size()) {
+    size_t sn;
+    const uint32_t sc = char_at(s, si, &sn);
     if (pi < p.size() && p[pi] == '*') {
       star_p = pi++;
       star_s = si;
@@ -54,26 +80,36 @@ bool glob_match(std::string_view s, std::string_view p) {
       bool hit = false;
       const size_t first = q;
       while (q < p.size() && (p[q] != ']' || q == first)) {
-        if (q + 2 < p.size() && p[q + 1] == '-' && p[q + 2] != ']') {
-          hit |= s[si] >= p[q] && s[si] <= p[q + 2];
-          q += 3;
+        size_t lo_n;
+        const uint32_t lo = char_at(p, q, &lo_n);
+        if (q + lo_n + 1 < p.size() && p[q + lo_n] == '-' && p[q + lo_n + 1] != ']') {
+          size_t hi_n;
+          const uint32_t hi = char_at(p, q + lo_n + 1, &hi_n);
+          hit |= sc >= lo && sc <= hi;
+          q += lo_n + 1 + hi_n;
         } else {
-          hit |= s[si] == p[q++];
+          hit |= sc == lo;
+          q += lo_n;
         }
       }
       if (q < p.size() && hit != neg) {
         pi = q + 1;
-        ++si;
+        si += sn;
         continue;
       }
-    } else if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
+    } else if (pi < p.size() && p[pi] == '?') {
+      ++pi;
+      si += sn;
+      continue;
+    } else if (pi < p.size() && p[pi] == s[si]) {  // bytewise: UTF-8 keeps both sides aligned
       ++pi;
       ++si;
       continue;
     }
     if (star_p == std::string_view::npos) return false;
     pi = star_p + 1;
-    si = ++star_s;
+    star_s += char_len(s, star_s);
+    si = star_s;
   }
   while (pi < p.size() && p[pi] == '*') ++pi;
   return pi == p.size();
@@ -85,6 +121,8 @@ Status glob(const Value* a, Value& out, Arena&) {
   return Status::Ok;
 }
 
+// ASCII case mapping: bytes of multi-byte UTF-8 characters (all >= 0x80)
+// are copied as they are, so valid UTF-8 stays valid.
 template <bool Upper>
 Status change_case(const Value* a, Value& out, Arena& arena) {
   NEED_STR(0);
@@ -98,9 +136,13 @@ Status change_case(const Value* a, Value& out, Arena& arena) {
   return Status::Ok;
 }
 
+// Unicode code points (spec 4.2): the bytes that are not UTF-8 continuation
+// bytes (10xxxxxx). Exact for valid UTF-8, which is what events carry.
 Status len(const Value* a, Value& out, Arena&) {
   NEED_STR(0);
-  out = Value::of_int(a[0].s.n);
+  int64_t n = 0;
+  for (uint32_t i = 0; i < a[0].s.n; ++i) n += (static_cast<unsigned char>(a[0].s.p[i]) & 0xC0) != 0x80;
+  out = Value::of_int(n);
   return Status::Ok;
 }
 
@@ -185,10 +227,10 @@ constexpr Builtin kStdlib[] = {
     {"contains", 2, {S, S}, Result::Bool, contains, Special::None, "p occurs in s"},
     {"matches", 2, {S, S}, Result::Bool, nullptr, Special::Regex,
      "s matches the constant ECMAScript regex (search semantics)"},
-    {"glob", 2, {S, S}, Result::Bool, glob, Special::None, "s matches the shell glob (* ? [..])"},
+    {"glob", 2, {S, S}, Result::Bool, glob, Special::None, "s matches the shell glob (* ? [..]; ? and classes match one character)"},
     {"lower", 1, {S}, Result::String, change_case<false>, Special::None, "ASCII lower case"},
     {"upper", 1, {S}, Result::String, change_case<true>, Special::None, "ASCII upper case"},
-    {"len", 1, {S}, Result::Int, len, Special::None, "length of s in bytes"},
+    {"len", 1, {S}, Result::Int, len, Special::None, "length of s in Unicode code points"},
     {"abs", 1, {N}, Result::SameAsArg, abs_fn, Special::None, "absolute value"},
     {"min", 2, {N, N}, Result::WidestNumber, min_max<false>, Special::None, "smaller of a and b"},
     {"max", 2, {N, N}, Result::WidestNumber, min_max<true>, Special::None, "larger of a and b"},

@@ -1,5 +1,14 @@
 // JSON Lines input (spec section 1): one event per line. JSON is only the file
 // format: lines become dta::Event objects and nothing downstream sees JSON.
+//
+// Under "fields": a null value leaves the field out; an object is flattened
+// into dotted names ({"http": {"status": 500}} gives "http.status"); an array
+// is kept as its compact JSON text, numbers as written; a repeated key keeps
+// its last value (an object value replaces the whole earlier value, as jq).
+// Integers beyond int64 and numbers with a fraction or exponent are floats
+// (1e999 is +inf, as JavaScript reads it). Invalid UTF-8 and lone surrogate
+// escapes become U+FFFD: the event is kept. A line may nest 64 levels and
+// hold 64 MiB; beyond either it is bad input.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -18,7 +27,8 @@ class JsonlParser {
  public:
   explicit JsonlParser(Interner& names);
   ~JsonlParser();
-  // Fills ev from one line. On failure returns false and says why in *error.
+  // Fills ev from one line. On failure returns false and says why in *error
+  // (valid UTF-8, a short quote of the bad value at most). Never throws.
   bool parse(std::string_view line, Event& ev, std::string* error);
 
  private:
@@ -27,12 +37,15 @@ class JsonlParser {
 };
 
 // Parses an RFC 3339 timestamp ("2026-11-26T10:00:01.250Z", offsets allowed)
-// into ns since the epoch.
+// into ns since the epoch; false when it is malformed or outside the int64 ns
+// range (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z).
 bool parse_rfc3339(std::string_view s, int64_t* ns);
 
 // Feeds every line of `in` to `engine`: valid events are processed, bad lines
-// counted with their line numbers. `progress` (may be empty) is called now and
-// then with the bytes read so far. Returns false when reading failed.
+// counted with their line numbers. Blank lines (spaces, tabs, a CR) are
+// skipped but numbered; a UTF-8 byte order mark at the start is skipped.
+// `progress` (may be empty) is called now and then with the bytes read so
+// far. Returns false when reading failed.
 bool replay_stream(std::FILE* in, Engine& engine,
                    const std::function<void(uint64_t bytes)>& progress, std::string* error);
 
