@@ -36,7 +36,7 @@ bool Engine::Impl::bind(std::string* error) {
     *error = "no program";
     return false;
   }
-  if (prog->resolved_functions().size() != prog->functions.size()) {
+  if (!prog->finalized()) {
     *error = "program was not finalized";
     return false;
   }
@@ -87,9 +87,10 @@ bool Engine::Impl::bind(std::string* error) {
   for (size_t c = 0; c < prog->chunks.size(); ++c)
     for (const Instr& in : prog->chunks[c].code)
       if ((in.op >= Op::LOADF && in.op <= Op::LOADF_B) || in.op == Op::LOADSF) chunk_keys[c].push_back(keymap[in.b]);
-  bind_windows();
-  bind_expects();
+  // Windows evaluate their thresholds while binding: bind what a chunk can touch first.
   bind_machines();
+  bind_expects();
+  bind_windows();
   rep.policy = prog->policy;
   rep.profile = opts.profile;
   return true;
