@@ -20,7 +20,22 @@ constexpr OpInfo kInfo[] = {
 #undef OP
 };
 
-std::string const_text(const Const& c) {
+// Source lines and constants shown beside instructions are cut to this many
+// bytes: a policy on one long line, or a long list, would otherwise be
+// repeated whole at every chunk or operand that refers to it.
+constexpr size_t kMaxShown = 200;
+
+// `text`, cut to kMaxShown bytes (at a UTF-8 character boundary) with "...".
+std::string shorten(std::string_view text) {
+  if (text.size() <= kMaxShown) return std::string(text);
+  size_t n = kMaxShown;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
+  return std::string(text.substr(0, n)) + "...";
+}
+
+// A constant as the policy would write it; past `limit` bytes the rest is
+// left out (the caller shortens), so showing a long one costs `limit`.
+std::string const_text(const Const& c, size_t limit = SIZE_MAX) {
   switch (c.type) {
     case Type::Int: return std::to_string(c.i);
     case Type::Float: {
@@ -28,16 +43,24 @@ std::string const_text(const Const& c) {
       return s.find_first_of(".en") == std::string::npos ? s + ".0" : s;
     }
     case Type::Bool: return c.b ? "true" : "false";
-    case Type::String: return fmt::format("\"{}\"", c.s);
+    case Type::String:
+      return fmt::format("\"{}\"", std::string_view(c.s).substr(0, limit));
     case Type::List: {
       std::string s = "[";
-      for (size_t i = 0; i < c.items.size(); ++i) s += (i ? ", " : "") + const_text(c.items[i]);
+      for (size_t i = 0; i < c.items.size() && s.size() <= limit; ++i)
+        s += (i ? ", " : "") + const_text(c.items[i], limit);
       return s + "]";
     }
     case Type::Unknown: break;
   }
   return "?";
 }
+
+// The name of a level, "?" for a value out of range (a program that did not pass finalize()).
+const char* level_text(Level l) { return l <= Level::Off ? level_name(l) : "?"; }
+
+// The name of state `s` of machine `m`, "?" when there is none.
+std::string state_name(const Machine& m, uint32_t s) { return s < m.states.size() ? m.states[s].name : "?"; }
 
 class Disasm {
  public:
@@ -46,7 +69,8 @@ class Disasm {
   std::string operand(Kind k, uint32_t v) const {
     switch (k) {
       case Kind::R: return fmt::format("r{}", v);
-      case Kind::K: return v < p_.consts.size() ? fmt::format("K{}({})", v, const_text(p_.consts[v])) : "K?";
+      case Kind::K:
+        return v < p_.consts.size() ? fmt::format("K{}({})", v, shorten(const_text(p_.consts[v], kMaxShown))) : "K?";
       case Kind::F: return v < p_.keys.size() ? fmt::format("'{}'", p_.keys[v]) : "F?";
       case Kind::J: return fmt::format("->{:04}", v);
       case Kind::N: return v < p_.functions.size() ? p_.functions[v] : "N?";
@@ -61,19 +85,31 @@ class Disasm {
     return "";
   }
 
+  // Line `loc.line` of its file without leading blanks (and without a CR
+  // before the newline), at most kMaxShown bytes. Each file's line starts are
+  // found once, so a lookup costs the length of what it shows.
   std::string source_line(const SrcLoc& loc) const {
     if (loc.file >= p_.sources.size() || loc.line == 0) return "";
     const std::string& t = p_.sources[loc.file].text;
-    size_t pos = 0;
-    for (uint32_t l = 1; l < loc.line && pos != std::string::npos; ++l) {
-      pos = t.find('\n', pos);
-      if (pos != std::string::npos) ++pos;
+    const std::vector<size_t>& starts = line_starts(loc.file);
+    if (loc.line > starts.size()) return "";
+    size_t begin = starts[loc.line - 1];
+    size_t end = loc.line < starts.size() ? starts[loc.line] - 1 : t.size();  // at the newline
+    if (end > begin && t[end - 1] == '\r') --end;
+    while (begin < end && (t[begin] == ' ' || t[begin] == '\t')) ++begin;
+    return shorten(std::string_view(t).substr(begin, end - begin));
+  }
+
+  // Where each line of source file `file` starts.
+  const std::vector<size_t>& line_starts(uint32_t file) const {
+    if (starts_.size() != p_.sources.size()) starts_.assign(p_.sources.size(), {});
+    std::vector<size_t>& s = starts_[file];
+    if (s.empty()) {
+      const std::string& t = p_.sources[file].text;
+      s.push_back(0);
+      for (size_t i = t.find('\n'); i != std::string::npos; i = t.find('\n', i + 1)) s.push_back(i + 1);
     }
-    if (pos == std::string::npos) return "";
-    const size_t end = t.find('\n', pos);
-    std::string line = t.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    const size_t first = line.find_first_not_of(" \t");
-    return first == std::string::npos ? "" : line.substr(first);
+    return s;
   }
 
   void chunk(std::string& out, const char* what, int32_t idx) const {
@@ -122,8 +158,8 @@ class Disasm {
   void action(std::string& out, const Action& a) const {
     switch (a.kind) {
       case ActionKind::Verdict:
-        if (a.tmpl < 0) out += fmt::format("    {}\n", level_name(a.level));
-        tmpl(out, level_name(a.level), a.tmpl);
+        if (a.tmpl < 0) out += fmt::format("    {}\n", level_text(a.level));
+        tmpl(out, level_text(a.level), a.tmpl);
         break;
       case ActionKind::Emit: out += fmt::format("    emit {}\n", a.name); break;
       case ActionKind::Count: out += fmt::format("    count {}\n", a.name); break;
@@ -150,7 +186,8 @@ class Disasm {
                                   p_.rules.size(), p_.machines.size(), p_.filters.size(), p_.chunks.size(),
                                   p_.consts.size());
     for (const NamedConst& nc : p_.named_consts)
-      out += fmt::format("const {} = K{}({})\n", nc.name, nc.index, const_text(p_.consts[nc.index]));
+      if (nc.index < p_.consts.size())
+        out += fmt::format("const {} = K{}({})\n", nc.name, nc.index, const_text(p_.consts[nc.index]));
     for (const Filter& f : p_.filters) {
       std::string what = f.kind == FilterKind::Drop     ? "drop"
                          : f.kind == FilterKind::Sample ? fmt::format("sample {}", f.fraction)
@@ -159,8 +196,7 @@ class Disasm {
       chunk(out, "where", f.where);
     }
     for (const Rule& r : p_.rules) {
-      out += fmt::format("\nrule {} on {} (level {})\n", r.name, fmt::join(r.patterns, ", "),
-                         level_name(r.level));
+      out += fmt::format("\nrule {} on {} (level {})\n", r.name, fmt::join(r.patterns, ", "), level_text(r.level));
       chunk(out, "where", r.where);
       out += "  actions:\n";
       for (const Action& a : r.actions) action(out, a);
@@ -170,8 +206,9 @@ class Disasm {
         for (const Entry& b : w.by) by += (by.empty() ? " by " : ", ") + b.key;
         out += fmt::format("  when {}{} {} K{}{} {} (threshold chunk {}){}{}:\n", agg_name(w.agg),
                            w.agg == Agg::Quantile ? fmt::format("({})", w.q) : "", w.sliding ? "over" : "every",
-                           w.window_k, w.for_k >= 0 ? fmt::format(" for K{}", w.for_k) : "", kCmp[static_cast<int>(w.cmp)],
-                           w.threshold, by, w.max_keys ? fmt::format(" max {}", w.max_keys) : "");
+                           w.window_k, w.for_k >= 0 ? fmt::format(" for K{}", w.for_k) : "",
+                           w.cmp <= Cmp::Ne ? kCmp[static_cast<int>(w.cmp)] : "?", w.threshold, by,
+                           w.max_keys ? fmt::format(" max {}", w.max_keys) : "");
         chunk(out, "aggregated", w.arg);
         chunk(out, "threshold", w.threshold);
         for (const Entry& b : w.by) chunk(out, fmt::format("key {}", b.key).c_str(), b.chunk);
@@ -188,13 +225,13 @@ class Disasm {
       }
     }
     for (const Machine& m : p_.machines) {
-      out += fmt::format("\nmachine {} by {} (initial {}, level {})\n", m.name, m.key, m.states[m.initial].name,
-                         level_name(m.level));
+      out += fmt::format("\nmachine {} by {} (initial {}, level {})\n", m.name, m.key, state_name(m, m.initial),
+                         level_text(m.level));
       for (const MachineState& st : m.states) {
         out += fmt::format("  state {}\n", st.name);
         for (const Transition& t : st.transitions) {
-          out += t.after ? fmt::format("   after K{} -> {}\n", t.delay_k, m.states[t.target].name)
-                         : fmt::format("   on {} -> {}\n", fmt::join(t.patterns, ", "), m.states[t.target].name);
+          out += t.after ? fmt::format("   after K{} -> {}\n", t.delay_k, state_name(m, t.target))
+                         : fmt::format("   on {} -> {}\n", fmt::join(t.patterns, ", "), state_name(m, t.target));
           chunk(out, "where", t.where);
           for (const Action& a : t.actions) action(out, a);
         }
@@ -203,10 +240,11 @@ class Disasm {
     for (const Profile& pr : p_.profiles) {
       out += fmt::format("\nprofile {}{}\n", pr.name, pr.warnings_error ? " (warnings: error)" : "");
       for (const auto& [idx, c] : pr.consts) out += fmt::format("  set K{} = {}\n", idx, const_text(c));
-      auto unit = [&](uint32_t idx) {
-        return idx < p_.rules.size() ? p_.rules[idx].name : p_.machines[idx - p_.rules.size()].name;
+      auto unit = [&](uint32_t idx) -> std::string {
+        if (idx < p_.rules.size()) return p_.rules[idx].name;
+        return idx - p_.rules.size() < p_.machines.size() ? p_.machines[idx - p_.rules.size()].name : "?";
       };
-      for (const auto& [idx, l] : pr.levels) out += fmt::format("  rule {}: {}\n", unit(idx), level_name(l));
+      for (const auto& [idx, l] : pr.levels) out += fmt::format("  rule {}: {}\n", unit(idx), level_text(l));
       for (const auto& [idx, a] : pr.alerts) out += fmt::format("  alert {}: {}\n", unit(idx), alert_severity_name(a));
       for (const auto& [idx, n] : pr.max_keys) out += fmt::format("  max {}: {}\n", unit(idx), n);
     }
@@ -215,6 +253,7 @@ class Disasm {
 
  private:
   const Program& p_;
+  mutable std::vector<std::vector<size_t>> starts_;  // per source file, built on first use
 };
 
 }  // namespace

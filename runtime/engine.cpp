@@ -32,7 +32,7 @@ bool Engine::Impl::bind(std::string* error) {
     *error = "no program";
     return false;
   }
-  if (prog->resolved_functions().size() != prog->functions.size()) {
+  if (!prog->finalized()) {
     *error = "program was not finalized";
     return false;
   }
@@ -81,9 +81,10 @@ bool Engine::Impl::bind(std::string* error) {
     us.stats.level = us.off ? Level::Off : written <= Level::Info ? us.map[static_cast<int>(written)] : written;
   }
   bind_outputs();
-  bind_windows();
-  bind_expects();
+  // Windows evaluate their thresholds while binding: bind what a chunk can touch first.
   bind_machines();
+  bind_expects();
+  bind_windows();
   rep.policy = prog->policy;
   rep.profile = opts.profile;
   return true;

@@ -234,6 +234,8 @@ class Program {
   // the verifier. Returns an error message, or "" when the program may run.
   std::string finalize(const Builtin* builtins, size_t count);
 
+  // Whether the last finalize() succeeded: only then may an engine run it.
+  bool finalized() const { return finalized_; }
   // Valid after a successful finalize().
   const std::vector<const Builtin*>& resolved_functions() const { return fns_; }
   const CompiledRegex& regex(uint32_t i) const { return *re_[i]; }
@@ -248,6 +250,7 @@ class Program {
   std::vector<std::unique_ptr<CompiledRegex>> re_;
   std::vector<std::vector<Value>> values_;                    // per profile + 1
   std::vector<std::unique_ptr<std::vector<Value>>> list_store_;  // list items
+  bool finalized_ = false;
 };
 
 }  // namespace dta
