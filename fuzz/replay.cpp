@@ -33,9 +33,10 @@ namespace {
 
 using Entry = int (*)(const uint8_t*, size_t);
 
-constexpr unsigned kDefaultTimeoutSeconds = 10;        // one corpus file takes milliseconds; this is a hang
-constexpr rlim_t kChildMemoryBytes = rlim_t{4} << 30;  // --isolate: a runaway allocation fails instead of swapping
-constexpr double kSlowFileSeconds = 1.0;               // worth a line in the summary: the suite must stay fast
+constexpr unsigned kDefaultTimeoutSeconds = 10;  // one corpus file takes milliseconds; this is a hang
+// --isolate: a runaway allocation fails instead of swapping (not under ASan).
+constexpr rlim_t kChildMemoryBytes = rlim_t{4} << 30;
+constexpr double kSlowFileSeconds = 1.0;  // worth a line in the summary: the suite must stay fast
 
 struct Input {
   const char* target;
@@ -56,13 +57,17 @@ extern "C" void on_alarm(int) {
   _exit(2);
 }
 
-// SIGSEGV, SIGABRT, ...: name the file, then die of the signal.
+// The handlers that were installed before ours (a sanitizer's), by signal.
+struct sigaction g_previous[NSIG];
+
+// SIGSEGV, SIGABRT, ...: name the file, put back the previous handler and
+// return, so the fault happens again and that handler (a sanitizer's report,
+// or the default) deals with it.
 extern "C" void on_crash(int sig) {
   write_stderr("\nfuzz replay: CRASH on ");
   write_stderr(g_current);
   write_stderr("\n");
-  signal(sig, SIG_DFL);
-  raise(sig);
+  sigaction(sig, &g_previous[sig], nullptr);
 }
 
 bool read_bytes(const std::string& path, std::string* out) {
@@ -107,7 +112,11 @@ bool run_one(const Input& in, double* seconds) {
 
 int run_in_process(const std::vector<Input>& inputs, unsigned timeout) {
   signal(SIGALRM, on_alarm);
-  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) signal(sig, on_crash);
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) {
+    struct sigaction sa {};
+    sa.sa_handler = on_crash;
+    sigaction(sig, &sa, &g_previous[sig]);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   int failed = 0;
   std::vector<std::pair<double, std::string>> slow;
@@ -134,8 +143,10 @@ int run_isolated(const std::vector<Input>& inputs, unsigned timeout) {
     if (pid == 0) {
       alarm(timeout);
       signal(SIGALRM, SIG_DFL);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan reserves terabytes of address space for its shadow
       const rlimit mem{kChildMemoryBytes, kChildMemoryBytes};
       setrlimit(RLIMIT_AS, &mem);
+#endif
       const int devnull = open("/dev/null", O_WRONLY);  // the child's sanitizer reports would bury the table
       if (devnull >= 0) dup2(devnull, STDERR_FILENO);
       double secs = 0;
