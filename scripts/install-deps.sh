@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages DTA builds with (as root, or through sudo).
+#   --fuzz  also clang and libFuzzer, for scripts/fuzz.sh (the gcc build needs neither)
 set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
@@ -7,6 +8,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev # Boost.JSON and Boost.Regex (not the 1.74 default)
   libfmt-dev doctest-dev libedit-dev
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)   # Debian 12's clang is 14; libFuzzer's runtime is in libclang-rt-14-dev
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
