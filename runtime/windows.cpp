@@ -17,17 +17,21 @@ namespace dta {
 
 namespace {
 
-void put_varint(std::vector<uint8_t>& out, uint64_t v) {
+// Little-endian base-128: 7 bits a byte, the high bit set on all but the last.
+uint8_t* put_varint(uint8_t* p, uint64_t v) {
   while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
+    *p++ = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<uint8_t>(v));
+  *p++ = static_cast<uint8_t>(v);
+  return p;
 }
 
 uint64_t get_varint(const uint8_t*& p) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
+  uint64_t v = *p++;
+  if (v < 0x80) return v;
+  v &= 0x7f;
+  for (int shift = 7; shift < 64; shift += 7) {
     const uint8_t b = *p++;
     v |= static_cast<uint64_t>(b & 0x7f) << shift;
     if (!(b & 0x80)) break;
@@ -39,18 +43,33 @@ constexpr uint64_t kEscapeDelta = uint64_t{1} << 62;  // deltas this big (146 ye
 
 }  // namespace
 
+void TimeRuns::make_room() {
+  if (end_ + kMaxRunBytes <= code_.size()) return;
+  if (head_ * 2 >= end_ && head_ > 0) {  // half of it consumed: move the live bytes down
+    std::copy(code_.begin() + static_cast<std::ptrdiff_t>(head_), code_.begin() + static_cast<std::ptrdiff_t>(end_),
+              code_.begin());
+    end_ -= head_;
+    head_ = 0;
+    if (end_ + kMaxRunBytes <= code_.size()) return;
+  }
+  code_.resize(std::max<size_t>(64, code_.size() * 2));
+}
+
 // A run is varint(delta << 1 | (n > 1)) then varint(n - 1) when n > 1; a
 // delta of 2^62 or more is escaped as 1, 0, varint(delta), varint(n).
 void TimeRuns::encode(uint64_t delta, uint64_t n) {
+  make_room();
+  uint8_t* p = code_.data() + end_;
   if (delta < kEscapeDelta) {
-    put_varint(code_, delta << 1 | (n > 1 ? 1 : 0));
-    if (n > 1) put_varint(code_, n - 1);
-    return;
+    p = put_varint(p, delta << 1 | (n > 1 ? 1 : 0));
+    if (n > 1) p = put_varint(p, n - 1);
+  } else {
+    p = put_varint(p, 1);
+    p = put_varint(p, 0);
+    p = put_varint(p, delta);
+    p = put_varint(p, n);
   }
-  put_varint(code_, 1);
-  put_varint(code_, 0);
-  put_varint(code_, delta);
-  put_varint(code_, n);
+  end_ = static_cast<size_t>(p - code_.data());
 }
 
 TimeRuns::Run TimeRuns::decode(const uint8_t*& p, int64_t prev) {
@@ -95,27 +114,22 @@ void TimeRuns::drop_before(int64_t from) {
       if (back_.ts < from) clear();
       return;
     }
-    if (front_.ts >= from) break;
+    if (front_.ts >= from) return;
     total_ -= front_.n;
-    if (--runs_ == 1) continue;  // back_ is the oldest now
+    if (--runs_ == 1) {  // back_ is the oldest now; nothing coded is left
+      head_ = end_ = 0;
+      continue;
+    }
     const uint8_t* p = code_.data() + head_;
     front_ = decode(p, front_.ts);
     head_ = static_cast<size_t>(p - code_.data());
-    if (runs_ == 2) {  // nothing coded left
-      code_.clear();
-      head_ = 0;
-    }
-  }
-  if (head_ >= 64 && head_ * 2 >= code_.size()) {  // drop the consumed front, amortised O(1)
-    code_.erase(code_.begin(), code_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
   }
 }
 
 void TimeRuns::clear() {
   front_ = back_ = Run{};
   code_ = {};
-  head_ = 0;
+  head_ = end_ = 0;
   total_ = runs_ = 0;
 }
 
@@ -499,24 +513,29 @@ void tumbling_reset(WindowKey& k) {
   k.approximate = false;
 }
 
-void tumbling_add(const When& w, WindowKey& k, const Num& x, size_t cap) {
-  if (k.count == 0) {
-    k.tmin = k.tmax = x;
-  } else {
-    if (num_less(x, k.tmin)) k.tmin = x;
-    if (num_less(k.tmax, x)) k.tmax = x;
-  }
+// Adds a sample to a key's open tumbling window; whether its value is now
+// approximate beyond the aggregate's guarantee (a collapsed sketch, sampled hashes).
+bool tumbling_add(const When& w, WindowKey& k, const Num& x, size_t cap) {
+  const bool first = k.count == 0;
   ++k.count;
-  if (!x.is_int) ++k.n_float;
   switch (w.agg) {
     case Agg::Sum:
     case Agg::Avg:
       if (x.is_int) k.isum += x.i;
+      else ++k.n_float;
       k.tsum.add(x.as_double());
-      break;
-    case Agg::Quantile: k.sketch.add(x.as_double()); break;
-    case Agg::Distinct: k.distinct.add(static_cast<uint64_t>(x.i), cap); break;
-    default: break;
+      return false;
+    case Agg::Min:
+      if (!x.is_int) ++k.n_float;
+      if (first || num_less(x, k.tmin)) k.tmin = x;
+      return false;
+    case Agg::Max:
+      if (!x.is_int) ++k.n_float;
+      if (first || num_less(k.tmax, x)) k.tmax = x;
+      return false;
+    case Agg::Quantile: k.sketch.add(x.as_double()); return k.sketch.collapsed();
+    case Agg::Distinct: k.distinct.add(static_cast<uint64_t>(x.i), cap); return k.distinct.sampled();
+    default: return false;
   }
 }
 
@@ -524,11 +543,42 @@ void tumbling_add(const When& w, WindowKey& k, const Num& x, size_t cap) {
 
 // ------------------------------------------------------------ the engine's part
 
+namespace {
+
+// Whether any code of a tumbling block's actions reads the fields of the
+// event its actions see (the key's last event); when none does, the engine
+// keeps only that event's name, id, time and severity.
+bool actions_read_fields(const Program& p, const std::vector<Action>& actions) {
+  auto chunk = [&](int32_t c) {
+    if (c < 0) return false;
+    for (const Instr& in : p.chunks[c].code)
+      if ((in.op >= Op::LOADF && in.op <= Op::LOADF_B) || in.op == Op::HAS) return true;
+    return false;
+  };
+  auto tmpl = [&](int32_t t) {
+    if (t < 0) return false;
+    for (const TemplatePart& part : p.templates[t].parts)
+      if (chunk(part.chunk)) return true;
+    return false;
+  };
+  auto entries = [&](const std::vector<Entry>& es) {
+    for (const Entry& e : es)
+      if (chunk(e.chunk) || tmpl(e.tmpl)) return true;
+    return false;
+  };
+  for (const Action& a : actions)
+    if (tmpl(a.tmpl) || chunk(a.chunk) || entries(a.entries) || entries(a.dedup)) return true;
+  return false;
+}
+
+}  // namespace
+
 void Engine::Impl::bind_windows() {
   whens.resize(prog->rules.size());
   for (uint32_t r = 0; r < prog->rules.size(); ++r) {
     for (const When& w : prog->rules[r].whens) {
       WhenState& ws = whens[r].emplace_back();
+      ws.whole_last = !w.sliding && actions_read_fields(*prog, w.actions);
       ws.keys.set_cap(cap_for(r, w.max_keys));
       ws.keyed = !w.by.empty();
       ws.window_ns = std::max<int64_t>(1, const_int(w.window_k));
@@ -552,6 +602,20 @@ constexpr size_t kMinDistinctCap = 16384;
 // same bytes of timestamp runs for count() and rate().
 size_t runs_budget(const EngineOptions& o) {
   return std::min(o.max_window_samples, SIZE_MAX / sizeof(Sample)) * sizeof(Sample);
+}
+
+// Keeps the event a tumbling window's actions will see: whole when they read
+// its fields, else its name, id, time and severity (no copy of the fields).
+void keep_last(const WhenState& ws, WindowKey& k, const Event& ev) {
+  if (ws.whole_last) {
+    k.last = ev;
+    return;
+  }
+  k.last.ts = ev.ts;
+  k.last.name = ev.name;
+  k.last.has_id = ev.has_id;
+  k.last.id = ev.id;
+  k.last.severity = ev.severity;
 }
 
 // Counts a key's window whose value became approximate, once.
@@ -676,8 +740,9 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
   WhenState& ws = whens[rule][wi];
   RuleReport& stats = units[rule].stats;
   if (!w.sliding && !ws.keyed) {  // every window from the first selected event is evaluated
-    roll_to(*this, rule, wi, floor_div(ev.ts, ws.window_ns), ev.ts);
-    ws.single.last = ev;
+    const int64_t idx = floor_div(ev.ts, ws.window_ns);
+    if (!ws.is_open || idx != ws.open) roll_to(*this, rule, wi, idx, ev.ts);
+    keep_last(ws, ws.single, ev);
   }
   // the key
   std::string& key = key_buf;
@@ -702,20 +767,19 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
       count_miss(st, &stats);
       return;
     }
-    if (v.type == Type::Float && !std::isfinite(v.f)) {
-      count_miss(Status::ArithError, &stats);
-      return;
-    }
-    if (w.agg == Agg::Distinct) {
-      x.i = static_cast<int64_t>(hash_finish(hash_value(kHashSeed, v)));
+    if (v.type == Type::Float) {
+      if (!std::isfinite(v.f)) {
+        count_miss(Status::ArithError, &stats);
+        return;
+      }
+      x = Num::of_float(v.f);
     } else if (v.type == Type::Int) {
       x = Num::of_int(v.i);
-    } else if (v.type == Type::Float) {
-      x = Num::of_float(v.f);
-    } else {
+    } else if (w.agg != Agg::Distinct) {
       count_miss(Status::TypeError, &stats);
       return;
     }
+    if (w.agg == Agg::Distinct) x.i = static_cast<int64_t>(hash_finish(hash_value(kHashSeed, v)));
   }
   bool created = false;
   WindowKey& k = ws.keyed ? ws.keys.touch(key, &created) : ws.single;
@@ -731,7 +795,8 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
 
   if (!w.sliding) {
     if (ws.keyed) {
-      const int64_t idx = roll_to(*this, rule, wi, floor_div(ev.ts, ws.window_ns), ev.ts);
+      int64_t idx = floor_div(ev.ts, ws.window_ns);
+      if (!ws.is_open || idx != ws.open) idx = roll_to(*this, rule, wi, idx, ev.ts);
       if (k.window != idx || k.silent_seen) {  // a fresh window for this key
         tumbling_reset(k);
         k.window = idx;
@@ -752,10 +817,9 @@ void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
           for (const std::string& a : ws.active) ws.keys.find(a)->listed = false;
         }
       }
-      k.last = ev;
+      keep_last(ws, k, ev);
     }
-    tumbling_add(w, k, x, distinct_cap);
-    if (k.sketch.collapsed() || k.distinct.sampled()) note_approximate(*this, k);
+    if (tumbling_add(w, k, x, distinct_cap)) note_approximate(*this, k);
     return;
   }
 

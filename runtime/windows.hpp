@@ -149,8 +149,9 @@ class TimeRuns {
   void drop_before(int64_t from);
   uint64_t count() const { return total_; }
   bool empty() const { return total_ == 0; }
-  // Bytes of coded runs (what grows with the window).
-  size_t bytes() const { return code_.size() - head_; }
+  // Bytes of coded runs (what grows with the window; the buffer holds at
+  // most about twice that).
+  size_t bytes() const { return end_ - head_; }
   void clear();
   // Calls f(ts, n) for every run, oldest first.
   template <class F>
@@ -161,12 +162,14 @@ class TimeRuns {
     int64_t ts = 0;
     uint64_t n = 0;
   };
+  static constexpr size_t kMaxRunBytes = 22;  // the longest coded run (an escaped one)
   void encode(uint64_t delta, uint64_t n);
   static Run decode(const uint8_t*& p, int64_t prev);
-  Run front_, back_;  // runs_ >= 2: front_ is the oldest; runs_ >= 1: back_ is the newest
+  void make_room();  // kMaxRunBytes free at end_
+  Run front_, back_;     // runs_ >= 2: front_ is the oldest; runs_ >= 1: back_ is the newest
   int64_t prev_ts_ = 0;  // runs_ >= 2: the ts of the run before back_ (the base of its delta)
-  std::vector<uint8_t> code_;
-  size_t head_ = 0;
+  std::vector<uint8_t> code_;  // coded runs in [head_, end_)
+  size_t head_ = 0, end_ = 0;
   uint64_t total_ = 0, runs_ = 0;
 };
 
@@ -251,6 +254,7 @@ struct WhenState {
   KeyedStore<WindowKey> keys;     // with `by`
   WindowKey single;               // without `by`: one window, no map
   bool keyed = false;
+  bool whole_last = false;  // tumbling: the actions read the fields of the key's last event
   // tumbling: every window below `open` is closed; when is_open, `open` is
   // the one whose close is due next (keyed windows close only while a key
   // has samples in it or in the window before)

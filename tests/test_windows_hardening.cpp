@@ -594,6 +594,19 @@ TEST_SUITE("windows_hardening") {
                                           "4 rate 0", "5 avg 9"});
   }
 
+  TEST_CASE("a tumbling block's actions see the last event: its fields when they read them, else its parts") {
+    Feed f("rule r on m, n { when count() every 1s >= 1 { info \"{value} {event.name} {event.ts}\" } }\n"
+           "rule s on m, n { when count() every 1s >= 1 { info \"{value} {v} {has(v)}\" } }");
+    f.at(10, "m").i("v", 1).go();
+    f.at(20, "n").go();
+    f.at(kSec + 5, "m").i("v", 3).go();
+    const dta::Report r = f.report();
+    REQUIRE(r.kept_findings.size() == 2);
+    CHECK(r.kept_findings[0].message == "2 n 20");
+    CHECK(r.kept_findings[0].event == "n");
+    CHECK(r.kept_findings[1].message == "2 <missing> false");  // n has no v
+  }
+
   TEST_CASE("a run of empty windows costs O(1) when it does not fire, one budget unit per window when it does") {
     {
       Feed f("rule r on m { when count() every 1ns > 0 { info \"{value}\" } }");
