@@ -183,6 +183,7 @@ class DistinctCounter {
   void remove(uint64_t h);
   uint64_t count() const { return static_cast<uint64_t>(counts_.size()) << level_; }
   bool sampled() const { return level_ > 0; }
+  size_t held() const { return counts_.size(); }  // hashes kept (memory)
   void clear() {
     counts_ = {};
     level_ = 0;

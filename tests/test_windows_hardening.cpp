@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "dta/hash.hpp"
 #include "helpers.hpp"
 #include "sketch.hpp"
 #include "windows.hpp"
@@ -762,6 +763,30 @@ TEST_SUITE("windows_hardening") {
       }
       CHECK(degraded >= 1);
       CHECK(seen >= 4);
+    }
+  }
+
+  TEST_CASE("distinct() beyond its hash cap samples hashes: bounded, counted, within a few percent") {
+    dta::DistinctCounter d;
+    for (uint64_t i = 0; i < 400000; ++i) d.add(dta::hash_finish(dta::hash_value(dta::kHashSeed, dta::Value::of_int(static_cast<int64_t>(i)))), 16384);
+    CHECK(d.sampled());
+    CHECK(d.held() <= 16384);
+    CHECK(std::fabs(static_cast<double>(d.count()) - 4e5) <= 0.03 * 4e5);
+    // through the engine: a tumbling window and a degraded sliding one, 100,000 distinct values
+    dta::EngineOptions opts;
+    opts.max_window_samples = 100;
+    Feed f("rule t on m { when distinct(v) every 1h > 0 { info \"{event.ts} {value}\" } }\n"
+           "rule s on m { when distinct(v) over 1h > 60000 { info \"{event.ts} {value}\" } }",
+           opts);
+    for (int64_t i = 0; i < 100000; ++i) f.at(i).i("v", i).go();  // at time i, i + 1 distinct values so far
+    f.at(2 * 3600 * kSec).i("v", 0).go();
+    const dta::Report r = f.report();
+    CHECK(r.diagnostics.degraded_windows >= 2);  // the tumbling window sampled, the sliding one degraded
+    const std::vector<std::string> got = f.messages();
+    REQUIRE(got.size() == 2);
+    for (const std::string& m : got) {
+      const double truth = std::stod(m.substr(0, m.find(' '))) + 1;
+      CHECK(std::fabs(std::stod(m.substr(m.find(' ') + 1)) - truth) <= 0.03 * truth);
     }
   }
 
