@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "dta/report_json.hpp"
 #include "helpers.hpp"
 
@@ -143,5 +145,32 @@ rule r on a { info "{upper(token)} {len(token)} {token + "!"} {n}" }
                                "\n");
     REQUIRE(r.kept_findings.size() == 1);
     CHECK(r.kept_findings[0].message == "<redacted> <redacted> <redacted> 7");
+  }
+}
+
+TEST_SUITE("redaction") {
+  TEST_CASE("a window's value over sensitive samples is redacted; counts are not") {
+    const char* policy = R"(
+event pin.entered { pin: int sensitive, who: string }
+rule peak on pin.entered { when max(pin) over 1m > 0 { warning "max {value}" } }
+rule total on pin.entered { when sum(pin) every 1m > 0 by who { warning "sum {value} by {who}" } }
+rule many on pin.entered { when count() over 1m >= 1 { info "count {value}" } }
+rule kinds on pin.entered { when distinct(pin) every 1m >= 1 { info "distinct {value}" } }
+rule derived on pin.entered { emit copy {p: pin} }
+rule copied on copy { when min(p) over 1m > 0 { warning "min {value}" } }
+)";
+    const dta::Report r = dta::test::run(policy,
+                                         R"({"ts": 1000, "name": "pin.entered", "fields": {"pin": 4242, "who": "bob"}})"
+                                         "\n"
+                                         R"({"ts": 70000000000, "name": "pin.entered", "fields": {"pin": 1, "who": "x"}})"
+                                         "\n");
+    std::map<std::string, std::string> first;
+    for (const dta::Finding& f : r.kept_findings) first.emplace(f.rule, f.message);
+    CHECK(first["peak"] == "max <redacted>");
+    CHECK(first["total"] == "sum <redacted> by bob");
+    CHECK(first["many"] == "count 1");
+    CHECK(first["kinds"] == "distinct 1");
+    CHECK(first["copied"] == "min <redacted>");
+    CHECK(dta::report_to_json(r).find("4242") == std::string::npos);
   }
 }
