@@ -3,13 +3,17 @@
 // `holeExpr`), so one combined grammar suffices. Semantics live in compiler/.
 grammar Dta;
 
-// Only message strings are templates (spec section 2): a string lexes as a
-// TEMPLATE, whose holes may hold strings of their own, only where a message
-// goes (after error/warning/info/ok, `alert SEVERITY`, and a map entry's ':');
-// everywhere else `{` and `}` are plain characters of a STRING.
+// Only message strings are templates (spec section 2). A string lexes as a
+// TEMPLATE (whose holes may hold strings of their own); nextToken() keeps it
+// a TEMPLATE only where a message goes (after error/warning/info/ok, `alert
+// SEVERITY`, and a map entry's ':'), and elsewhere turns it back into the
+// plain STRING that starts there, where `{` and `}` are characters. (A lexer
+// predicate would do the same, but the 4.9 C++ runtime leaks a config set
+// each time one fails with nothing else to match.)
 @lexer::members {
   std::unique_ptr<antlr4::Token> nextToken() override {
     std::unique_ptr<antlr4::Token> t = antlr4::Lexer::nextToken();
+    if (t->getType() == TEMPLATE && !template_position()) t = as_plain_string(std::move(t));
     before_last_ = last_;
     last_ = t->getType();
     return t;
@@ -24,6 +28,38 @@ grammar Dta;
   }
   // The non-reserved keywords are declared from POLICY to SEVERITY, in one run.
   static bool is_keyword(size_t type) { return type >= POLICY && type <= SEVERITY; }
+
+  // The plain string at the start of TEMPLATE token t: it ends at the first
+  // '"' that no backslash escapes, never after t (else STRING, being longer,
+  // would have won). The input resumes right after it.
+  std::unique_ptr<antlr4::Token> as_plain_string(std::unique_ptr<antlr4::Token> t) {
+    const size_t start = t->getStartIndex(), stop = t->getStopIndex();
+    size_t end = start + 1;
+    for (; end < stop; ++end) {
+      _input->seek(end);
+      const size_t c = _input->LA(1);
+      if (c == '"') break;
+      if (c == '\\') ++end;
+    }
+    auto* common = dynamic_cast<antlr4::CommonToken*>(t.get());
+    if (end == stop && common) {
+      common->setType(STRING);
+      _input->seek(stop + 1);
+      return t;
+    }
+    if (end > stop || !common) {  // cannot happen (see above): leave it a TEMPLATE, which the builder checks
+      _input->seek(stop + 1);
+      return t;
+    }
+    const std::pair<antlr4::TokenSource*, antlr4::CharStream*> source(this, _input);
+    auto plain = std::make_unique<antlr4::CommonToken>(source, STRING, antlr4::Token::DEFAULT_CHANNEL, start, end);
+    plain->setLine(t->getLine());
+    plain->setCharPositionInLine(t->getCharPositionInLine());
+    _input->seek(end + 1);
+    getInterpreter<antlr4::atn::LexerATNSimulator>()->setCharPositionInLine(t->getCharPositionInLine() + end + 1 - start);
+    return plain;
+  }
+
   size_t last_ = 0, before_last_ = 0;
 
  public:
@@ -175,12 +211,10 @@ BAD_NUMBER : [0-9] [0-9A-Za-z_.]* ;
 PATTERN : ID_PART ('.' ID_PART)* '.*' ;
 DOTTED  : ID_PART ('.' ID_PART)+ ;
 ID      : ID_PART ;
-// A message template (see template_position above): holes `{...}` may hold
+// A message template (see nextToken above): holes `{...}` may hold
 // expressions with strings of their own. Listed before STRING, so a string
-// without holes in a template position is a TEMPLATE. The predicate sits at
-// the right edge, where the lexer evaluates it once per token (at the left it
-// would keep the lexer's DFA from caching the edge for every '"').
-TEMPLATE : '"' (ESC | '{{' | HOLE | ~["\\\r\n{])* '"' {template_position()}? ;
+// that is both is a TEMPLATE, and nextToken() decides.
+TEMPLATE : '"' (ESC | '{{' | HOLE | ~["\\\r\n{])* '"' ;
 // A plain string: braces are characters. Escapes are checked by the builder,
 // which names a wrong one.
 STRING  : '"' (ESC | ~["\\\r\n])* '"' ;

@@ -39,8 +39,9 @@ struct IncludeResult {
 };
 
 // Resolves `include "path"` written in the file named `from` (the main file's
-// path, or an earlier result's name). It may throw: that becomes an error at
-// the include. The compiler reads included files only through this.
+// path, or an earlier result's name). Called for every include, also of a
+// file already included (its key tells). It may throw: that becomes an error
+// at the include. The compiler reads included files only through this.
 using IncludeResolver = std::function<IncludeResult(const std::string& path, const std::string& from)>;
 
 // The default resolver: `path` relative to `from`'s directory (or absolute),
