@@ -677,16 +677,17 @@ void close_open(Impl& m, uint32_t rule, uint32_t wi, int64_t before, bool by_tim
       open_window(m, rule, wi, idx + 1);  // idx < before's window: no overflow
       return;
     }
-    int64_t last = sat_sub(floor_div(before, ws.window_ns), 1);
-    if (by_timers && !m.timers.empty()) last = std::min(last, sat_sub(floor_div(m.timers.top().due, ws.window_ns), 1));
-    last = std::max(last, idx);
+    int64_t last = std::max(sat_sub(floor_div(before, ws.window_ns), 1), idx);  // the last to close before `before`
     Value value;
     if (empty_value(w.agg, &value) && compare(w.cmp, value, ws.threshold)) {
+      // they fire: in time order with the other timers and with derived events
+      int64_t stop = last;
+      if (by_timers && !m.timers.empty())
+        stop = std::max(idx, std::min(stop, sat_sub(floor_div(m.timers.top().due, ws.window_ns), 1)));
       for (int64_t x = idx;; ++x) {
         if (!m.spend()) break;  // the rest of the run is skipped (diagnostics.work_limited)
         fire_tumbling(m, rule, w, k, x, ws.window_ns, value);
-        if (x == last) break;
-        if (!m.emitted.empty()) {  // derived events run before the next window closes
+        if (x == stop || !m.emitted.empty()) {  // another timer, or derived events, come first
           last = x;
           break;
         }

@@ -9,11 +9,13 @@
 #include <cfloat>
 #include <cmath>
 #include <deque>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "dta/hash.hpp"
 #include "helpers.hpp"
@@ -649,6 +651,21 @@ TEST_SUITE("windows_hardening") {
                                           "30 deadline", "40 window", "40 derived 4000000000"});
   }
 
+  TEST_CASE("runs of empty windows of several blocks fire in time order, or skip past each other") {
+    Feed f("rule a on m { when count() every 2ns < 1 { info \"a\" } }\n"
+           "rule b on m { when count() every 3ns < 1 { info \"b\" } }\n"
+           "rule c on m { when count() every 1ns > 5 { info \"c\" } }");  // never fires: skips past the others
+    f.at(0).go();
+    f.at(31).go();
+    const dta::Report r = f.report();
+    std::vector<int64_t> ts;
+    for (const dta::Finding& x : r.kept_findings) ts.push_back(x.ts);
+    CHECK(ts.size() == 14 + 9);  // a: windows [2, 4) .. [28, 30); b: [3, 6) .. [27, 30)
+    CHECK(std::is_sorted(ts.begin(), ts.end()));
+    CHECK(ts.front() == 4);
+    CHECK(ts.back() == 30);
+  }
+
   TEST_CASE("with `by`, a key is seen silent once after its samples; it stops until it has samples again") {
     Feed f("rule r on m { when count() every 1m < 1 by host { warning \"{host} silent, last {event.ts} {v}\" } }\n"
            "rule c on m { when count() every 1m >= 0 by host { info \"{host} {value}\" } }");
@@ -801,5 +818,39 @@ TEST_SUITE("windows_hardening") {
     CHECK(r.diagnostics.degraded_windows == 1);
     REQUIRE(r.kept_findings.size() == 2);
     CHECK(r.kept_findings[1].message == std::to_string(10 * kSec + 1) + " 7");
+  }
+
+  // ---------------------------------------------------------------- the inputs
+
+  TEST_CASE("regression inputs (tests/regress/windows): each replays with the counts it expects") {
+    const std::string dir = std::string(DTA_TEST_DIR) + "/regress/windows/";
+    int cases = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() != ".dta") continue;
+      const std::string base = dir + entry.path().stem().string();
+      CAPTURE(base);
+      const std::string policy = dta::test::slurp(base + ".dta");
+      const std::string events = dta::test::slurp(base + ".jsonl");
+      const std::string expected = dta::test::slurp(base + ".expected");
+      REQUIRE(!policy.empty());
+      REQUIRE(!events.empty());
+      REQUIRE(!expected.empty());
+      const dta::Report r = dta::test::run(policy, events, "", {}, base + ".dta");
+      CHECK(r.events == static_cast<uint64_t>(std::count(events.begin(), events.end(), '\n')));
+      std::istringstream in(expected);
+      std::string key;
+      uint64_t want = 0;
+      while (in >> key >> want) {
+        CAPTURE(key);
+        const uint64_t got = key == "arith_error"    ? r.diagnostics.arith_error
+                             : key == "work_limited" ? r.diagnostics.work_limited
+                             : key == "degraded_windows" ? r.diagnostics.degraded_windows
+                             : key == "findings"     ? r.findings[0] + r.findings[1] + r.findings[2] + r.findings[3]
+                                                     : UINT64_MAX;
+        CHECK(got == want);
+      }
+      ++cases;
+    }
+    CHECK(cases >= 5);
   }
 }
