@@ -212,15 +212,15 @@ TEST_SUITE("windows_hardening") {
           const int gap = static_cast<int>(rng() % 5);
           // repeats, small and large gaps, a jump of more than 2^62 ns, an older time
           const uint64_t d = gap == 0 ? 0 : gap == 1 ? rng() % 100 : gap == 2 ? rng() % 100000000 : gap == 3 ? (uint64_t{1} << 62) + rng() % 1000 : 0;
-          if (gap == 3 && t > kMax - static_cast<int64_t>(d)) continue;
+          if (t > kMax - static_cast<int64_t>(d)) continue;
           t += static_cast<int64_t>(d);
-          const int64_t pushed = gap == 4 && rng() % 2 ? t - 5 : t;  // older: counted at the newest
+          const int64_t pushed = gap == 4 && rng() % 2 && t > kMin + 5 ? t - 5 : t;  // older: counted at the newest
           runs.push(pushed);
           plain.push_back(std::max(pushed, plain.empty() ? kMin : plain.back()));
         } else {
           if (!plain.empty()) {
             const size_t k = static_cast<size_t>(rng() % plain.size());
-            from = std::max(from, plain[k] + static_cast<int64_t>(rng() % 2));
+            from = std::max(from, plain[k] == kMax ? kMax : plain[k] + static_cast<int64_t>(rng() % 2));
           }
           runs.drop_before(from);
           while (!plain.empty() && plain.front() < from) plain.pop_front();
