@@ -166,7 +166,7 @@ void DistinctCounter::remove(uint64_t h) {
 
 namespace {
 
-constexpr int64_t kBuckets = 64;        // slices of a degraded window (its time resolution: D / 64)
+constexpr int64_t kBuckets = 64;         // slices of a degraded window (its time resolution: D / 64)
 constexpr int64_t kRing = kBuckets + 1;  // a window of D overlaps at most 65 slices of ceil(D / 64)
 
 // floor(a / b) for b > 0 (never overflows).
@@ -444,8 +444,7 @@ bool degraded_expire(const When& w, DegradedWindow& d, int64_t from) {
 }
 
 // The value of a degraded window: the slices from `from`'s to `now`'s, oldest first.
-Got degraded_value(const When& w, const DegradedWindow& d, int64_t from, int64_t now, int64_t window_ns,
-                   Value* out) {
+Got degraded_value(const When& w, const DegradedWindow& d, int64_t from, int64_t now, int64_t window_ns, Value* out) {
   const int64_t last = floor_div(now, d.width);
   const int64_t first = std::max(floor_div(from, d.width), sat_sub(last, kRing - 1));
   uint64_t count = 0, n_float = 0, distinct = 0;
