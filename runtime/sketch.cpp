@@ -33,7 +33,7 @@ void DDSketch::Store::grow_up(int32_t index) {
     if (folded) collapsed = true;
     offset = lowest;
   }
-  counts.resize(static_cast<size_t>(index - offset + 1), 0);
+  counts.resize(static_cast<size_t>(index - offset) + 1, 0);
 }
 
 void DDSketch::Store::add(int32_t index, uint64_t n) {

@@ -231,7 +231,9 @@ template <class FloatSum>
 Got avg_value(Int128 isum, uint64_t n_float, FloatSum fsum, uint64_t n, Value* out) {
   if (n_float > 0) return float_value(fsum() / static_cast<double>(n), out);
   const auto d = static_cast<Int128>(n);
-  return float_value(static_cast<double>(isum / d) + static_cast<double>(isum % d) / static_cast<double>(n), out);
+  // the exact quotient (it fits int64) plus the remainder's fraction: one rounding each
+  const Int128 q = isum / d, r = isum % d;
+  return float_value(static_cast<double>(q) + static_cast<double>(r) / static_cast<double>(n), out);
 }
 
 // min / max: a float when the window holds a float.
