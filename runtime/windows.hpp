@@ -137,10 +137,10 @@ class SumStacks {
 // The timestamps of a sliding count() or rate() window, as runs (ts, n)
 // oldest first: the oldest decoded in front_, the newest open in back_, the
 // ones between varint-coded as (delta from the run before, n) in code_. Any
-// number of events at one timestamp costs one run; a run costs 2 to 4 bytes
-// at realistic spacings (1 us to 1 s between distinct timestamps), so the
-// count stays exact for a window of about a third of a million distinct
-// timestamps in the memory 65,536 samples would take.
+// number of events at one timestamp costs one run; a run costs 2 bytes when
+// distinct timestamps are under 8 us apart, 3 under 1 ms, 4 under 134 ms (one
+// more when events share it), so the memory 65,536 samples would take (1.5
+// MiB) holds the exact count of 390,000 to 780,000 distinct timestamps.
 class TimeRuns {
  public:
   // Adds a timestamp (one older than the newest counts as the newest).
