@@ -19,9 +19,7 @@ constexpr double kMinValue = 1e-12;  // smaller magnitudes count as zero
 int32_t DDSketch::index_of(double v) { return static_cast<int32_t>(std::ceil(std::log(v) / kLogGamma)); }
 
 // The estimate of a bucket; the top bucket of DBL_MAX would round past it.
-double DDSketch::value_of(int32_t index) {
-  return std::min(2.0 / (kGamma + 1) * std::pow(kGamma, index), DBL_MAX);
-}
+double DDSketch::value_of(int32_t index) { return std::min(2.0 / (kGamma + 1) * std::pow(kGamma, index), DBL_MAX); }
 
 void DDSketch::Store::grow_up(int32_t index) {
   const int32_t lowest = index - (kMaxBuckets - 1);
@@ -35,7 +33,7 @@ void DDSketch::Store::grow_up(int32_t index) {
     if (folded) collapsed = true;
     offset = lowest;
   }
-  counts.resize(static_cast<size_t>(index - offset + 1), 0);
+  counts.resize(static_cast<size_t>(index - offset) + 1, 0);
 }
 
 void DDSketch::Store::add(int32_t index, uint64_t n) {
@@ -77,19 +75,24 @@ uint64_t DDSketch::Store::remove(int32_t index, uint64_t n) {
 
 void DDSketch::change(double v, bool add) {
   if (!std::isfinite(v)) return;
-  if (!add && count_ == 0) return;
   const double m = std::fabs(v);
-  if (m < kMinValue) {
-    if (add) ++zeros_;
-    else if (zeros_) --zeros_;
-    else return;
-  } else {
-    Store& s = v > 0 ? pos_ : neg_;
-    if (add) s.add(index_of(m), 1);
-    else if (s.remove(index_of(m), 1) == 0) return;
+  if (add) {
+    if (m < kMinValue) {
+      ++zeros_;
+    } else {
+      (v > 0 ? pos_ : neg_).add(index_of(m), 1);
+    }
+    ++count_;
+    return;
   }
-  if (add) ++count_;
-  else --count_;
+  if (count_ == 0) return;
+  if (m < kMinValue) {
+    if (zeros_ == 0) return;  // never added
+    --zeros_;
+  } else if ((v > 0 ? pos_ : neg_).remove(index_of(m), 1) == 0) {
+    return;  // never added
+  }
+  --count_;
 }
 
 void DDSketch::merge(const DDSketch& other) {

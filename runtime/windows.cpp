@@ -166,7 +166,7 @@ void DistinctCounter::remove(uint64_t h) {
 
 namespace {
 
-constexpr int64_t kBuckets = 64;        // slices of a degraded window (its time resolution: D / 64)
+constexpr int64_t kBuckets = 64;         // slices of a degraded window (its time resolution: D / 64)
 constexpr int64_t kRing = kBuckets + 1;  // a window of D overlaps at most 65 slices of ceil(D / 64)
 
 // floor(a / b) for b > 0 (never overflows).
@@ -231,7 +231,9 @@ template <class FloatSum>
 Got avg_value(Int128 isum, uint64_t n_float, FloatSum fsum, uint64_t n, Value* out) {
   if (n_float > 0) return float_value(fsum() / static_cast<double>(n), out);
   const auto d = static_cast<Int128>(n);
-  return float_value(static_cast<double>(isum / d) + static_cast<double>(isum % d) / static_cast<double>(n), out);
+  // the exact quotient (it fits int64) plus the remainder's fraction: one rounding each
+  const Int128 q = isum / d, r = isum % d;
+  return float_value(static_cast<double>(q) + static_cast<double>(r) / static_cast<double>(n), out);
 }
 
 // min / max: a float when the window holds a float.
@@ -444,8 +446,7 @@ bool degraded_expire(const When& w, DegradedWindow& d, int64_t from) {
 }
 
 // The value of a degraded window: the slices from `from`'s to `now`'s, oldest first.
-Got degraded_value(const When& w, const DegradedWindow& d, int64_t from, int64_t now, int64_t window_ns,
-                   Value* out) {
+Got degraded_value(const When& w, const DegradedWindow& d, int64_t from, int64_t now, int64_t window_ns, Value* out) {
   const int64_t last = floor_div(now, d.width);
   const int64_t first = std::max(floor_div(from, d.width), sat_sub(last, kRing - 1));
   uint64_t count = 0, n_float = 0, distinct = 0;
@@ -697,16 +698,17 @@ void close_open(Impl& m, uint32_t rule, uint32_t wi, int64_t before, bool by_tim
       open_window(m, rule, wi, idx + 1);  // idx < before's window: no overflow
       return;
     }
-    int64_t last = sat_sub(floor_div(before, ws.window_ns), 1);
-    if (by_timers && !m.timers.empty()) last = std::min(last, sat_sub(floor_div(m.timers.top().due, ws.window_ns), 1));
-    last = std::max(last, idx);
+    int64_t last = std::max(sat_sub(floor_div(before, ws.window_ns), 1), idx);  // the last to close before `before`
     Value value;
     if (empty_value(w.agg, &value) && compare(w.cmp, value, ws.threshold)) {
+      // they fire: in time order with the other timers and with derived events
+      int64_t stop = last;
+      if (by_timers && !m.timers.empty())
+        stop = std::max(idx, std::min(stop, sat_sub(floor_div(m.timers.top().due, ws.window_ns), 1)));
       for (int64_t x = idx;; ++x) {
         if (!m.spend()) break;  // the rest of the run is skipped (diagnostics.work_limited)
         fire_tumbling(m, rule, w, k, x, ws.window_ns, value);
-        if (x == last) break;
-        if (!m.emitted.empty()) {  // derived events run before the next window closes
+        if (x == stop || !m.emitted.empty()) {  // another timer, or derived events, come first
           last = x;
           break;
         }
