@@ -20,6 +20,10 @@ constexpr size_t kMaxNesting = 64;
 // Bytes of one line: bounds the memory one event takes while it is read (and
 // keeps the event's string offsets well inside 32 bits).
 constexpr size_t kMaxLineBytes = size_t{64} << 20;
+// Fields of one event (distinct names): rules look fields up by a linear
+// scan, and each new name stays in the engine's name table. Real events have
+// tens, flattened payloads hundreds.
+constexpr size_t kMaxFields = 10000;
 // Bytes of an event name (names are identifiers, not payload).
 constexpr size_t kMaxNameBytes = 1024;
 // What an error message quotes of a bad value.
@@ -321,6 +325,7 @@ class EventHandler {
     depth_ = collect_ = 0;
     top_ = Top::Other;
     in_fields_ = have_ts_ = have_name_ = have_fields_ = dup_ = false;
+    names_seen_ = 0;
     frames_.clear();
     dead_.clear();
     part_.clear();
@@ -378,12 +383,13 @@ class EventHandler {
     if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
     return true;
   }
-  bool on_array_end(std::size_t, ec_t&) {
+  bool on_array_end(std::size_t, ec_t& ec) {
     --depth_;
     if (!collect_) return true;
     close_text(']');
     if (collect_ == 0) {
-      add_leaf()->add_string(key_, text_);
+      if (!add_leaf(ec)) return false;
+      ev_->add_string(key_, text_);
       value_done();
     }
     return true;
@@ -424,7 +430,8 @@ class EventHandler {
         append_json_string(text_, text);
         comma_ = true;
       } else {
-        add_leaf()->add_string(key_, text);
+        if (!add_leaf(ec)) return false;
+        ev_->add_string(key_, text);
         value_done();
       }
     } else {
@@ -441,7 +448,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {
-      add_leaf()->add_int(key_, i);
+      if (!add_leaf(ec)) return false;
+      ev_->add_int(key_, i);
       return value_done();
     }
     if (depth_ == 1) return top_int(i, ec);
@@ -451,7 +459,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {  // beyond int64: a float, as any JSON reader that has only doubles
-      add_leaf()->add_float(key_, static_cast<double>(u));
+      if (!add_leaf(ec)) return false;
+      ev_->add_float(key_, static_cast<double>(u));
       return value_done();
     }
     if (depth_ == 1 && top_ == Top::Ts) return fail("\"ts\" out of range", ec);
@@ -462,7 +471,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {  // beyond the double range (1e999): +-inf, as JavaScript's JSON.parse
-      add_leaf()->add_float(key_, d);
+      if (!add_leaf(ec)) return false;
+      ev_->add_float(key_, d);
       return value_done();
     }
     if (depth_ == 1 && top_ == Top::Ts && text.find_first_of(".eE") == boost::json::string_view::npos)
@@ -474,7 +484,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_word(b ? "true" : "false");
     if (in_fields_) {
-      add_leaf()->add_bool(key_, b);
+      if (!add_leaf(ec)) return false;
+      ev_->add_bool(key_, b);
       return value_done();
     }
     if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
@@ -573,6 +584,7 @@ class EventHandler {
     ev_->clear();
     ev_->has_id = has_id, ev_->id = id, ev_->severity = severity;
     dead_.clear();
+    names_seen_ = 0;
     next_gen();
   }
   bool begin_fields() {
@@ -611,10 +623,13 @@ class EventHandler {
     f.key.assign(key);
     f.begin = static_cast<uint32_t>(ev_->fields().size());
   }
-  // The event, to add the leaf field key_ to.
-  Event* add_leaf() {
-    if (!exact_ && stamp(key_)) dup_ = true;
-    return ev_;
+  // Before adding the leaf field key_: notes a repeated name, enforces the
+  // field cap (on distinct names; the exact pass has the same ones).
+  bool add_leaf(ec_t& ec) {
+    if (exact_) return true;
+    if (stamp(key_)) dup_ = true;
+    else if (++names_seen_ > kMaxFields) return fail(fmt::format("more than {} fields", kMaxFields), ec);
+    return true;
   }
   // The value of the innermost object's current key is complete.
   bool value_done() {
@@ -724,6 +739,7 @@ class EventHandler {
   bool dup_ = false;    // a name came twice (first pass)
   bool comma_ = false;  // collecting: the next item needs a comma
   uint32_t key_ = 0;    // interned dotted name of the current key under "fields"
+  size_t names_seen_ = 0;  // distinct field names so far (first pass)
   std::vector<Frame> frames_;
   std::vector<char> dead_;         // exact mode: fields dropped by a later value
   std::vector<uint32_t> stamp_;    // per interned name: the gen_ it last appeared in
