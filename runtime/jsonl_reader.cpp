@@ -327,6 +327,7 @@ class EventHandler {
     in_fields_ = have_ts_ = have_name_ = have_fields_ = dup_ = false;
     names_seen_ = 0;
     frames_.clear();
+    ranges_.clear();
     dead_.clear();
     part_.clear();
     num_part_.clear();
@@ -365,6 +366,7 @@ class EventHandler {
         in_fields_ = false;
       } else {
         frames_.pop_back();
+        if (exact_) ranges_.pop_back();
         value_done();
       }
     }
@@ -515,11 +517,9 @@ class EventHandler {
  private:
   enum class Top { Ts, Name, Id, Severity, Fields, Other };
 
-  // One open object under "fields" (the fields object itself first).
-  struct Frame {
-    uint32_t path_len = 0;  // length of this object's dotted name in path_
-    // Exact mode only: the current key, where its value's fields start, and
-    // the field range of the last value of each key seen in this object.
+  // Exact mode, per open object under "fields": the current key, where its
+  // value's fields start, and the field range of the last value of each key.
+  struct KeyRanges {
     std::string key;
     uint32_t begin = 0;
     std::unordered_map<std::string, std::pair<uint32_t, uint32_t>> seen;
@@ -590,8 +590,9 @@ class EventHandler {
   bool begin_fields() {
     if (have_fields_) clear_fields();
     have_fields_ = in_fields_ = true;
-    frames_.clear();
-    frames_.emplace_back();
+    frames_.assign(1, 0);
+    ranges_.clear();
+    if (exact_) ranges_.emplace_back();
     path_.clear();
     return true;
   }
@@ -599,22 +600,23 @@ class EventHandler {
   bool begin_object_field() {
     if (!exact_ && stamp(key_)) dup_ = true;
     if (frames_.size() == 1) path_.assign(names_.name(key_));  // set_key left path_ alone
-    frames_.emplace_back().path_len = static_cast<uint32_t>(path_.size());
+    frames_.push_back(static_cast<uint32_t>(path_.size()));
+    if (exact_) ranges_.emplace_back();
     return true;
   }
   // A key of the innermost open object under "fields": key_ becomes its
   // dotted name (path_ holds it for nested keys).
   void set_key(std::string_view key) {
-    Frame& f = frames_.back();
     if (frames_.size() == 1) {  // most keys: no path to build
       key_ = names_.intern(key);
     } else {
-      path_.resize(f.path_len);
+      path_.resize(frames_.back());
       path_ += '.';
       path_.append(key);
       key_ = names_.intern(path_);
     }
     if (!exact_) return;
+    KeyRanges& f = ranges_.back();
     auto it = f.seen.find(std::string(key));
     if (it != f.seen.end()) {  // a repeated key: its earlier value goes
       if (dead_.size() < it->second.second) dead_.resize(it->second.second, 0);
@@ -634,7 +636,7 @@ class EventHandler {
   // The value of the innermost object's current key is complete.
   bool value_done() {
     if (exact_) {
-      Frame& f = frames_.back();
+      KeyRanges& f = ranges_.back();
       f.seen.insert_or_assign(f.key, std::make_pair(f.begin, static_cast<uint32_t>(ev_->fields().size())));
     }
     return true;
@@ -740,7 +742,8 @@ class EventHandler {
   bool comma_ = false;  // collecting: the next item needs a comma
   uint32_t key_ = 0;    // interned dotted name of the current key under "fields"
   size_t names_seen_ = 0;  // distinct field names so far (first pass)
-  std::vector<Frame> frames_;
+  std::vector<uint32_t> frames_;     // per open object under "fields": its dotted name's length in path_
+  std::vector<KeyRanges> ranges_;   // exact mode: one per frame
   std::vector<char> dead_;         // exact mode: fields dropped by a later value
   std::vector<uint32_t> stamp_;    // per interned name: the gen_ it last appeared in
   uint32_t gen_ = 0;
