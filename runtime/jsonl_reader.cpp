@@ -20,6 +20,10 @@ constexpr size_t kMaxNesting = 64;
 // Bytes of one line: bounds the memory one event takes while it is read (and
 // keeps the event's string offsets well inside 32 bits).
 constexpr size_t kMaxLineBytes = size_t{64} << 20;
+// Fields of one event (distinct names): rules look fields up by a linear
+// scan, and each new name stays in the engine's name table. Real events have
+// tens, flattened payloads hundreds.
+constexpr size_t kMaxFields = 10000;
 // Bytes of an event name (names are identifiers, not payload).
 constexpr size_t kMaxNameBytes = 1024;
 // What an error message quotes of a bad value.
@@ -321,7 +325,9 @@ class EventHandler {
     depth_ = collect_ = 0;
     top_ = Top::Other;
     in_fields_ = have_ts_ = have_name_ = have_fields_ = dup_ = false;
+    names_seen_ = 0;
     frames_.clear();
+    ranges_.clear();
     dead_.clear();
     part_.clear();
     num_part_.clear();
@@ -360,6 +366,7 @@ class EventHandler {
         in_fields_ = false;
       } else {
         frames_.pop_back();
+        if (exact_) ranges_.pop_back();
         value_done();
       }
     }
@@ -378,12 +385,13 @@ class EventHandler {
     if (depth_ == 2 && top_ != Top::Other) return wrong(ec);
     return true;
   }
-  bool on_array_end(std::size_t, ec_t&) {
+  bool on_array_end(std::size_t, ec_t& ec) {
     --depth_;
     if (!collect_) return true;
     close_text(']');
     if (collect_ == 0) {
-      add_leaf()->add_string(key_, text_);
+      if (!add_leaf(ec)) return false;
+      ev_->add_string(key_, text_);
       value_done();
     }
     return true;
@@ -424,7 +432,8 @@ class EventHandler {
         append_json_string(text_, text);
         comma_ = true;
       } else {
-        add_leaf()->add_string(key_, text);
+        if (!add_leaf(ec)) return false;
+        ev_->add_string(key_, text);
         value_done();
       }
     } else {
@@ -441,7 +450,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {
-      add_leaf()->add_int(key_, i);
+      if (!add_leaf(ec)) return false;
+      ev_->add_int(key_, i);
       return value_done();
     }
     if (depth_ == 1) return top_int(i, ec);
@@ -451,7 +461,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {  // beyond int64: a float, as any JSON reader that has only doubles
-      add_leaf()->add_float(key_, static_cast<double>(u));
+      if (!add_leaf(ec)) return false;
+      ev_->add_float(key_, static_cast<double>(u));
       return value_done();
     }
     if (depth_ == 1 && top_ == Top::Ts) return fail("\"ts\" out of range", ec);
@@ -462,7 +473,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {  // beyond the double range (1e999): +-inf, as JavaScript's JSON.parse
-      add_leaf()->add_float(key_, d);
+      if (!add_leaf(ec)) return false;
+      ev_->add_float(key_, d);
       return value_done();
     }
     if (depth_ == 1 && top_ == Top::Ts && text.find_first_of(".eE") == boost::json::string_view::npos)
@@ -474,7 +486,8 @@ class EventHandler {
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_word(b ? "true" : "false");
     if (in_fields_) {
-      add_leaf()->add_bool(key_, b);
+      if (!add_leaf(ec)) return false;
+      ev_->add_bool(key_, b);
       return value_done();
     }
     if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
@@ -504,11 +517,9 @@ class EventHandler {
  private:
   enum class Top { Ts, Name, Id, Severity, Fields, Other };
 
-  // One open object under "fields" (the fields object itself first).
-  struct Frame {
-    uint32_t path_len = 0;  // length of this object's dotted name in path_
-    // Exact mode only: the current key, where its value's fields start, and
-    // the field range of the last value of each key seen in this object.
+  // Exact mode, per open object under "fields": the current key, where its
+  // value's fields start, and the field range of the last value of each key.
+  struct KeyRanges {
     std::string key;
     uint32_t begin = 0;
     std::unordered_map<std::string, std::pair<uint32_t, uint32_t>> seen;
@@ -573,13 +584,15 @@ class EventHandler {
     ev_->clear();
     ev_->has_id = has_id, ev_->id = id, ev_->severity = severity;
     dead_.clear();
+    names_seen_ = 0;
     next_gen();
   }
   bool begin_fields() {
     if (have_fields_) clear_fields();
     have_fields_ = in_fields_ = true;
-    frames_.clear();
-    frames_.emplace_back();
+    frames_.assign(1, 0);
+    ranges_.clear();
+    if (exact_) ranges_.emplace_back();
     path_.clear();
     return true;
   }
@@ -587,22 +600,23 @@ class EventHandler {
   bool begin_object_field() {
     if (!exact_ && stamp(key_)) dup_ = true;
     if (frames_.size() == 1) path_.assign(names_.name(key_));  // set_key left path_ alone
-    frames_.emplace_back().path_len = static_cast<uint32_t>(path_.size());
+    frames_.push_back(static_cast<uint32_t>(path_.size()));
+    if (exact_) ranges_.emplace_back();
     return true;
   }
   // A key of the innermost open object under "fields": key_ becomes its
   // dotted name (path_ holds it for nested keys).
   void set_key(std::string_view key) {
-    Frame& f = frames_.back();
     if (frames_.size() == 1) {  // most keys: no path to build
       key_ = names_.intern(key);
     } else {
-      path_.resize(f.path_len);
+      path_.resize(frames_.back());
       path_ += '.';
       path_.append(key);
       key_ = names_.intern(path_);
     }
     if (!exact_) return;
+    KeyRanges& f = ranges_.back();
     auto it = f.seen.find(std::string(key));
     if (it != f.seen.end()) {  // a repeated key: its earlier value goes
       if (dead_.size() < it->second.second) dead_.resize(it->second.second, 0);
@@ -611,15 +625,18 @@ class EventHandler {
     f.key.assign(key);
     f.begin = static_cast<uint32_t>(ev_->fields().size());
   }
-  // The event, to add the leaf field key_ to.
-  Event* add_leaf() {
-    if (!exact_ && stamp(key_)) dup_ = true;
-    return ev_;
+  // Before adding the leaf field key_: notes a repeated name, enforces the
+  // field cap (on distinct names; the exact pass has the same ones).
+  bool add_leaf(ec_t& ec) {
+    if (exact_) return true;
+    if (stamp(key_)) dup_ = true;
+    else if (++names_seen_ > kMaxFields) return fail(fmt::format("more than {} fields", kMaxFields), ec);
+    return true;
   }
   // The value of the innermost object's current key is complete.
   bool value_done() {
     if (exact_) {
-      Frame& f = frames_.back();
+      KeyRanges& f = ranges_.back();
       f.seen.insert_or_assign(f.key, std::make_pair(f.begin, static_cast<uint32_t>(ev_->fields().size())));
     }
     return true;
@@ -724,7 +741,9 @@ class EventHandler {
   bool dup_ = false;    // a name came twice (first pass)
   bool comma_ = false;  // collecting: the next item needs a comma
   uint32_t key_ = 0;    // interned dotted name of the current key under "fields"
-  std::vector<Frame> frames_;
+  size_t names_seen_ = 0;  // distinct field names so far (first pass)
+  std::vector<uint32_t> frames_;     // per open object under "fields": its dotted name's length in path_
+  std::vector<KeyRanges> ranges_;   // exact mode: one per frame
   std::vector<char> dead_;         // exact mode: fields dropped by a later value
   std::vector<uint32_t> stamp_;    // per interned name: the gen_ it last appeared in
   uint32_t gen_ = 0;

@@ -426,6 +426,22 @@ TEST_SUITE("input_hardening") {
     CHECK_FALSE(arrays.ok);
     CHECK(arrays.error == "invalid JSON: nested deeper than 64 levels");
 
+    // at most 10,000 distinct field names (repeats of a name do not count)
+    auto with_fields = [](int distinct, int repeats) {
+      std::string s = R"({"ts": 1, "name": "a", "fields": {"o": {)";
+      for (int i = 0; i < distinct; ++i) s += (i ? ",\"k" : "\"k") + std::to_string(i) + "\": 1";
+      s += "}";
+      for (int i = 0; i < repeats; ++i) s += ", \"r\": " + std::to_string(i);
+      return s + "}}";
+    };
+    const Parsed full = parse(names, with_fields(9999, 100000));
+    REQUIRE(full.ok);
+    CHECK(full.ev.fields().size() == 10000);
+    CHECK(full.ev.value(*full.ev.find(names.find("r"))).i == 99999);
+    const Parsed over = parse(names, with_fields(10001, 0));
+    CHECK_FALSE(over.ok);
+    CHECK(over.error == "more than 10000 fields");
+
     // a line over 64 MiB is dropped while it is read (never held whole), and
     // the lines after it keep their numbers
     std::string events = R"({"ts": 1, "name": "a"})" "\n";
