@@ -834,6 +834,7 @@ TEST_SUITE("bytecode_hardening") {
         CHECK(json[0] == json[1]);
       }
     }
+    MESSAGE("policies round-tripped: " << round_trips << ", replayed: " << replays);
     CHECK(round_trips >= 15);
     CHECK(replays >= 8);
   }
