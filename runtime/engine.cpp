@@ -406,7 +406,7 @@ bool Engine::Impl::refuse_reentry(const char* what) {
 
 bool Engine::process(const Event& event) {
   Impl& m = *impl_;
-  if (m.refuse_reentry("process()")) return false;
+  if (m.busy && m.refuse_reentry("process()")) return false;
   m.busy = true;
   ++m.rep.events;
   m.begin_step();
@@ -433,7 +433,7 @@ bool Engine::process(const Event& event) {
 
 bool Engine::advance_to(int64_t ts) {
   Impl& m = *impl_;
-  if (m.refuse_reentry("advance_to()")) return false;
+  if (m.busy && m.refuse_reentry("advance_to()")) return false;
   if (ts <= m.last_ts) return true;  // time never goes backwards
   m.busy = true;
   m.begin_step();
@@ -452,7 +452,7 @@ void Engine::note_bad_input(uint64_t line, const std::string& error) {
 
 void Engine::finish() {
   Impl& m = *impl_;
-  if (m.refuse_reentry("finish()")) return;
+  if (m.busy && m.refuse_reentry("finish()")) return;
   m.busy = true;
   m.list_pending();
   m.busy = false;
