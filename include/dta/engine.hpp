@@ -22,8 +22,9 @@ struct EngineOptions {
   size_t max_kept_alerts = 10000;       // alerts kept in the report
   size_t default_max_keys = 10000;      // keys per when/machine, pending per expect, unless capped
   size_t max_metric_series = 10000;     // distinct `count`/`observe` label sets; beyond, counted as dropped
-  size_t max_window_samples = 65536;    // samples one key of a sliding window keeps exactly; beyond,
-                                        // the window degrades to 64 time buckets (diagnostics.degraded_windows)
+  size_t max_window_samples = 65536;    // samples one key of a sliding window keeps exactly (count() and
+                                        // rate() keep compressed timestamps in the same memory); beyond, the
+                                        // window degrades to 64 time buckets (diagnostics.degraded_windows)
   size_t max_work_per_step = 100000;    // timer firings, derived events and empty windows one event
                                         // may cause; beyond, the rest is skipped (diagnostics.work_limited)
   uint32_t max_symbols = 100000;        // event names and field keys an engine remembers (the program's

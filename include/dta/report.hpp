@@ -76,7 +76,8 @@ struct Diagnostics {
   uint64_t alerts_not_kept = 0;    // alerts beyond the kept list
   uint64_t evicted_keys = 0;       // window / machine keys evicted by their cap
   uint64_t evicted_expectations = 0;  // pending expectations evicted by their cap
-  uint64_t degraded_windows = 0;       // sliding window keys that went over the sample cap to buckets
+  uint64_t degraded_windows = 0;       // window keys made approximate: over the sample cap (to buckets), a
+                                       // collapsed quantile sketch, a sampled distinct (once per episode)
   uint64_t metric_series_dropped = 0;  // count/observe updates for label sets beyond the cap
   uint64_t work_limited = 0;     // steps (an event and what it caused) cut short by the work budget
   uint64_t regex_budget = 0;
