@@ -9,7 +9,7 @@
 #include <deque>
 
 #include "event.hpp"
-#include "sketch.hpp"
+#include "state/sketch.hpp"
 
 namespace dta::bench {
 

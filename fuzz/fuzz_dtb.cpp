@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kMaxDtbBytes = 256 << 10;  // seeds are a few KB; bigger inputs only slow the fuzzer
 constexpr size_t kHeaderBytes = 24;         // magic, u32 version, u64 size, u64 checksum (dtb.hpp)
 
-// FNV-1a-64, the .dtb payload checksum (runtime/dtb.cpp).
+// FNV-1a-64, the .dtb payload checksum (runtime/program/dtb.cpp).
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char ch : s) h = (h ^ ch) * 0x100000001b3ull;

@@ -17,7 +17,7 @@
 
 #include "dta/regex_syntax.hpp"
 #include "helpers.hpp"
-#include "regex.hpp"
+#include "vm/regex.hpp"
 #include "replay_summary.hpp"
 
 namespace {

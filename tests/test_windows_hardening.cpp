@@ -19,8 +19,8 @@
 
 #include "dta/hash.hpp"
 #include "helpers.hpp"
-#include "sketch.hpp"
-#include "windows.hpp"
+#include "state/sketch.hpp"
+#include "state/windows.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // written, then the `by` keys of the window that raised it), rate-limited by
 // `dedup K every D`, `every D` or `dedup K`; the next alert after suppressed
 // ones says how many were held back.
-#include "engine_impl.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace dta {
 

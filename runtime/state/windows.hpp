@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "dta/event.hpp"
-#include "keyed_store.hpp"
-#include "sketch.hpp"
+#include "state/keyed_store.hpp"
+#include "state/sketch.hpp"
 
 namespace dta {
 

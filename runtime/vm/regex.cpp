@@ -1,6 +1,6 @@
 // ECMAScript patterns on Boost.Regex: the few rewrites that make Boost mean
 // what ECMAScript means, compile flags, and the per-search step budget.
-#include "regex.hpp"
+#include "vm/regex.hpp"
 
 #include <algorithm>
 #include <cstdint>

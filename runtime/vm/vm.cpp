@@ -1,12 +1,12 @@
 // The dispatch loop: computed goto on GCC/Clang, one case body per opcode of
 // opcodes.def. Typed instructions do no type tests; the verifier guaranteed
 // the register types. Dynamic (_D) instructions test tags and report misses.
-#include "vm.hpp"
+#include "vm/vm.hpp"
 
 #include <cmath>
 #include <cstring>
 
-#include "regex.hpp"
+#include "vm/regex.hpp"
 
 namespace dta {
 namespace {

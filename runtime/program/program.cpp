@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "dta/builtin.hpp"
-#include "regex.hpp"
-#include "verifier.hpp"
+#include "vm/regex.hpp"
+#include "vm/verifier.hpp"
 
 namespace dta {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "dta/event.hpp"
-#include "keyed_store.hpp"
+#include "state/keyed_store.hpp"
 
 namespace dta {
 

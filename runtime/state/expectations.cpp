@@ -2,7 +2,7 @@
 // `matching` fields; an arriving event that carries equal fields and passes
 // the `where` meets it (`then`); a deadline timer runs `else` when event time
 // passes first. Pending ones are capped; the oldest is evicted and counted.
-#include "engine_impl.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace dta {
 void Engine::Impl::bind_expects() {

@@ -6,7 +6,7 @@
 //  - each chunk's code: every instruction on its own (opcode, operands,
 //    context), then an abstract interpretation of register types over
 //    forward-only control flow, so one walk in pc order suffices.
-#include "verifier.hpp"
+#include "vm/verifier.hpp"
 
 #include <array>
 #include <cmath>

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "dta/event.hpp"
-#include "keyed_store.hpp"
+#include "state/keyed_store.hpp"
 
 namespace dta {
 

@@ -1,6 +1,6 @@
 // DDSketch: logarithmic buckets with deletions, bounded to kMaxBuckets
 // counters per sign.
-#include "sketch.hpp"
+#include "state/sketch.hpp"
 
 #include <algorithm>
 #include <cfloat>

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "dta/hash.hpp"
-#include "engine_impl.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace dta {
 bool pattern_matches(const std::string& pattern, std::string_view name) {

@@ -4,7 +4,7 @@
 // sensitive value); the `when` value is sensitive when its samples were.
 // Messages, alert labels, `by` keys and metric labels are all written here,
 // so a sensitive value renders as `<redacted>` in every sink.
-#include "engine_impl.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace dta {
 

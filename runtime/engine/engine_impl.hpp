@@ -9,12 +9,12 @@
 
 #include "dta/builtin.hpp"
 #include "dta/engine.hpp"
-#include "expectations.hpp"
-#include "keyed_store.hpp"
-#include "machines.hpp"
-#include "time_math.hpp"
-#include "vm.hpp"
-#include "windows.hpp"
+#include "state/expectations.hpp"
+#include "state/keyed_store.hpp"
+#include "state/machines.hpp"
+#include "state/time_math.hpp"
+#include "vm/vm.hpp"
+#include "state/windows.hpp"
 
 namespace dta {
 

@@ -4,7 +4,7 @@
 // clock: a generation number makes older timers harmless).
 #include <fmt/format.h>
 
-#include "engine_impl.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace dta {
 

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "dta/hash.hpp"
-#include "engine_impl.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace dta {
 
