@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <optional>
 
+#include "dta/sites.hpp"
+
 namespace dta {
 namespace {
 
@@ -62,6 +64,7 @@ class Codegen {
       if (n > kMaxTable)
         ctx_.diags.error_at_file(ctx_.sources.files[0].path,
                                  fmt::format("too many {} (more than {})", what, kMaxTable));
+    assign_sites(*prog_);
     return std::move(prog_);
   }
 

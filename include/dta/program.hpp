@@ -76,6 +76,18 @@ struct Entry {
   int32_t chunk = -1;
 };
 
+// A stateful construct's identity (spec-independent, see runtime/program/sites.hpp):
+// `id` is derived from the source, the unit's name, the construct and its
+// ordinal ("error_burst/when#0", "conn/machine", "error_burst/alert#1"), so it
+// stays the same when the policy is recompiled or its rules are reordered;
+// `shape` fingerprints what makes the construct's state meaningful
+// (aggregate, window, keys, states...). An engine carries state from one
+// program to another only between sites with the same id and shape.
+struct Site {
+  std::string id;
+  uint64_t shape = 0;
+};
+
 enum class ActionKind : uint8_t { Verdict, Emit, Count, Observe, Alert };
 
 // Alert severities (spec 6); `Off` only as a profile override.
@@ -93,6 +105,7 @@ struct Action {
   std::vector<Entry> dedup;     // Alert: dedup keys (chunks)
   int32_t every_k = -1;         // Alert: constant index of `every D`, -1 when none
   SrcLoc loc;
+  Site site;                    // Alert with `dedup` or `every`: its rate-limiting state; else empty
 };
 
 enum class Agg : uint8_t { Count, Sum, Avg, Min, Max, Rate, Quantile, Distinct };
@@ -102,6 +115,7 @@ enum class Cmp : uint8_t { Gt, Ge, Lt, Le, Eq, Ne };
 // `when AGG over|every D CMP THRESHOLD [by K...] [for D2] { actions }`
 struct When {
   SrcLoc loc;
+  Site site;
   Agg agg = Agg::Count;
   int32_t arg = -1;             // chunk computing the aggregated value (-1: count, rate)
   double q = 0.5;               // quantile
@@ -118,6 +132,7 @@ struct When {
 // `expect PATTERN [where E] matching F... within D [then] [else]`
 struct Expect {
   SrcLoc loc;
+  Site site;
   std::vector<std::string> patterns;
   int32_t where = -1;
   std::vector<std::string> matching;
@@ -158,6 +173,7 @@ struct MachineState {
 struct Machine {
   std::string name;
   SrcLoc loc;
+  Site site;
   std::string key;
   uint32_t initial = 0;
   uint32_t max_keys = 0;

@@ -5,6 +5,7 @@
 // it can be on disk) so the reader can refuse a count that the bytes left
 // cannot hold. Numbers are host-endian; enums and flags are one byte; a
 // string or a list is a u32 count and its items.
+#include "dta/sites.hpp"
 #include "dta/dtb.hpp"
 
 #include <fmt/format.h>
@@ -420,6 +421,7 @@ std::unique_ptr<Program> load_dtb(std::string_view bytes, std::string* error) {
   fields(r, *p);
   if (!r.ok()) return fail("malformed .dtb payload: " + r.error());
   if (r.left() != 0) return fail(fmt::format("malformed .dtb payload: {} trailing bytes after the program", r.left()));
+  assign_sites(*p);  // not stored in .dtb version 1: derived
   return p;
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "dta/builtin.hpp"
+#include "dta/sites.hpp"
 #include "vm/regex.hpp"
 #include "vm/verifier.hpp"
 
@@ -60,6 +61,7 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
   }
   // Structure, roles and code: nothing below runs on a program that fails it.
   if (std::string err = verify_program(*this, fns_); !err.empty()) return err;
+  if (std::string err = check_sites(*this); !err.empty()) return err;
 
   // Constant tables: the policy as written, then one per profile.
   list_store_.clear();
