@@ -3,6 +3,7 @@
 // `dedup K every D`, `every D` or `dedup K`; the next alert after suppressed
 // ones says how many were held back.
 #include "engine/engine_impl.hpp"
+#include "state/dedup.hpp"
 
 namespace dta {
 
@@ -11,25 +12,14 @@ void Engine::Impl::alert(const Action& a, const ActionCtx& ctx) {
   const AlertSeverity sev = us.alert >= 0 ? static_cast<AlertSeverity>(us.alert) : a.severity;
   if (sev == AlertSeverity::Off) return;
   uint64_t suppressed = 0;
-  if (!a.dedup.empty() || a.every_k >= 0) {
+  if (auto site = dedup_sites.find(&a); site != dedup_sites.end()) {
     std::string key;
     for (const Entry& d : a.dedup) {
       Value v;
       if (eval(d.chunk, *ctx.ev, &ctx, &v) == Status::Ok) append_key(key, v);
       else key += '\x7f';  // a missing dedup key is a key of its own
     }
-    auto [it, fresh] = dedup.try_emplace(&a, KeyedStore<DedupState>(opts.default_max_keys));
-    DedupState& st = it->second.touch(key);
-    const int64_t every = a.every_k >= 0 ? const_int(a.every_k) : -1;
-    const bool seen = st.last != INT64_MIN;
-    const bool held = seen && (every < 0 || sat_sub(ctx.now, st.last) < every);
-    if (held) {
-      ++st.suppressed;
-      return;
-    }
-    suppressed = st.suppressed;
-    st.suppressed = 0;
-    st.last = ctx.now;
+    if (!site->second->admit(key, ctx.now, &suppressed)) return;
   }
   Alert out;
   out.rule = us.stats.name;

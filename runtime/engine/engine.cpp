@@ -10,6 +10,10 @@
 
 #include "dta/hash.hpp"
 #include "engine/engine_impl.hpp"
+#include "state/dedup.hpp"
+#include "state/expectations.hpp"
+#include "state/machines.hpp"
+#include "state/when_site.hpp"
 
 namespace dta {
 bool pattern_matches(const std::string& pattern, std::string_view name) {
@@ -81,10 +85,7 @@ bool Engine::Impl::bind(std::string* error) {
     us.stats.level = us.off ? Level::Off : written <= Level::Info ? us.map[static_cast<int>(written)] : written;
   }
   bind_outputs();
-  // Windows evaluate their thresholds while binding: bind what a chunk can touch first.
-  bind_machines();
-  bind_expects();
-  bind_windows();
+  bind_sites();
   rep.policy = prog->policy;
   rep.profile = opts.profile;
   return true;
@@ -132,6 +133,102 @@ void Engine::Impl::intern_program_names() {
   names.set_cap(std::max<uint32_t>(opts.max_symbols, names.size() + 2));
 }
 
+namespace {
+
+// Whether any code of a tumbling block's actions reads the fields of the
+// event its actions see (the key's last event); when none does, the engine
+// keeps only that event's name, id, time and severity.
+bool actions_read_fields(const Program& p, const std::vector<Action>& actions) {
+  auto chunk = [&](int32_t c) {
+    if (c < 0) return false;
+    for (const Instr& in : p.chunks[c].code)
+      if ((in.op >= Op::LOADF && in.op <= Op::LOADF_B) || in.op == Op::HAS) return true;
+    return false;
+  };
+  auto tmpl = [&](int32_t t) {
+    if (t < 0) return false;
+    for (const TemplatePart& part : p.templates[t].parts)
+      if (chunk(part.chunk)) return true;
+    return false;
+  };
+  auto entries = [&](const std::vector<Entry>& es) {
+    for (const Entry& e : es)
+      if (chunk(e.chunk) || tmpl(e.tmpl)) return true;
+    return false;
+  };
+  for (const Action& a : actions)
+    if (tmpl(a.tmpl) || chunk(a.chunk) || entries(a.entries) || entries(a.dedup)) return true;
+  return false;
+}
+
+// Whether an action list holds an `emit` (which may copy a sensitive value).
+bool has_emit(const std::vector<Action>& list) {
+  for (const Action& a : list)
+    if (a.kind == ActionKind::Emit) return true;
+  return false;
+}
+
+}  // namespace
+
+template <class S>
+S* Engine::Impl::site(const std::string& id) {
+  if (SiteState* found = store.find(id)) return static_cast<S*>(found);  // ids are unique: the kind matches
+  return static_cast<S*>(store.add(std::make_unique<S>(id, *this)));
+}
+
+void Engine::Impl::bind_sites() {
+  // A value can be sensitive only when a schema declares a sensitive field or
+  // an `emit` may copy one: otherwise no window sample needs checking.
+  bool may_mark_sensitive = !prog->sensitive.empty();
+  for (const Rule& r : prog->rules) {
+    may_mark_sensitive |= has_emit(r.actions);
+    for (const When& w : r.whens) may_mark_sensitive |= has_emit(w.actions);
+    for (const Expect& x : r.expects) may_mark_sensitive |= has_emit(x.then_actions) || has_emit(x.else_actions);
+  }
+  for (const Machine& mach : prog->machines)
+    for (const MachineState& st : mach.states)
+      for (const Transition& t : st.transitions) may_mark_sensitive |= has_emit(t.actions);
+
+  auto alerts = [&](const std::vector<Action>& list) {
+    for (const Action& a : list) {
+      if (a.site.id.empty()) continue;
+      DedupSite* d = site<DedupSite>(a.site.id);
+      d->bind(a);
+      dedup_sites[&a] = d;
+    }
+  };
+  const auto nrules = static_cast<uint32_t>(prog->rules.size());
+  // Machines first: a window's threshold is evaluated while binding and may read a machine.
+  machine_sites.clear();
+  for (uint32_t m = 0; m < prog->machines.size(); ++m) {
+    const Machine& mach = prog->machines[m];
+    MachineSite* ms = site<MachineSite>(mach.site.id);
+    ms->bind(mach, nrules + m);
+    machine_sites.push_back(ms);
+    for (const MachineState& st : mach.states)
+      for (const Transition& t : st.transitions) alerts(t.actions);
+  }
+  when_sites.assign(nrules, {});
+  expect_sites.assign(nrules, {});
+  for (uint32_t r = 0; r < nrules; ++r) {
+    const Rule& rule = prog->rules[r];
+    alerts(rule.actions);
+    for (const Expect& x : rule.expects) {
+      ExpectSite* es = site<ExpectSite>(x.site.id);
+      es->bind(x, r);
+      expect_sites[r].push_back(es);
+      alerts(x.then_actions);
+      alerts(x.else_actions);
+    }
+    for (const When& w : rule.whens) {
+      WhenSite* ws = site<WhenSite>(w.site.id);
+      ws->bind(w, r, actions_read_fields(*prog, w.actions), may_mark_sensitive);
+      when_sites[r].push_back(ws);
+      alerts(w.actions);
+    }
+  }
+}
+
 const std::string& Engine::Impl::unit_name(uint32_t unit) const {
   return unit < prog->rules.size() ? prog->rules[unit].name : prog->machines[unit - prog->rules.size()].name;
 }
@@ -152,7 +249,7 @@ Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
     if (any_matches(r.patterns, nm))
       d.rules.push_back({&r, r.where >= 0 ? &prog->chunks[r.where] : nullptr, &units[i], i});
     for (uint32_t x = 0; x < r.expects.size(); ++x)
-      if (any_matches(r.expects[x].patterns, nm)) d.expects.emplace_back(i, x);
+      if (any_matches(r.expects[x].patterns, nm)) d.expects.push_back(expect_sites[i][x]);
   }
   for (uint32_t i = 0; i < prog->filters.size(); ++i)
     if (any_matches(prog->filters[i].patterns, nm)) d.filters.push_back(i);
@@ -161,11 +258,17 @@ Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
     bool any = false;
     for (const MachineState& st : prog->machines[m].states)
       for (const Transition& t : st.transitions) any |= !t.after && any_matches(t.patterns, nm);
-    if (any) d.machines.push_back(m);
+    if (any) d.machines.push_back(machine_sites[m]);
   }
   for (const SensitiveField& sf : prog->sensitive)
     if (sf.event == nm) d.sensitive.push_back(names.intern(sf.field));
   return d;
+}
+
+std::string_view Engine::Impl::state_of(uint32_t machine, const Value& key) const {
+  state_key_buf.clear();
+  append_key(state_key_buf, key);
+  return machine_sites[machine]->state_of(state_key_buf);
 }
 
 void Engine::Impl::count_miss(Status st, RuleReport* stats) {
@@ -315,8 +418,8 @@ void Engine::Impl::run_event(const Event& in) {
         break;
     }
   }
-  if (!d.expects.empty()) expect_arrivals(*ev);
-  for (uint32_t m : d.machines) machine_event(m, *ev);
+  for (ExpectSite* x : d.expects) x->arrival(*ev);
+  for (MachineSite* m : d.machines) m->event(*ev);
   for (const RuleSlot& slot : d.rules) {
     if (slot.where && !where_chunk(*slot.where, *ev, &slot.unit->stats)) continue;
     const Rule& rule = *slot.rule;
@@ -325,8 +428,8 @@ void Engine::Impl::run_event(const Event& in) {
       ++slot.unit->stats.fired;
       run_actions(rule.actions, ActionCtx{slot.index, ev, ev->ts});
     }
-    for (uint32_t w = 0; w < rule.whens.size(); ++w) when_event(slot.index, w, *ev);
-    if (!rule.expects.empty()) expect_start(slot.index, *ev);
+    for (WhenSite* w : when_sites[slot.index]) w->event(*ev);
+    for (ExpectSite* x : expect_sites[slot.index]) x->start(*ev);
   }
 }
 
@@ -344,39 +447,11 @@ void Engine::Impl::drain_emitted() {
 void Engine::Impl::run_timers(int64_t before) {
   // Each firing spends a unit of the step's budget; what is left due stays
   // queued and runs first in the next step (time order is kept).
-  while (!timers.empty() && timers.top().due < before && spend()) {
-    const Timer t = timers.top();
-    timers.pop();
-    switch (t.kind) {
-      case Timer::Kind::WindowClose: close_window(t.a, t.b, t.window); break;
-      case Timer::Kind::Deadline: expect_deadline(t.a, t.b, t.id); break;
-      case Timer::Kind::After: machine_after(t.a, t.key, t.id, t.due); break;
-    }
+  while (store.due_before(before) && spend()) {
+    const SiteTimer t = store.pop();
+    if (SiteState* s = store.site(t.site)) s->timer(t);
     drain_emitted();
   }
-}
-
-bool Engine::Impl::timer_live(const Timer& t) const {
-  switch (t.kind) {
-    case Timer::Kind::WindowClose: return whens[t.a][t.b].timer_window == t.window;
-    case Timer::Kind::Deadline: return expects[t.a][t.b].pending.find(ExpectState::id_key(t.id)) != nullptr;
-    case Timer::Kind::After: {
-      const Instance* inst = machines[t.a].instances.find(t.key);
-      return inst && inst->gen == t.id;
-    }
-  }
-  return false;
-}
-
-void Engine::Impl::compact_timers() {
-  std::vector<Timer> live;
-  live.reserve(timers.size() / 2);
-  while (!timers.empty()) {
-    if (timer_live(timers.top())) live.push_back(timers.top());
-    timers.pop();
-  }
-  timers = decltype(timers)(std::greater<Timer>(), std::move(live));
-  compact_at = std::max<size_t>(65536, timers.size() * 2);
 }
 
 std::unique_ptr<Engine> Engine::create(std::shared_ptr<const Program> program, const EngineOptions& options,
@@ -418,7 +493,7 @@ bool Engine::process(const Event& event) {
     ev = &m.scratch;
   }
   m.last_ts = ev->ts;
-  if (!m.timers.empty() && m.timers.top().due < ev->ts) {
+  if (m.store.due_before(ev->ts)) {
     Event copy = *ev;  // the derived events of timers may reuse the scratch event
     m.run_timers(copy.ts);
     m.run_event(copy);
@@ -461,28 +536,8 @@ void Engine::finish() {
 void Engine::Impl::list_pending() {
   rep.pending.clear();
   std::vector<PendingItem> items;
-  for (uint32_t r = 0; r < expects.size(); ++r)
-    for (uint32_t xi = 0; xi < expects[r].size(); ++xi) {
-      const Expect& x = prog->rules[r].expects[xi];
-      expects[r][xi].pending.each([&](const std::string&, const Pending& p) {
-        items.push_back({prog->rules[r].name, "expectation",
-                         fields_as_labels(p.start, x.matching.data(), static_cast<uint32_t>(x.matching.size())),
-                         p.deadline, ""});
-      });
-    }
   uint64_t timers_armed = 0;
-  for (uint32_t mi = 0; mi < machines.size(); ++mi) {
-    const Machine& mach = prog->machines[mi];
-    machines[mi].instances.each([&](const std::string&, const Instance& inst) {
-      int64_t best = INT64_MAX;
-      for (const Transition& t : mach.states[inst.state].transitions)
-        if (t.after) best = std::min(best, sat_add(inst.entered, const_int(t.delay_k)));
-      if (best == INT64_MAX) return;
-      ++timers_armed;
-      items.push_back({mach.name, "after", fields_as_labels(inst.last, &mach.key, 1), best,
-                       mach.states[inst.state].name});
-    });
-  }
+  store.each([&](const SiteState& s) { s.pending(items, &timers_armed); });
   rep.pending_timers = timers_armed;
   std::stable_sort(items.begin(), items.end(),
                    [](const PendingItem& a, const PendingItem& b) { return a.due < b.due; });
@@ -497,14 +552,14 @@ Report Engine::report() const {
   for (const auto& [k, v] : m.counters) r.counters[k] = v;
   for (const auto& [k, v] : m.histograms) r.histograms[k] = v;
   uint64_t pending = 0, evicted = 0, evicted_x = 0;
-  for (const auto& rule : m.expects)
-    for (const ExpectState& x : rule) {
-      pending += x.pending.size();
-      evicted_x += x.pending.evicted();
+  m.store.each([&](const SiteState& s) {
+    if (std::string_view(s.kind()) == "expect") {
+      pending += s.live_keys();
+      evicted_x += s.evicted();
+    } else if (std::string_view(s.kind()) != "dedup") {
+      evicted += s.evicted();
     }
-  for (const auto& rule : m.whens)
-    for (const WhenState& w : rule) evicted += w.keys.evicted();
-  for (const MachineRt& mr : m.machines) evicted += mr.instances.evicted();
+  });
   r.pending_expectations = pending;
   r.diagnostics.symbols_overflow = m.names.overflowed();
   r.diagnostics.evicted_keys = evicted;

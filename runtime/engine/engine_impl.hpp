@@ -1,6 +1,11 @@
-// The engine's insides, shared by the files that implement its parts:
-// engine.cpp (binding, dispatch, actions), windows.cpp (`when`),
-// expectations.cpp (`expect`), machines.cpp (`machine`), alerts.cpp.
+// The engine's insides. Three parts:
+//   the binding: what one program and profile say (units, dispatch, the
+//     constant table, each site's typed pointer), rebuilt from a program;
+//   the state store: every site's state by stable id, and the timers (kept);
+//   the services sites and actions use: the VM, actions and outputs, the
+//     report, the work budget.
+// Files: engine.cpp (binding, dispatch, host calls), state.cpp (export and
+// import), outputs.cpp (redaction), alerts.cpp; each site in runtime/state/.
 #pragma once
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -9,12 +14,9 @@
 
 #include "dta/builtin.hpp"
 #include "dta/engine.hpp"
-#include "state/expectations.hpp"
-#include "state/keyed_store.hpp"
-#include "state/machines.hpp"
+#include "state/store.hpp"
 #include "state/time_math.hpp"
 #include "vm/vm.hpp"
-#include "state/windows.hpp"
 
 namespace dta {
 
@@ -52,22 +54,10 @@ struct ChunkReads {
   bool value = false;                  // reads the `when` value
 };
 
-struct DedupState {
-  int64_t last = INT64_MIN;
-  uint64_t suppressed = 0;
-};
-
-// A timer: a tumbling window's end, an expectation's deadline, an `after`.
-struct Timer {
-  enum class Kind : uint8_t { WindowClose, Deadline, After } kind;
-  int64_t due;
-  uint64_t seq;
-  uint32_t a, b;      // rule/when, rule/expect, machine/transition
-  int64_t window;     // WindowClose: the window index
-  uint64_t id;        // Deadline: the pending id; After: the instance generation
-  std::string key;    // After: the instance key
-  bool operator>(const Timer& o) const { return due != o.due ? due > o.due : seq > o.seq; }
-};
+class WhenSite;
+class ExpectSite;
+class MachineSite;
+class DedupSite;
 
 struct Engine::Impl : StateLookup {
   std::shared_ptr<const Program> prog;
@@ -92,20 +82,20 @@ struct Engine::Impl : StateLookup {
   // Per interned event name: what it can reach (built on first sight).
   struct Dispatch {
     std::vector<uint32_t> filters;
-    std::vector<std::pair<uint32_t, uint32_t>> expects;  // (rule, expect)
-    std::vector<uint32_t> machines;
+    std::vector<ExpectSite*> expects;  // expectations awaiting the name
+    std::vector<MachineSite*> machines;
     std::vector<RuleSlot> rules;
     std::vector<uint32_t> sensitive;  // interned keys of sensitive fields
   };
   std::vector<std::unique_ptr<Dispatch>> dispatch;  // by pointer: references stay valid as it grows
   std::vector<ChunkReads> chunk_reads;  // by chunk index
 
-  std::vector<std::vector<WhenState>> whens;      // [rule][when]
-  std::vector<std::vector<ExpectState>> expects;  // [rule][expect]
-  std::vector<MachineRt> machines;
-  boost::unordered_flat_map<const Action*, KeyedStore<DedupState>> dedup;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
-  uint64_t timer_seq = 0;
+  // The binding's view of the sites: typed pointers into the store, by program position.
+  std::vector<std::vector<WhenSite*>> when_sites;      // [rule][when]
+  std::vector<std::vector<ExpectSite*>> expect_sites;  // [rule][expect]
+  std::vector<MachineSite*> machine_sites;             // [machine]
+  boost::unordered_flat_map<const Action*, DedupSite*> dedup_sites;
+  StateStore store;  // the state, by site id (outlives the binding)
 
   Report rep;
   std::string key_buf;                // reused for window keys
@@ -119,6 +109,11 @@ struct Engine::Impl : StateLookup {
 
   // engine.cpp
   bool bind(std::string* error);
+  // Finds or creates the site of every stateful construct and binds it.
+  void bind_sites();
+  // The site `id` of kind S: the one in the store, or a new one.
+  template <class S>
+  S* site(const std::string& id);
   // Interns every name the program uses, then caps the table (EngineOptions::max_symbols).
   void intern_program_names();
   Dispatch& dispatch_for(uint32_t name) {
@@ -196,21 +191,6 @@ struct Engine::Impl : StateLookup {
   // Lists what still waits (expectations, machine timers) into rep.pending.
   void list_pending();
 
-  // windows.cpp
-  void bind_windows();
-  void when_event(uint32_t rule, uint32_t w, const Event& ev);
-  void fire_sliding(uint32_t rule, uint32_t w, WindowKey& k, const Value& value, const Event& ev);
-  void close_window(uint32_t rule, uint32_t w, int64_t window);
-  // expectations.cpp
-  void bind_expects();
-  void expect_arrivals(const Event& ev);
-  void expect_start(uint32_t rule, const Event& ev);
-  void expect_deadline(uint32_t rule, uint32_t x, uint64_t id);
-  // machines.cpp
-  void bind_machines();
-  void machine_event(uint32_t m, const Event& ev);
-  void machine_after(uint32_t m, const std::string& key, uint64_t gen, int64_t due);
-  void schedule_after(uint32_t m, const std::string& key, const Instance& inst);
   // alerts.cpp
   void alert(const Action& a, const ActionCtx& ctx);
 
@@ -237,17 +217,6 @@ struct Engine::Impl : StateLookup {
     }
     return false;
   }
-
-  void schedule(Timer t) {
-    t.seq = timer_seq++;
-    timers.push(std::move(t));
-    if (timers.size() > compact_at) compact_timers();
-  }
-  // Drops timers whose state is gone (met, evicted, moved on), so the heap is
-  // bounded by live state, not by the stream's length.
-  void compact_timers();
-  bool timer_live(const Timer& t) const;
-  size_t compact_at = 65536;
 };
 
 // Whether a pattern ("db.open", "db.*", "*") matches an event name.

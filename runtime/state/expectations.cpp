@@ -1,27 +1,24 @@
-// `expect` blocks: a matched event starts a pending expectation keyed by its
-// `matching` fields; an arriving event that carries equal fields and passes
-// the `where` meets it (`then`); a deadline timer runs `else` when event time
-// passes first. Pending ones are capped; the oldest is evicted and counted.
+// The `expect` site (expectations.hpp).
+#include "state/expectations.hpp"
+
 #include "engine/engine_impl.hpp"
 
 namespace dta {
-void Engine::Impl::bind_expects() {
-  expects.resize(prog->rules.size());
-  for (uint32_t r = 0; r < prog->rules.size(); ++r) {
-    expects[r].reserve(prog->rules[r].expects.size());  // on_evict holds &es: no reallocation after
-    for (const Expect& x : prog->rules[r].expects) {
-      ExpectState& es = expects[r].emplace_back();
-      es.pending.set_cap(cap_for(r, x.max_pending));
-      es.pending.on_evict = [&es](const std::string&, Pending& p) { es.forget(p.match, p.id); };
-      es.within_ns = const_int(x.within_k);
-    }
-  }
+
+ExpectSite::ExpectSite(std::string id, Engine::Impl& engine) : SiteState(std::move(id)), m_(engine) {
+  pending_.on_evict = [this](const std::string&, Pending& p) { forget(p.match, p.id); };
 }
 
-// The bytes of an event's `matching` fields; false when one is missing.
-static bool match_key(const Engine::Impl& m, const Expect& x, const Event& ev, std::string* out) {
-  for (const std::string& f : x.matching) {
-    const uint32_t key = m.names.find(f);
+void ExpectSite::bind(const Expect& x, uint32_t unit) {
+  x_ = &x;
+  unit_ = unit;
+  pending_.set_cap(m_.cap_for(unit, x.max_pending));
+  within_ns_ = m_.const_int(x.within_k);
+}
+
+bool ExpectSite::match_key(const Event& ev, std::string* out) const {
+  for (const std::string& f : x_->matching) {
+    const uint32_t key = m_.names.find(f);
     const Field* field = key == Interner::kNone ? nullptr : ev.find(key);
     if (!field) return false;
     Engine::Impl::append_key(*out, ev.value(*field));
@@ -29,85 +26,148 @@ static bool match_key(const Engine::Impl& m, const Expect& x, const Event& ev, s
   return true;
 }
 
-void Engine::Impl::expect_start(uint32_t rule, const Event& ev) {
-  const Rule& r = prog->rules[rule];
-  for (uint32_t xi = 0; xi < r.expects.size(); ++xi) {
-    const Expect& x = r.expects[xi];
-    ExpectState& es = expects[rule][xi];
-    std::string match;
-    if (!match_key(*this, x, ev, &match)) {
-      count_miss(Status::MissingField, &units[rule].stats);
+void ExpectSite::forget(const std::string& match, uint64_t id) {
+  auto list = by_match_.find(match);
+  if (list == by_match_.end()) return;
+  auto& ids = list->second;
+  ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+  if (ids.empty()) by_match_.erase(list);
+}
+
+void ExpectSite::schedule(const Pending& p) {
+  SiteTimer t;
+  t.due = p.deadline;
+  t.site = handle();
+  t.token = p.id;
+  m_.store.schedule(std::move(t));
+}
+
+void ExpectSite::start(const Event& ev) {
+  std::string match;
+  if (!match_key(ev, &match)) {
+    m_.count_miss(Status::MissingField, &m_.units[unit_].stats);
+    return;
+  }
+  const uint64_t id = next_id_++;
+  Pending& p = pending_.touch(id_key(id));
+  p.id = id;
+  p.deadline = sat_add(ev.ts, within_ns_);
+  p.start = ev;
+  p.match = match;
+  by_match_[match].push_back(id);
+  schedule(p);
+}
+
+void ExpectSite::arrival(const Event& ev) {
+  if (pending_.size() == 0) return;
+  const Expect& x = *x_;
+  std::string match;
+  if (!match_key(ev, &match)) return;
+  auto list = by_match_.find(match);
+  if (list == by_match_.end()) return;
+  std::vector<uint64_t>& ids = list->second;
+  RuleReport& stats = m_.units[unit_].stats;
+  for (size_t i = 0; i < ids.size();) {
+    Pending* p = pending_.find(id_key(ids[i]));
+    if (!p) {  // evicted or already met
+      ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
     }
-    const uint64_t id = es.next_id++;
-    Pending& p = es.pending.touch(ExpectState::id_key(id));
-    p.id = id;
-    p.deadline = sat_add(ev.ts, es.within_ns);
-    p.start = ev;
-    p.match = match;
-    es.by_match[match].push_back(id);
-    Timer t{};
-    t.kind = Timer::Kind::Deadline;
-    t.due = p.deadline;
-    t.a = rule;
-    t.b = xi;
-    t.id = id;
-    schedule(std::move(t));
-  }
-}
-
-void Engine::Impl::expect_arrivals(const Event& ev) {
-  for (const auto& [rule, xi] : dispatch_for(ev.name).expects) {
-    const Expect& x = prog->rules[rule].expects[xi];
-    ExpectState& es = expects[rule][xi];
-    if (es.pending.size() == 0) continue;
-    std::string match;
-    if (!match_key(*this, x, ev, &match)) continue;
-    auto list = es.by_match.find(match);
-    if (list == es.by_match.end()) continue;
-    std::vector<uint64_t>& ids = list->second;
-    for (size_t i = 0; i < ids.size();) {
-      Pending* p = es.pending.find(ExpectState::id_key(ids[i]));
-      if (!p) {  // evicted or already met
-        ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
-        continue;
-      }
-      ActionCtx ctx{rule, &ev, ev.ts, nullptr, &p->start, nullptr};
-      ctx.key_names = x.matching.data();
-      ctx.key_count = static_cast<uint32_t>(x.matching.size());
-      if (!where(x.where, ev, &units[rule].stats, &ctx)) {
-        ++i;
-        continue;
-      }
-      if (x.has_then) {
-        if (!x.then_actions.empty()) ++units[rule].stats.fired;
-        const Event start = p->start;  // the actions may evict p
-        ctx.start = &start;
-        ctx.key_event = &start;
-        run_actions(x.then_actions, ctx);
-      }
-      es.pending.erase(ExpectState::id_key(ids[i]));
-      ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
+    ActionCtx ctx{unit_, &ev, ev.ts, nullptr, &p->start, nullptr};
+    ctx.key_names = x.matching.data();
+    ctx.key_count = static_cast<uint32_t>(x.matching.size());
+    if (!m_.where(x.where, ev, &stats, &ctx)) {
+      ++i;
+      continue;
     }
-    if (ids.empty()) es.by_match.erase(list);
+    if (x.has_then) {
+      if (!x.then_actions.empty()) ++stats.fired;
+      const Event start = p->start;  // the actions may evict p
+      ctx.start = &start;
+      ctx.key_event = &start;
+      m_.run_actions(x.then_actions, ctx);
+    }
+    pending_.erase(id_key(ids[i]));
+    ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
   }
+  if (ids.empty()) by_match_.erase(list);
 }
 
-void Engine::Impl::expect_deadline(uint32_t rule, uint32_t xi, uint64_t id) {
-  const Expect& x = prog->rules[rule].expects[xi];
-  ExpectState& es = expects[rule][xi];
-  Pending* p = es.pending.find(ExpectState::id_key(id));
+void ExpectSite::timer(const SiteTimer& t) {
+  const Expect& x = *x_;
+  Pending* p = pending_.find(id_key(t.token));
   if (!p) return;  // met, or evicted
   const Pending done = std::move(*p);
-  es.pending.erase(ExpectState::id_key(id));
-  es.forget(done.match, id);
+  pending_.erase(id_key(t.token));
+  forget(done.match, t.token);
   if (!x.has_else) return;
-  if (!x.else_actions.empty()) ++units[rule].stats.fired;
-  ActionCtx ctx{rule, &done.start, done.deadline, nullptr, &done.start, nullptr};
+  if (!x.else_actions.empty()) ++m_.units[unit_].stats.fired;
+  ActionCtx ctx{unit_, &done.start, done.deadline, nullptr, &done.start, nullptr};
   ctx.key_names = x.matching.data();
   ctx.key_count = static_cast<uint32_t>(x.matching.size());
   ctx.key_event = &done.start;
-  run_actions(x.else_actions, ctx);
+  m_.run_actions(x.else_actions, ctx);
+}
+
+void ExpectSite::rearm() {
+  pending_.each_oldest([&](const std::string&, const Pending& p) { schedule(p); });
+}
+
+void ExpectSite::pending(std::vector<PendingItem>& out, uint64_t* timers) const {
+  const Expect& x = *x_;
+  pending_.each([&](const std::string&, const Pending& p) {
+    out.push_back({m_.unit_name(unit_), "expectation",
+                   m_.fields_as_labels(p.start, x.matching.data(), static_cast<uint32_t>(x.matching.size())),
+                   p.deadline, ""});
+  });
+}
+
+void ExpectSite::clear() {
+  pending_.clear();
+  by_match_.clear();
+  next_id_ = 1;
+}
+
+void ExpectSite::save(StateWriter& w) const {
+  w.u64(next_id_);
+  w.u64(pending_.size());
+  pending_.each_oldest([&](const std::string&, const Pending& p) {
+    w.u64(p.id);
+    w.i64(p.deadline);
+    w.event(p.start, m_.names);
+  });
+}
+
+bool ExpectSite::load(StateReader& r) {
+  clear();
+  next_id_ = r.u64();
+  const uint64_t n = r.count(3);
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    const uint64_t id = r.u64();
+    const int64_t deadline = r.i64();
+    Event start;
+    r.event(start, m_.names);
+    std::string match;
+    // ids are unique and below next_id; the first event carries the matching fields
+    if (id == 0 || id >= next_id_ || pending_.find(id_key(id)) || !match_key(start, &match)) return r.bad(), clear(), false;
+    Pending& p = pending_.touch(id_key(id));
+    p.id = id;
+    p.deadline = deadline;
+    p.start = std::move(start);
+    p.match = match;
+    auto& ids = by_match_[match];
+    ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);  // oldest (smallest id) first
+  }
+  if (!r.ok()) clear();
+  return r.ok();
+}
+
+size_t ExpectSite::memory() const {
+  size_t total = by_match_.size() * 48;
+  pending_.each([&](const std::string& key, const Pending& p) {
+    total += sizeof(Pending) + key.size() + p.match.size() + p.start.fields().size() * sizeof(Field) + 64;
+  });
+  return total;
 }
 
 }  // namespace dta

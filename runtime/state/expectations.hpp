@@ -1,5 +1,8 @@
-// The state of `expect` blocks: pending expectations by id, indexed by the
-// values of their `matching` fields. One ExpectState per `expect`.
+// The site of an `expect` block (spec 5.2): a matched event starts a pending
+// expectation keyed by its `matching` fields; an arriving event that carries
+// equal fields and passes the `where` meets it (`then`); a deadline timer
+// runs `else` when event time passes first. Pending ones are capped; the
+// oldest is evicted and counted.
 #pragma once
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -7,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "dta/event.hpp"
+#include "dta/engine.hpp"
 #include "state/keyed_store.hpp"
+#include "state/site.hpp"
 
 namespace dta {
 
@@ -19,21 +23,47 @@ struct Pending {
   std::string match;
 };
 
-struct ExpectState {
-  KeyedStore<Pending> pending;  // by id_key(id), oldest evicted first
-  boost::unordered_flat_map<std::string, std::vector<uint64_t>> by_match;  // oldest first
-  uint64_t next_id = 1;
-  int64_t within_ns = 0;
+class ExpectSite final : public SiteState {
+ public:
+  ExpectSite(std::string id, Engine::Impl& engine);
 
+  // Binds the site to block `x` of rule `unit` of the engine's current program.
+  void bind(const Expect& x, uint32_t unit);
+  // The rule selected an event: it starts a pending expectation.
+  void start(const Event& ev);
+  // An event whose name the block awaits.
+  void arrival(const Event& ev);
+
+  const char* kind() const override { return "expect"; }
+  uint64_t bound_shape() const override { return x_->site.shape; }
+  void timer(const SiteTimer& t) override;
+  bool timer_live(const SiteTimer& t) const override { return pending_.find(id_key(t.token)) != nullptr; }
+  void rearm() override;
+  void save(StateWriter& w) const override;
+  bool load(StateReader& r) override;
+  size_t memory() const override;
+  size_t live_keys() const override { return pending_.size(); }
+  uint64_t evicted() const override { return pending_.evicted(); }
+  void pending(std::vector<PendingItem>& out, uint64_t* timers) const override;
+
+ private:
   static std::string id_key(uint64_t id) { return std::string(reinterpret_cast<const char*>(&id), sizeof id); }
+  // The bytes of an event's `matching` fields; false when one is missing.
+  bool match_key(const Event& ev, std::string* out) const;
   // Drops pending `id` from the list of its matching key.
-  void forget(const std::string& match, uint64_t id) {
-    auto list = by_match.find(match);
-    if (list == by_match.end()) return;
-    auto& ids = list->second;
-    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (ids.empty()) by_match.erase(list);
-  }
+  void forget(const std::string& match, uint64_t id);
+  void schedule(const Pending& p);
+  void clear();
+
+  Engine::Impl& m_;
+  // binding
+  const Expect* x_ = nullptr;
+  uint32_t unit_ = 0;
+  int64_t within_ns_ = 0;
+  // state
+  KeyedStore<Pending> pending_;  // by id_key(id), oldest evicted first
+  boost::unordered_flat_map<std::string, std::vector<uint64_t>> by_match_;  // oldest first
+  uint64_t next_id_ = 1;
 };
 
 }  // namespace dta

@@ -57,6 +57,21 @@ class KeyedStore {
   void each(F&& f) {
     for (const std::string& k : order_) f(k, map_.find(k)->second.state);
   }
+  // Calls f(key, state) for every key, least recently seen first: touching
+  // the keys again in this order rebuilds the same eviction order.
+  template <class F>
+  void each_oldest(F&& f) const {
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it) f(*it, map_.find(*it)->second.state);
+  }
+  template <class F>
+  void each(F&& f) const {
+    for (const std::string& k : order_) f(k, map_.find(k)->second.state);
+  }
+  // Forgets every key (the eviction count stays).
+  void clear() {
+    map_.clear();
+    order_.clear();
+  }
   size_t size() const { return map_.size(); }
   uint64_t evicted() const { return evicted_; }
   void set_cap(size_t cap) { cap_ = cap ? cap : 1; }

@@ -1,103 +1,146 @@
-// State machines: one instance per key value, created in `initial` by the
-// first event that matches any of the machine's transitions; `on` transitions
-// apply at events, `after D` ones at timers (every transition restarts the
-// clock: a generation number makes older timers harmless).
-#include <fmt/format.h>
+// The machine site (machines.hpp).
+#include "state/machines.hpp"
 
 #include "engine/engine_impl.hpp"
 
 namespace dta {
 
-void Engine::Impl::bind_machines() {
-  const uint32_t nrules = static_cast<uint32_t>(prog->rules.size());
-  for (uint32_t m = 0; m < prog->machines.size(); ++m) {
-    MachineRt& rt = machines.emplace_back();
-    rt.instances.set_cap(cap_for(nrules + m, prog->machines[m].max_keys));
-    rt.key = names.intern(prog->machines[m].key);
-  }
+void MachineSite::bind(const Machine& mach, uint32_t unit) {
+  mach_ = &mach;
+  unit_ = unit;
+  instances_.set_cap(m_.cap_for(unit, mach.max_keys));
+  key_field_ = m_.names.intern(mach.key);
 }
 
-std::string_view Engine::Impl::state_of(uint32_t machine, const Value& key) const {
-  state_key_buf.clear();
-  append_key(state_key_buf, key);
-  const Instance* inst = machines[machine].instances.find(state_key_buf);
-  return inst ? std::string_view(prog->machines[machine].states[inst->state].name) : std::string_view();
+std::string_view MachineSite::state_of(const std::string& key) const {
+  const Instance* inst = instances_.find(key);
+  return inst ? std::string_view(mach_->states[inst->state].name) : std::string_view();
 }
 
-void Engine::Impl::schedule_after(uint32_t m, const std::string& key, const Instance& inst) {
-  const MachineState& st = prog->machines[m].states[inst.state];
+int64_t MachineSite::next_after(const Instance& inst) const {
   int64_t best = INT64_MAX;
-  for (const Transition& t : st.transitions)
-    if (t.after) best = std::min(best, sat_add(inst.entered, const_int(t.delay_k)));
-  if (best == INT64_MAX) return;
-  Timer t{};
-  t.kind = Timer::Kind::After;
-  t.due = best;
-  t.a = m;
-  t.id = inst.gen;
-  t.key = key;
-  schedule(std::move(t));
+  for (const Transition& t : mach_->states[inst.state].transitions)
+    if (t.after) best = std::min(best, sat_add(inst.entered, m_.const_int(t.delay_k)));
+  return best;
 }
 
-void Engine::Impl::machine_event(uint32_t m, const Event& ev) {
-  const Machine& mach = prog->machines[m];
-  MachineRt& rt = machines[m];
-  const uint32_t unit = static_cast<uint32_t>(prog->rules.size()) + m;
-  const Field* kf = ev.find(rt.key);
+void MachineSite::schedule_after(const std::string& key, const Instance& inst) {
+  const int64_t due = next_after(inst);
+  if (due == INT64_MAX) return;
+  SiteTimer t;
+  t.due = due;
+  t.site = handle();
+  t.token = inst.gen;
+  t.key = key;
+  m_.store.schedule(std::move(t));
+}
+
+void MachineSite::event(const Event& ev) {
+  const Machine& mach = *mach_;
+  const Field* kf = ev.find(key_field_);
   if (!kf) return;  // events without the key are ignored
   std::string key;
-  append_key(key, ev.value(*kf));
+  Engine::Impl::append_key(key, ev.value(*kf));
   bool created = false;
-  Instance& inst = rt.instances.touch(key, &created);
+  Instance& inst = instances_.touch(key, &created);
   if (created) {
     inst.state = mach.initial;
     inst.entered = ev.ts;
     inst.gen = 0;
   }
   inst.last = ev;
-  const std::string_view nm = names.name(ev.name);
+  RuleReport& stats = m_.units[unit_].stats;
+  const std::string_view nm = m_.names.name(ev.name);
   for (const Transition& t : mach.states[inst.state].transitions) {
     if (t.after || !any_matches(t.patterns, nm)) continue;
-    if (!where(t.where, ev, &units[unit].stats)) continue;
-    ++units[unit].stats.matched;
-    if (t.has_block) ++units[unit].stats.fired;
+    if (!m_.where(t.where, ev, &stats)) continue;
+    ++stats.matched;
+    if (t.has_block) ++stats.fired;
     inst.state = t.target;
     inst.entered = ev.ts;
     ++inst.gen;
-    const uint64_t gen = inst.gen;
-    ActionCtx ctx{unit, &ev, ev.ts};
+    ActionCtx ctx{unit_, &ev, ev.ts};
     ctx.key_names = &mach.key;
     ctx.key_count = 1;
     ctx.key_event = &ev;
-    run_actions(t.actions, ctx);
-    Instance* again = rt.instances.find(key);  // actions do not touch machines, but be safe
-    if (again && again->gen == gen) schedule_after(m, key, *again);
+    m_.run_actions(t.actions, ctx);  // actions reach no machine: `inst` stays valid
+    schedule_after(key, inst);
     return;
   }
-  if (created) schedule_after(m, key, inst);
+  if (created) schedule_after(key, inst);
 }
 
-void Engine::Impl::machine_after(uint32_t m, const std::string& key, uint64_t gen, int64_t due) {
-  const Machine& mach = prog->machines[m];
-  MachineRt& rt = machines[m];
-  Instance* inst = rt.instances.find(key);
-  if (!inst || inst->gen != gen) return;  // moved on since, or evicted
-  const uint32_t unit = static_cast<uint32_t>(prog->rules.size()) + m;
-  for (const Transition& t : mach.states[inst->state].transitions) {
-    if (!t.after || sat_add(inst->entered, const_int(t.delay_k)) != due) continue;
-    if (t.has_block) ++units[unit].stats.fired;
-    inst->state = t.target;
-    inst->entered = due;
+void MachineSite::timer(const SiteTimer& t) {
+  const Machine& mach = *mach_;
+  Instance* inst = instances_.find(t.key);
+  if (!inst || inst->gen != t.token) return;  // moved on since, or evicted
+  for (const Transition& tr : mach.states[inst->state].transitions) {
+    if (!tr.after || sat_add(inst->entered, m_.const_int(tr.delay_k)) != t.due) continue;
+    if (tr.has_block) ++m_.units[unit_].stats.fired;
+    inst->state = tr.target;
+    inst->entered = t.due;
     ++inst->gen;
     const Event last = inst->last;  // actions run with the instance's last event
-    ActionCtx ctx{unit, &last, due};
+    ActionCtx ctx{unit_, &last, t.due};
     ctx.key_names = &mach.key;
     ctx.key_count = 1;
     ctx.key_event = &last;
-    run_actions(t.actions, ctx);
-    if (Instance* again = rt.instances.find(key); again && again->gen == gen + 1) schedule_after(m, key, *again);
+    m_.run_actions(tr.actions, ctx);
+    schedule_after(t.key, *inst);
     return;
   }
+}
+
+void MachineSite::rearm() {
+  instances_.each_oldest([&](const std::string& key, const Instance& inst) { schedule_after(key, inst); });
+}
+
+void MachineSite::pending(std::vector<PendingItem>& out, uint64_t* timers) const {
+  instances_.each([&](const std::string&, const Instance& inst) {
+    const int64_t due = next_after(inst);
+    if (due == INT64_MAX) return;
+    ++*timers;
+    out.push_back({mach_->name, "after", m_.fields_as_labels(inst.last, &mach_->key, 1), due,
+                   mach_->states[inst.state].name});
+  });
+}
+
+void MachineSite::save(StateWriter& w) const {
+  w.u64(instances_.size());
+  instances_.each_oldest([&](const std::string& key, const Instance& inst) {
+    w.str(key);
+    w.str(mach_->states[inst.state].name);  // by name: a state's index may differ in another program
+    w.i64(inst.entered);
+    w.u64(inst.gen);
+    w.event(inst.last, m_.names);
+  });
+}
+
+bool MachineSite::load(StateReader& r) {
+  instances_.clear();
+  const uint64_t n = r.count(4);
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string key = r.str();
+    const std::string state = r.str();
+    uint32_t idx = 0;
+    while (idx < mach_->states.size() && mach_->states[idx].name != state) ++idx;
+    if (idx == mach_->states.size() || instances_.find(key)) return r.bad(), instances_.clear(), false;
+    Instance& inst = instances_.touch(key);
+    inst.state = idx;
+    inst.entered = r.i64();
+    inst.gen = r.u64();
+    r.event(inst.last, m_.names);
+  }
+  if (!r.ok()) instances_.clear();
+  return r.ok();
+}
+
+size_t MachineSite::memory() const {
+  size_t total = 0;
+  instances_.each([&](const std::string& key, const Instance& inst) {
+    total += sizeof(Instance) + key.size() + inst.last.fields().size() * sizeof(Field) + 64;
+  });
+  return total;
 }
 
 }  // namespace dta

@@ -16,6 +16,11 @@
 #include <vector>
 
 namespace dta {
+class StateWriter;
+class StateReader;
+}  // namespace dta
+
+namespace dta {
 
 class DDSketch {
  public:
@@ -42,6 +47,10 @@ class DDSketch {
   bool collapsed() const { return pos_.collapsed || neg_.collapsed; }
   // Counters held (memory: 8 bytes each).
   size_t counters() const { return pos_.counts.size() + neg_.counts.size(); }
+  // The sketch as bytes and back (windows_codec.cpp); load checks every
+  // field and recomputes the totals, so bad bytes never make a bad sketch.
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
 
  private:
   // Buckets of one sign: counts[i] is the bucket of index offset + i. While

@@ -9,7 +9,8 @@
 #include <cmath>
 
 #include "dta/hash.hpp"
-#include "engine/engine_impl.hpp"
+#include "state/time_math.hpp"
+#include "state/windows.hpp"
 
 namespace dta {
 
@@ -87,15 +88,15 @@ TimeRuns::Run TimeRuns::decode(const uint8_t*& p, int64_t prev) {
   return Run{static_cast<int64_t>(static_cast<uint64_t>(prev) + delta), n};  // wraps back into range
 }
 
-void TimeRuns::push(int64_t ts) {
-  ++total_;
+void TimeRuns::push(int64_t ts, uint64_t n) {
+  total_ += n;
   if (runs_ == 0) {
-    back_ = Run{ts, 1};
+    back_ = Run{ts, n};
     runs_ = 1;
     return;
   }
   if (ts <= back_.ts) {  // the same timestamp (or an older one, counted at the newest)
-    ++back_.n;
+    back_.n += n;
     return;
   }
   if (runs_ == 1) {
@@ -104,7 +105,7 @@ void TimeRuns::push(int64_t ts) {
     encode(static_cast<uint64_t>(back_.ts) - static_cast<uint64_t>(prev_ts_), back_.n);
   }
   prev_ts_ = back_.ts;
-  back_ = Run{ts, 1};
+  back_ = Run{ts, n};
   ++runs_;
 }
 
@@ -164,12 +165,8 @@ void DistinctCounter::remove(uint64_t h) {
 
 // ------------------------------------------------------------ arithmetic
 
-namespace {
+namespace win {
 
-constexpr int64_t kBuckets = 64;         // slices of a degraded window (its time resolution: D / 64)
-constexpr int64_t kRing = kBuckets + 1;  // a window of D overlaps at most 65 slices of ceil(D / 64)
-
-// floor(a / b) for b > 0 (never overflows).
 int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
 
 // The last nanosecond of tumbling window `idx` of width w, when its close is
@@ -206,10 +203,6 @@ bool compare(Cmp c, const Value& v, const Value& t) {
 
 // ------------------------------------------------------------ values
 
-// What evaluating a window gave: a value, nothing (no samples, or an empty
-// window of an aggregate without a value there), or an arithmetic error (an
-// int sum past int64, a float sum past the double range).
-enum class Got : uint8_t { Value, None, ArithError };
 
 Got float_value(double v, Value* out) {
   if (!std::isfinite(v)) return Got::ArithError;
@@ -540,372 +533,6 @@ bool tumbling_add(const When& w, WindowKey& k, const Num& x, size_t cap) {
   }
 }
 
-}  // namespace
-
-// ------------------------------------------------------------ the engine's part
-
-namespace {
-
-// Whether any code of a tumbling block's actions reads the fields of the
-// event its actions see (the key's last event); when none does, the engine
-// keeps only that event's name, id, time and severity.
-bool actions_read_fields(const Program& p, const std::vector<Action>& actions) {
-  auto chunk = [&](int32_t c) {
-    if (c < 0) return false;
-    for (const Instr& in : p.chunks[c].code)
-      if ((in.op >= Op::LOADF && in.op <= Op::LOADF_B) || in.op == Op::HAS) return true;
-    return false;
-  };
-  auto tmpl = [&](int32_t t) {
-    if (t < 0) return false;
-    for (const TemplatePart& part : p.templates[t].parts)
-      if (chunk(part.chunk)) return true;
-    return false;
-  };
-  auto entries = [&](const std::vector<Entry>& es) {
-    for (const Entry& e : es)
-      if (chunk(e.chunk) || tmpl(e.tmpl)) return true;
-    return false;
-  };
-  for (const Action& a : actions)
-    if (tmpl(a.tmpl) || chunk(a.chunk) || entries(a.entries) || entries(a.dedup)) return true;
-  return false;
-}
-
-}  // namespace
-
-void Engine::Impl::bind_windows() {
-  whens.resize(prog->rules.size());
-  // A value can be sensitive only when a schema declares a sensitive field or
-  // an `emit` may copy one: otherwise no sample needs checking.
-  bool may_mark_sensitive = !prog->sensitive.empty();
-  auto has_emit = [](const std::vector<Action>& list) {
-    for (const Action& a : list)
-      if (a.kind == ActionKind::Emit) return true;
-    return false;
-  };
-  for (const Rule& r : prog->rules) {
-    may_mark_sensitive |= has_emit(r.actions);
-    for (const When& w : r.whens) may_mark_sensitive |= has_emit(w.actions);
-    for (const Expect& x : r.expects) may_mark_sensitive |= has_emit(x.then_actions) || has_emit(x.else_actions);
-  }
-  for (const Machine& mach : prog->machines)
-    for (const MachineState& st : mach.states)
-      for (const Transition& t : st.transitions) may_mark_sensitive |= has_emit(t.actions);
-  for (uint32_t r = 0; r < prog->rules.size(); ++r) {
-    for (const When& w : prog->rules[r].whens) {
-      WhenState& ws = whens[r].emplace_back();
-      ws.whole_last = !w.sliding && actions_read_fields(*prog, w.actions);
-      ws.keys.set_cap(cap_for(r, w.max_keys));
-      ws.keyed = !w.by.empty();
-      ws.window_ns = std::max<int64_t>(1, const_int(w.window_k));
-      ws.for_ns = w.for_k >= 0 ? std::max<int64_t>(0, const_int(w.for_k)) : 0;
-      Event none;
-      if (eval(w.threshold, none, nullptr, &ws.threshold) != Status::Ok) ws.threshold = Value::of_int(0);
-      // Only sums, extremes and quantiles show a sample's value; a count of distinct values does not.
-      const bool shows_values = w.arg >= 0 && w.agg != Agg::Distinct;
-      ws.value_may_be_sensitive = shows_values && may_mark_sensitive;
-    }
-  }
-}
-
-namespace {
-
-using Impl = Engine::Impl;
-
-// Distinct hashes a window keeps before it samples them: no fewer than 16,384
-// whatever max_window_samples says, or the estimate would be off by more than
-// the 1% the spec allows (its error is about 1 / sqrt(cap)).
-constexpr size_t kMinDistinctCap = 16384;
-
-// The sample memory of one sliding key: max_window_samples samples, or the
-// same bytes of timestamp runs for count() and rate().
-size_t runs_budget(const EngineOptions& o) {
-  return std::min(o.max_window_samples, SIZE_MAX / sizeof(Sample)) * sizeof(Sample);
-}
-
-// Keeps the event a tumbling window's actions will see: whole when they read
-// its fields, else its name, id, time and severity (no copy of the fields).
-void keep_last(const WhenState& ws, WindowKey& k, const Event& ev) {
-  if (ws.whole_last) {
-    k.last = ev;
-    return;
-  }
-  k.last.ts = ev.ts;
-  k.last.name = ev.name;
-  k.last.has_id = ev.has_id;
-  k.last.id = ev.id;
-  k.last.severity = ev.severity;
-}
-
-// Counts a key's window whose value became approximate, once.
-void note_approximate(Impl& m, WindowKey& k) {
-  if (k.approximate) return;
-  k.approximate = true;
-  ++m.rep.diagnostics.degraded_windows;
-}
-
-// Schedules the close of tumbling window `idx`, which is now the open one.
-void open_window(Impl& m, uint32_t rule, uint32_t wi, int64_t idx) {
-  WhenState& ws = m.whens[rule][wi];
-  ws.open = idx;
-  ws.timer_window = idx;
-  const int64_t due = window_last(idx, ws.window_ns);
-  if (due == INT64_MAX) return;  // reaches past the end of time: never closes
-  Timer t{};
-  t.kind = Timer::Kind::WindowClose;
-  t.due = due;  // runs before any event after the window's last nanosecond
-  t.a = rule;
-  t.b = wi;
-  t.window = idx;
-  m.schedule(std::move(t));
-}
-
-// Runs a tumbling block's actions for window `idx` of key `k`.
-void fire_tumbling(Impl& m, uint32_t rule, const When& w, WindowKey& k, int64_t idx, int64_t window_ns,
-                   const Value& value) {
-  ++m.units[rule].stats.fired;
-  const int64_t end = sat_add(window_last(idx, window_ns), 1);
-  ActionCtx ctx{rule, &k.last, end, &value, nullptr, &k.labels};
-  ctx.value_sensitive = k.value_sensitive;
-  m.run_actions(w.actions, ctx);
-}
-
-// Evaluates a non-empty tumbling window of key `k` and fires if it meets the condition.
-void close_full(Impl& m, uint32_t rule, const When& w, const WhenState& ws, WindowKey& k, int64_t idx) {
-  Value value;
-  const Got got = tumbling_value(w, k, ws.window_ns, &value);
-  if (got == Got::ArithError) m.count_miss(Status::ArithError, &m.units[rule].stats);
-  if (got == Got::Value && compare(w.cmp, value, ws.threshold)) fire_tumbling(m, rule, w, k, idx, ws.window_ns, value);
-}
-
-// Closes the open tumbling window. Without `by`: evaluates it, or, when it
-// is empty, the whole run of empty windows up to the last one that ends
-// before `before` (and, when `by_timers`, before the next timer due, so
-// timers stay in time order): they all have the same value, so either none
-// fires (O(1)) or each does, one unit of the step's work budget each. With
-// `by`: evaluates the keys with samples in it, and the keys whose samples
-// were in the window before only (their one empty window; then they stop).
-void close_open(Impl& m, uint32_t rule, uint32_t wi, int64_t before, bool by_timers) {
-  const When& w = m.prog->rules[rule].whens[wi];
-  WhenState& ws = m.whens[rule][wi];
-  const int64_t idx = ws.open;
-  if (!ws.keyed) {
-    WindowKey& k = ws.single;
-    if (k.count > 0) {
-      close_full(m, rule, w, ws, k, idx);
-      tumbling_reset(k);
-      open_window(m, rule, wi, idx + 1);  // idx < before's window: no overflow
-      return;
-    }
-    int64_t last = std::max(sat_sub(floor_div(before, ws.window_ns), 1), idx);  // the last to close before `before`
-    Value value;
-    if (empty_value(w.agg, &value) && compare(w.cmp, value, ws.threshold)) {
-      // they fire: in time order with the other timers and with derived events
-      int64_t stop = last;
-      if (by_timers && !m.timers.empty())
-        stop = std::max(idx, std::min(stop, sat_sub(floor_div(m.timers.top().due, ws.window_ns), 1)));
-      for (int64_t x = idx;; ++x) {
-        if (!m.spend()) break;  // the rest of the run is skipped (diagnostics.work_limited)
-        fire_tumbling(m, rule, w, k, x, ws.window_ns, value);
-        if (x == stop || !m.emitted.empty()) {  // another timer, or derived events, come first
-          last = x;
-          break;
-        }
-      }
-    }
-    open_window(m, rule, wi, sat_add(last, 1));
-    return;
-  }
-  for (const std::string& key : ws.active) {
-    WindowKey* k = ws.keys.find(key);
-    if (!k || k->window != idx || k->count == 0) continue;
-    close_full(m, rule, w, ws, *k, idx);
-    tumbling_reset(*k);
-    k->window = idx + 1;  // silent so far in the next window
-  }
-  Value value;
-  const bool empty_fires = empty_value(w.agg, &value) && compare(w.cmp, value, ws.threshold);
-  for (const std::string& key : ws.trailing) {
-    WindowKey* k = ws.keys.find(key);
-    if (!k || k->window != idx || k->count != 0 || k->silent_seen) continue;
-    k->silent_seen = true;  // seen silent once: no more windows until it has samples again
-    if (empty_fires && m.spend()) fire_tumbling(m, rule, w, *k, idx, ws.window_ns, value);
-  }
-  ws.trailing.swap(ws.active);  // the keys just closed: their next window is `idx + 1`
-  ws.active.clear();
-  if (!ws.trailing.empty()) {
-    open_window(m, rule, wi, idx + 1);
-  } else {
-    ws.is_open = false;
-  }
-}
-
-// Makes window `idx` (the window of an event at `ts`) the open one: starts the
-// series, or closes what is still open before it (timers normally did), or,
-// for an event older than the windows already closed, counts it in the open
-// window. Returns the window the event counts in.
-int64_t roll_to(Impl& m, uint32_t rule, uint32_t wi, int64_t idx, int64_t ts) {
-  WhenState& ws = m.whens[rule][wi];
-  for (int guard = 0; ws.is_open && idx > ws.open && guard < 4; ++guard) close_open(m, rule, wi, ts, false);
-  if (!ws.is_open || idx > ws.open) {
-    ws.is_open = true;
-    open_window(m, rule, wi, idx);
-  }
-  return std::min(idx, ws.open);
-}
-
-}  // namespace
-
-void Engine::Impl::when_event(uint32_t rule, uint32_t wi, const Event& ev) {
-  const When& w = prog->rules[rule].whens[wi];
-  WhenState& ws = whens[rule][wi];
-  RuleReport& stats = units[rule].stats;
-  if (!w.sliding && !ws.keyed) {  // every window from the first selected event is evaluated
-    const int64_t idx = floor_div(ev.ts, ws.window_ns);
-    if (!ws.is_open || idx != ws.open) roll_to(*this, rule, wi, idx, ev.ts);
-    keep_last(ws, ws.single, ev);
-  }
-  // the key
-  std::string& key = key_buf;
-  if (ws.keyed) {
-    key.clear();
-    for (const Entry& b : w.by) {
-      Value v;
-      const Status st = eval(b.chunk, ev, nullptr, &v);
-      if (st != Status::Ok) {
-        count_miss(st, &stats);
-        return;
-      }
-      append_key(key, v);
-    }
-  }
-  // the sample: NaN and infinities never enter a window
-  Num x;
-  if (w.arg >= 0) {
-    Value v;
-    const Status st = eval(w.arg, ev, nullptr, &v);
-    if (st != Status::Ok) {
-      count_miss(st, &stats);
-      return;
-    }
-    if (v.type == Type::Float) {
-      if (!std::isfinite(v.f)) {
-        count_miss(Status::ArithError, &stats);
-        return;
-      }
-      x = Num::of_float(v.f);
-    } else if (v.type == Type::Int) {
-      x = Num::of_int(v.i);
-    } else if (w.agg != Agg::Distinct) {
-      count_miss(Status::TypeError, &stats);
-      return;
-    }
-    if (w.agg == Agg::Distinct) x.i = static_cast<int64_t>(hash_finish(hash_value(kHashSeed, v)));
-  }
-  bool created = false;
-  WindowKey& k = ws.keyed ? ws.keys.touch(key, &created) : ws.single;
-  if (ws.value_may_be_sensitive && !k.value_sensitive && reads_sensitive(w.arg, ActionCtx{rule, &ev, ev.ts}))
-    k.value_sensitive = true;
-  if (created) {  // a new key: its labels, once
-    const ActionCtx at{rule, &ev, ev.ts};
-    for (const Entry& b : w.by) {
-      std::string text;
-      append_output(text, b.chunk, at);  // redacted when the key is sensitive
-      k.labels.emplace_back(b.key, std::move(text));
-    }
-  }
-  const size_t distinct_cap = std::max(kMinDistinctCap, opts.max_window_samples);
-
-  if (!w.sliding) {
-    if (ws.keyed) {
-      int64_t idx = floor_div(ev.ts, ws.window_ns);
-      if (!ws.is_open || idx != ws.open) idx = roll_to(*this, rule, wi, idx, ev.ts);
-      if (k.window != idx || k.silent_seen) {  // a fresh window for this key
-        tumbling_reset(k);
-        k.window = idx;
-        k.silent_seen = false;
-      }
-      if (k.count == 0) {
-        ws.active.push_back(key);
-        if (ws.active.size() > 2 * ws.keys.size() + 16) {  // keys evicted and seen again: drop repeats
-          size_t out = 0;
-          for (size_t i = 0; i < ws.active.size(); ++i) {
-            WindowKey* ak = ws.keys.find(ws.active[i]);
-            if (!ak || ak->window != idx || ak->listed) continue;
-            ak->listed = true;
-            if (out != i) ws.active[out] = std::move(ws.active[i]);
-            ++out;
-          }
-          ws.active.resize(out);
-          for (const std::string& a : ws.active) ws.keys.find(a)->listed = false;
-        }
-      }
-      keep_last(ws, k, ev);
-    }
-    if (tumbling_add(w, k, x, distinct_cap)) note_approximate(*this, k);
-    return;
-  }
-
-  // sliding: add, expire what left (now - D, now], evaluate
-  const int64_t now = std::max(ev.ts, k.last_ts);  // an older event counts at the key's newest time
-  k.last_ts = now;
-  const int64_t from = window_from(now, ws.window_ns);
-  const Sample s{now, x};
-  Value value;
-  Got got;
-  if (k.degraded && !degraded_expire(w, *k.degraded, from)) {  // all left: exact again
-    k.degraded.reset();
-    k.approximate = false;
-  }
-  if (k.degraded) {
-    degraded_add(w, *k.degraded, s, 1, distinct_cap);
-    got = degraded_value(w, *k.degraded, from, now, ws.window_ns, &value);
-  } else {
-    sliding_add(w, k, s);
-    sliding_expire(w, k, from);
-    const bool over = w.agg == Agg::Count || w.agg == Agg::Rate ? k.times.bytes() > runs_budget(opts)
-                                                                : k.samples.size() > opts.max_window_samples;
-    if (over) {  // exact state too big: degrade to slices
-      ++rep.diagnostics.degraded_windows;
-      k.approximate = true;
-      degrade(w, k, ws.window_ns, distinct_cap);
-      got = degraded_value(w, *k.degraded, from, now, ws.window_ns, &value);
-    } else {
-      got = sliding_value(w, k, ws.window_ns, &value);
-      if (w.agg == Agg::Quantile && k.sketch.collapsed()) note_approximate(*this, k);
-    }
-  }
-  if (got == Got::ArithError) count_miss(Status::ArithError, &stats);
-  if (got != Got::Value) return;
-  fire_sliding(rule, wi, k, value, ev);
-}
-
-void Engine::Impl::fire_sliding(uint32_t rule, uint32_t wi, WindowKey& k, const Value& value, const Event& ev) {
-  const When& w = prog->rules[rule].whens[wi];
-  const WhenState& ws = whens[rule][wi];
-  const int64_t now = std::max(ev.ts, k.last_ts);
-  if (!compare(w.cmp, value, ws.threshold)) {
-    k.holding = false;
-    k.fired = false;
-    return;
-  }
-  if (!k.holding) {
-    k.holding = true;
-    k.true_since = now;
-  }
-  if (k.fired || sat_sub(now, k.true_since) < ws.for_ns) return;
-  k.fired = true;
-  ++units[rule].stats.fired;
-  ActionCtx ctx{rule, &ev, ev.ts, &value, nullptr, &k.labels};
-  ctx.value_sensitive = k.value_sensitive;
-  run_actions(w.actions, ctx);
-}
-
-void Engine::Impl::close_window(uint32_t rule, uint32_t wi, int64_t window) {
-  const WhenState& ws = whens[rule][wi];
-  if (!ws.is_open || ws.open != window) return;  // a stale timer
-  close_open(*this, rule, wi, last_ts, true);  // timers run before the event at last_ts
-}
+}  // namespace win
 
 }  // namespace dta

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "dta/event.hpp"
+#include "dta/program.hpp"
+#include "state/codec.hpp"
 #include "state/keyed_store.hpp"
 #include "state/sketch.hpp"
 
@@ -80,6 +82,8 @@ class SampleQueue {
     v_.shrink_to_fit();
     head_ = 0;
   }
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
   const Sample* begin() const { return v_.data() + head_; }
   const Sample* end() const { return v_.data() + v_.size(); }
 
@@ -128,6 +132,9 @@ class SumStacks {
     front_.shrink_to_fit();
     back_ = FSum{};
   }
+  // The stacks as they are (their grouping decides the last bits of the sum).
+  void save(StateWriter& w) const;
+  bool load(StateReader& r, size_t window_size);
 
  private:
   std::vector<FSum> front_;  // front_.back(): the sum of the whole front
@@ -143,8 +150,8 @@ class SumStacks {
 // MiB) holds the exact count of 390,000 to 780,000 distinct timestamps.
 class TimeRuns {
  public:
-  // Adds a timestamp (one older than the newest counts as the newest).
-  void push(int64_t ts);
+  // Adds `n` events at a timestamp (one older than the newest counts as the newest).
+  void push(int64_t ts, uint64_t n = 1);
   // Drops the timestamps before `from`.
   void drop_before(int64_t from);
   uint64_t count() const { return total_; }
@@ -156,6 +163,8 @@ class TimeRuns {
   // Calls f(ts, n) for every run, oldest first.
   template <class F>
   void each(F&& f) const;
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
 
  private:
   struct Run {
@@ -188,6 +197,8 @@ class DistinctCounter {
     counts_ = {};
     level_ = 0;
   }
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
 
  private:
   bool kept(uint64_t h) const { return level_ == 0 || (h >> (64 - level_)) == 0; }
@@ -250,25 +261,45 @@ struct WindowKey {
   bool fired = false;
   Event last;  // tumbling: the last event selected for the key (its actions see it)
   std::vector<std::pair<std::string, std::string>> labels;  // `by` keys, rendered
+
+  // The key's state as bytes and back (events through `names`); load checks
+  // what it reads against the aggregate `w`, so bad bytes give an error, never bad state.
+  void save(StateWriter& wr, const When& w, const Interner& names) const;
+  bool load(StateReader& r, const When& w, Interner& names);
 };
 
-struct WhenState {
-  KeyedStore<WindowKey> keys;  // with `by`
-  WindowKey single;            // without `by`: one window, no map
-  bool keyed = false;
-  bool whole_last = false;  // tumbling: the actions read the fields of the key's last event
-  // tumbling: every window below `open` is closed; when is_open, `open` is
-  // the one whose close is due next (keyed windows close only while a key
-  // has samples in it or in the window before)
-  bool is_open = false;
-  int64_t open = INT64_MIN;
-  int64_t timer_window = INT64_MIN;   // tumbling: the window whose close is scheduled
-  std::vector<std::string> active;    // keyed tumbling: keys with samples in `open`
-  std::vector<std::string> trailing;  // keyed tumbling: keys with samples in `open - 1` only
-  Value threshold;
-  int64_t window_ns = 1, for_ns = 0;
-  bool value_may_be_sensitive = false;  // the aggregated value can come from a sensitive field
-};
+
+// Aggregation over one key's state (windows.cpp); the `when` site drives it.
+namespace win {
+constexpr int64_t kBuckets = 64;         // slices of a degraded window (its time resolution: D / 64)
+constexpr int64_t kRing = kBuckets + 1;  // a window of D overlaps at most 65 slices of ceil(D / 64)
+
+// What evaluating a window gave: a value, nothing (no samples, or an empty
+// window of an aggregate without a value there), or an arithmetic error (an
+// int sum past int64, a float sum past the double range).
+enum class Got : uint8_t { Value, None, ArithError };
+
+// floor(a / b) for b > 0 (never overflows).
+int64_t floor_div(int64_t a, int64_t b);
+// The last nanosecond of tumbling window `idx` of width w (INT64_MAX: never closes).
+int64_t window_last(int64_t idx, int64_t w);
+// The earliest time in the sliding window (now - D, now].
+int64_t window_from(int64_t now, int64_t d);
+// Whether `v CMP t` holds (ints compared as ints).
+bool compare(Cmp c, const Value& v, const Value& t);
+// The value of an empty tumbling window, when the aggregate has one.
+bool empty_value(Agg agg, Value* out);
+Got sliding_value(const When& w, const WindowKey& k, int64_t window_ns, Value* out);
+Got tumbling_value(const When& w, const WindowKey& k, int64_t window_ns, Value* out);
+void sliding_add(const When& w, WindowKey& k, const Sample& s);
+void sliding_expire(const When& w, WindowKey& k, int64_t from);
+void degraded_add(const When& w, DegradedWindow& d, const Sample& s, uint64_t n, size_t cap);
+bool degraded_expire(const When& w, DegradedWindow& d, int64_t from);
+Got degraded_value(const When& w, const DegradedWindow& d, int64_t from, int64_t now, int64_t window_ns, Value* out);
+void degrade(const When& w, WindowKey& k, int64_t window_ns, size_t cap);
+void tumbling_reset(WindowKey& k);
+bool tumbling_add(const When& w, WindowKey& k, const Num& x, size_t cap);
+}  // namespace win
 
 template <class F>
 void TimeRuns::each(F&& f) const {

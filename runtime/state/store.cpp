@@ -1,0 +1,47 @@
+// The state store (store.hpp).
+#include "state/store.hpp"
+
+namespace dta {
+
+SiteState* StateStore::find(const std::string& id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : slots_[it->second].get();
+}
+
+SiteState* StateStore::add(std::unique_ptr<SiteState> site) {
+  const auto handle = static_cast<uint32_t>(slots_.size());
+  site->set_handle(handle);
+  by_id_.emplace(site->id(), handle);
+  slots_.push_back(std::move(site));
+  return slots_.back().get();
+}
+
+void StateStore::schedule(SiteTimer t) {
+  t.seq = seq_++;
+  timers_.push(std::move(t));
+  if (timers_.size() > compact_at_)
+    compact([this](const SiteTimer& x) { return site(x.site) && site(x.site)->timer_live(x); });
+}
+
+SiteTimer StateStore::pop() {
+  SiteTimer t = timers_.top();
+  timers_.pop();
+  return t;
+}
+
+void StateStore::drop_timers(uint32_t handle) {
+  compact([handle](const SiteTimer& x) { return x.site != handle; });
+}
+
+void StateStore::compact(const std::function<bool(const SiteTimer&)>& keep) {
+  std::vector<SiteTimer> live;
+  live.reserve(timers_.size() / 2);
+  while (!timers_.empty()) {
+    if (keep(timers_.top())) live.push_back(timers_.top());
+    timers_.pop();
+  }
+  timers_ = decltype(timers_)(std::greater<SiteTimer>(), std::move(live));
+  compact_at_ = std::max<size_t>(65536, timers_.size() * 2);
+}
+
+}  // namespace dta
