@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dta/event.hpp"
+#include "dta/expected.hpp"
 #include "dta/program.hpp"
 #include "dta/report.hpp"
 
@@ -38,6 +39,40 @@ struct EngineOptions {
   std::function<void(const std::string&)> on_error;  // engine errors the host should know of
 };
 
+// A copy of an engine's state, site by site, to continue in another engine:
+// one built from a recompiled or changed policy, or in another process
+// (encode_state). State moves only into a site of the same id, kind and
+// shape (Program's `Site`): an edited threshold keeps its window, a window
+// whose length or keys changed starts empty.
+struct SiteSnapshot {
+  std::string id;      // "error_burst/when#0"
+  std::string kind;    // when, expect, machine, dedup
+  uint64_t shape = 0;  // the shape the state was built under (with the profile's window length)
+  std::string bytes;   // the state
+};
+// A timer that was queued: its site, when it is due, and what it is for.
+struct TimerSnapshot {
+  std::string site;
+  int64_t due = 0;
+  uint64_t token = 0;
+  std::string key;
+};
+struct StateSnapshot {
+  int64_t clock = INT64_MIN;  // the engine's event time
+  std::vector<SiteSnapshot> sites;
+  std::vector<TimerSnapshot> timers;  // in the order they fire
+};
+// What import_state did: how many sites took their state, and which did not and why.
+struct ImportReport {
+  size_t imported = 0;
+  std::vector<std::string> skipped;  // "ID: why"
+};
+
+// A snapshot as bytes (to keep it in a file), and back; decode checks
+// everything (the bytes may come from anywhere).
+std::string encode_state(const StateSnapshot& snapshot);
+Expected<StateSnapshot> decode_state(std::string_view bytes);
+
 class Engine {
  public:
   // An engine for `program` (finalized). On failure (unknown profile) returns
@@ -64,6 +99,12 @@ class Engine {
   void finish();
   // The report so far.
   Report report() const;
+  // Every site's state and the queued timers (the report's counters are not state).
+  StateSnapshot export_state() const;
+  // Takes the state of every site of `snapshot` this engine's program has
+  // (same id, kind and shape), replacing what those sites held; the clock
+  // moves to the snapshot's when later. Fails only when called from a callback.
+  Expected<ImportReport> import_state(const StateSnapshot& snapshot);
 
   struct Impl;
 

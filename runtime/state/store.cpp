@@ -29,6 +29,17 @@ SiteTimer StateStore::pop() {
   return t;
 }
 
+std::vector<SiteTimer> StateStore::timers_in_order() const {
+  auto queue = timers_;
+  std::vector<SiteTimer> out;
+  out.reserve(queue.size());
+  while (!queue.empty()) {
+    out.push_back(queue.top());
+    queue.pop();
+  }
+  return out;
+}
+
 void StateStore::drop_timers(uint32_t handle) {
   compact([handle](const SiteTimer& x) { return x.site != handle; });
 }

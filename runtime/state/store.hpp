@@ -34,6 +34,8 @@ class StateStore {
   int64_t next_due() const { return timers_.top().due; }
   SiteTimer pop();
   size_t timers_queued() const { return timers_.size(); }
+  // The queued timers in the order they would fire.
+  std::vector<SiteTimer> timers_in_order() const;
   // Drops every queued timer of a site (its state was replaced).
   void drop_timers(uint32_t handle);
 

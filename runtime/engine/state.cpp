@@ -1,0 +1,71 @@
+// Export and import of an engine's state (Engine::export_state,
+// import_state): each site saves its own bytes; timers are named by site id.
+#include <fmt/format.h>
+
+#include "engine/engine_impl.hpp"
+
+namespace dta {
+
+StateSnapshot Engine::export_state() const {
+  const Impl& m = *impl_;
+  StateSnapshot out;
+  out.clock = m.last_ts;
+  m.store.each([&](const SiteState& s) {
+    StateWriter w;
+    s.save(w);
+    out.sites.push_back({s.id(), s.kind(), s.bound_shape(), w.take()});
+  });
+  for (const SiteTimer& t : m.store.timers_in_order())
+    if (const SiteState* s = m.store.site(t.site); s && s->timer_live(t))
+      out.timers.push_back({s->id(), t.due, t.token, t.key});
+  return out;
+}
+
+Expected<ImportReport> Engine::import_state(const StateSnapshot& snapshot) {
+  Impl& m = *impl_;
+  if (m.busy && m.refuse_reentry("import_state()")) return fail("import_state() called from an engine callback");
+  m.busy = true;
+  ImportReport report;
+  boost::unordered_flat_map<std::string, SiteState*> taken;
+  std::vector<SiteState*> order;  // the sites taken, in the snapshot's order
+  for (const SiteSnapshot& in : snapshot.sites) {
+    SiteState* s = m.store.find(in.id);
+    std::string why;
+    if (!s) why = "no such site in this policy";
+    else if (in.kind != s->kind()) why = fmt::format("it is a {} here, not a {}", s->kind(), in.kind);
+    else if (in.shape != s->bound_shape()) why = "its shape changed (aggregate, window, keys or states)";
+    if (why.empty()) {
+      StateReader r(in.bytes);
+      m.store.drop_timers(s->handle());
+      if (!s->load(r) || !r.at_end()) {
+        StateReader none{std::string_view()};
+        s->load(none);  // fails on no bytes: the site is left empty
+        why = "its state bytes are malformed";
+      }
+    }
+    if (!why.empty()) {
+      report.skipped.push_back(fmt::format("{}: {}", in.id, why));
+      continue;
+    }
+    if (taken.emplace(in.id, s).second) order.push_back(s);
+    ++report.imported;
+  }
+  // The queued timers first, in their order (timers due at the same time keep
+  // it), then whatever the state needs under this program (a changed `after`).
+  for (const TimerSnapshot& t : snapshot.timers) {
+    auto it = taken.find(t.site);
+    if (it == taken.end()) continue;
+    SiteTimer st;
+    st.due = t.due;
+    st.site = it->second->handle();
+    st.token = t.token;
+    st.key = t.key;
+    if (it->second->timer_live(st)) m.store.schedule(std::move(st));
+  }
+  for (SiteState* s : order) s->rearm();
+  m.last_ts = std::max(m.last_ts, snapshot.clock);
+  m.busy = false;
+  return report;
+}
+
+}  // namespace dta
