@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace dta::fuzz {
 
@@ -17,5 +18,10 @@ int fuzz_policy(const uint8_t* data, size_t size);
 int fuzz_dtb(const uint8_t* data, size_t size);
 // JSON Lines text -> the reader -> an engine running a fixed policy that touches many features.
 int fuzz_jsonl(const uint8_t* data, size_t size);
+// Engine state bytes (checksum recomputed) -> decode -> import into an engine with every
+// kind of site -> export again (a fixed point) -> events, timers, finish.
+int fuzz_state(const uint8_t* data, size_t size);
+// A seed for fuzz_state: the state of that engine after `rounds` rounds of its fixed events.
+std::string state_seed(int64_t rounds);
 
 }  // namespace dta::fuzz

@@ -2,7 +2,7 @@
 // functions over corpus and regression files with the normal compiler, so
 // every input that ever broke DTA is replayed by ctest.
 //
-//   dta_fuzz_replay [--isolate] [--timeout SECONDS] --policy PATH... --dtb PATH... --jsonl PATH...
+//   dta_fuzz_replay [--isolate] [--timeout SECONDS] --policy PATH... --dtb PATH... --jsonl PATH... --state PATH...
 //
 // A PATH is a file or a directory (its regular files, sorted; dotfiles and
 // README* skipped). In-process (the default) a crash or hang stops the run
@@ -173,7 +173,7 @@ int run_isolated(const std::vector<Input>& inputs, unsigned timeout) {
 int usage() {
   std::fprintf(
       stderr,
-      "usage: dta_fuzz_replay [--isolate] [--timeout SECONDS] --policy PATH... --dtb PATH... --jsonl PATH...\n");
+      "usage: dta_fuzz_replay [--isolate] [--timeout SECONDS] --policy PATH... --dtb PATH... --jsonl PATH... --state PATH...\n");
   return 2;
 }
 
@@ -197,6 +197,8 @@ int main(int argc, char** argv) {
       target = "dtb", entry = dta::fuzz::fuzz_dtb;
     else if (arg == "--jsonl")
       target = "jsonl", entry = dta::fuzz::fuzz_jsonl;
+    else if (arg == "--state")
+      target = "state", entry = dta::fuzz::fuzz_state;
     else if (!arg.empty() && arg[0] == '-')
       return usage();
     else if (!entry)

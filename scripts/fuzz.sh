@@ -4,20 +4,20 @@
 # corpus and dictionary. New inputs are kept in build-fuzz/corpus/TARGET;
 # crashes, hangs and OOMs go to fuzz/crashes/TARGET-*. Prints each target's
 # execs and crash count.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: fuzz_policy fuzz_dtb fuzz_jsonl
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: fuzz_policy fuzz_dtb fuzz_jsonl fuzz_state
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_policy fuzz_dtb fuzz_jsonl)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_policy fuzz_dtb fuzz_jsonl fuzz_state)
 
 scripts/install-deps.sh --fuzz
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTA_BUILD_FUZZ=ON \
   -DDTA_BUILD_TESTS=OFF -DDTA_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
-cmake --build build-fuzz -j "${DTA_JOBS:-2}" --target "${targets[@]}" dta_fuzz_dtb_corpus
+cmake --build build-fuzz -j "${DTA_JOBS:-2}" --target "${targets[@]}" dta_fuzz_dtb_corpus dta_fuzz_state_corpus
 
 mkdir -p fuzz/crashes
 status=0
@@ -29,6 +29,7 @@ for t in "${targets[@]}"; do
     policy) dict=(-dict=fuzz/dta.dict) ;;
     jsonl) dict=(-dict=fuzz/json.dict) ;;
     dtb) seeds+=(build-fuzz/fuzz/corpus-dtb) ;;
+    state) seeds+=(build-fuzz/fuzz/corpus-state) ;;
   esac
   mkdir -p build-fuzz/corpus/"$t"
   log=build-fuzz/$t.log

@@ -2,6 +2,8 @@
 // import_state): each site saves its own bytes; timers are named by site id.
 #include <fmt/format.h>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "engine/engine_impl.hpp"
 
 namespace dta {
@@ -15,9 +17,15 @@ StateSnapshot Engine::export_state() const {
     s.save(w);
     out.sites.push_back({s.id(), s.kind(), s.bound_shape(), w.take()});
   });
-  for (const SiteTimer& t : m.store.timers_in_order())
-    if (const SiteState* s = m.store.site(t.site); s && s->timer_live(t))
-      out.timers.push_back({s->id(), t.due, t.token, t.key});
+  // Live timers, each once: a copy of a timer (an import re-arms what it
+  // brought) fires as a no-op, the state having moved on at the first.
+  boost::unordered_flat_set<std::string> seen;
+  for (const SiteTimer& t : m.store.timers_in_order()) {
+    const SiteState* s = m.store.site(t.site);
+    if (!s || !s->timer_live(t)) continue;
+    std::string identity = fmt::format("{}\n{}\n{}\n", t.site, t.due, t.token) + t.key;
+    if (seen.insert(std::move(identity)).second) out.timers.push_back({s->id(), t.due, t.token, t.key});
+  }
   return out;
 }
 

@@ -141,8 +141,10 @@ bool SumStacks::load(StateReader& r, size_t window_size) {
 
 void DistinctCounter::save(StateWriter& w) const {
   w.u64(static_cast<uint64_t>(level_));
-  w.u64(counts_.size());
-  for (const auto& [h, n] : counts_) {
+  std::vector<std::pair<uint64_t, uint32_t>> sorted(counts_.begin(), counts_.end());  // the same state, the same bytes
+  std::sort(sorted.begin(), sorted.end());
+  w.u64(sorted.size());
+  for (const auto& [h, n] : sorted) {
     w.u64(h);
     w.u64(n);
   }
@@ -182,8 +184,10 @@ void WindowKey::save(StateWriter& wr, const When& w, const Interner& names) cons
       wr.u64(b.last_of);
     }
     d.sketch.save(wr);
-    wr.u64(d.newest.size());
-    for (const auto& [h, idx] : d.newest) {
+    std::vector<std::pair<uint64_t, int64_t>> newest(d.newest.begin(), d.newest.end());
+    std::sort(newest.begin(), newest.end());
+    wr.u64(newest.size());
+    for (const auto& [h, idx] : newest) {
       wr.u64(h);
       wr.i64(idx);
     }
