@@ -301,6 +301,42 @@ TEST_SUITE("state_store") {
     CHECK(imported->skipped.size() == 1);
   }
 
+  TEST_CASE("site_stats gives each site's keys and memory") {
+    std::vector<size_t> fwd(std::size(kRules));
+    for (size_t i = 0; i < fwd.size(); ++i) fwd[i] = i;
+    Recorder rec;
+    auto e = make(policy(fwd, false), rec);
+    const std::vector<Ev> events = stream(9, 500);
+    for (const Ev& x : events) send(*e, x);
+    const std::vector<dta::SiteStats> stats = e->site_stats();
+    CHECK(stats.size() == 16);  // 11 windows, 1 expectation, 1 machine, 3 alert dedups
+    auto find = [&](const std::string& id) {
+      for (const dta::SiteStats& s : stats)
+        if (s.id == id) return s;
+      FAIL("no site " << id);
+      return dta::SiteStats{};
+    };
+    const dta::SiteStats count = find("s_count/when#0");
+    CHECK(count.kind == "when");
+    CHECK(count.keys == 4);  // hosts h0..h3
+    CHECK(count.bytes > 4 * sizeof(void*));
+    const dta::SiteStats waits = find("waits/expect#0");
+    e->finish();
+    CHECK(waits.keys == e->report().pending_expectations);
+    CHECK(find("life/machine").keys == 6);  // ids 0..5
+    CHECK(find("t_max/alert#0").kind == "dedup");
+    // more keys, more memory
+    for (int i = 0; i < 200; ++i) send(*e, Ev{events.back().ts + 1, true, false, "x" + std::to_string(i), "u", 1, 1, 0});
+    CHECK(e->site_stats()[0].id == "life/machine");
+    const dta::SiteStats grown = [&] {
+      for (const dta::SiteStats& s : e->site_stats())
+        if (s.id == "s_count/when#0") return s;
+      return dta::SiteStats{};
+    }();
+    CHECK(grown.keys == 204);
+    CHECK(grown.bytes > count.bytes + 200 * 16);
+  }
+
   TEST_CASE("bad state bytes are refused and leave the site empty") {
     Recorder r1, r2;
     const std::string text = std::string(kSchema) + kRules[0] + "\n" + kRules[11] + "\n" + kMachine;

@@ -73,6 +73,15 @@ struct ImportReport {
 std::string encode_state(const StateSnapshot& snapshot);
 Expected<StateSnapshot> decode_state(std::string_view bytes);
 
+// One site's footprint (Engine::site_stats).
+struct SiteStats {
+  std::string id;
+  std::string kind;
+  size_t keys = 0;       // live keys (window keys, pending expectations, machine instances, dedup keys)
+  size_t bytes = 0;      // approximate memory held
+  uint64_t evicted = 0;  // keys its cap evicted so far
+};
+
 class Engine {
  public:
   // An engine for `program` (finalized). On failure (unknown profile) returns
@@ -99,6 +108,8 @@ class Engine {
   void finish();
   // The report so far.
   Report report() const;
+  // The footprint of every site, in the order the sites were made.
+  std::vector<SiteStats> site_stats() const;
   // Every site's state and the queued timers (the report's counters are not state).
   StateSnapshot export_state() const;
   // Takes the state of every site of `snapshot` this engine's program has

@@ -172,7 +172,10 @@ bool has_emit(const std::vector<Action>& list) {
 
 template <class S>
 S* Engine::Impl::site(const std::string& id) {
-  if (SiteState* found = store.find(id)) return static_cast<S*>(found);  // ids are unique: the kind matches
+  if (SiteState* found = store.find(id)) {
+    if (found->kind() == S::kKind) return static_cast<S*>(found);
+    store.remove(id);  // an id names one construct kind ("r/when#0"); never kept across kinds
+  }
   return static_cast<S*>(store.add(std::make_unique<S>(id, *this)));
 }
 
@@ -553,10 +556,10 @@ Report Engine::report() const {
   for (const auto& [k, v] : m.histograms) r.histograms[k] = v;
   uint64_t pending = 0, evicted = 0, evicted_x = 0;
   m.store.each([&](const SiteState& s) {
-    if (std::string_view(s.kind()) == "expect") {
+    if (s.kind() == SiteKind::Expect) {
       pending += s.live_keys();
       evicted_x += s.evicted();
-    } else if (std::string_view(s.kind()) != "dedup") {
+    } else if (s.kind() != SiteKind::Dedup) {
       evicted += s.evicted();
     }
   });

@@ -8,6 +8,14 @@
 
 namespace dta {
 
+std::vector<SiteStats> Engine::site_stats() const {
+  std::vector<SiteStats> out;
+  impl_->store.each([&](const SiteState& s) {
+    out.push_back({s.id(), site_kind_name(s.kind()), s.live_keys(), s.memory(), s.evicted()});
+  });
+  return out;
+}
+
 StateSnapshot Engine::export_state() const {
   const Impl& m = *impl_;
   StateSnapshot out;
@@ -15,7 +23,7 @@ StateSnapshot Engine::export_state() const {
   m.store.each([&](const SiteState& s) {
     StateWriter w;
     s.save(w);
-    out.sites.push_back({s.id(), s.kind(), s.bound_shape(), w.take()});
+    out.sites.push_back({s.id(), site_kind_name(s.kind()), s.bound_shape(), w.take()});
   });
   // Live timers, each once: a copy of a timer (an import re-arms what it
   // brought) fires as a no-op, the state having moved on at the first.
@@ -40,7 +48,8 @@ Expected<ImportReport> Engine::import_state(const StateSnapshot& snapshot) {
     SiteState* s = m.store.find(in.id);
     std::string why;
     if (!s) why = "no such site in this policy";
-    else if (in.kind != s->kind()) why = fmt::format("it is a {} here, not a {}", s->kind(), in.kind);
+    else if (in.kind != site_kind_name(s->kind()))
+      why = fmt::format("it is a {} here, not a {}", site_kind_name(s->kind()), in.kind);
     else if (in.shape != s->bound_shape()) why = "its shape changed (aggregate, window, keys or states)";
     if (why.empty()) {
       StateReader r(in.bytes);

@@ -19,7 +19,8 @@ class DedupSite final : public SiteState {
   // *suppressed is how many were held back for the key since the last one.
   bool admit(const std::string& key, int64_t now, uint64_t* suppressed);
 
-  const char* kind() const override { return "dedup"; }
+  static constexpr SiteKind kKind = SiteKind::Dedup;
+  SiteKind kind() const override { return kKind; }
   uint64_t bound_shape() const override { return action_->site.shape; }
   void timer(const SiteTimer&) override {}
   bool timer_live(const SiteTimer&) const override { return false; }

@@ -34,7 +34,8 @@ class ExpectSite final : public SiteState {
   // An event whose name the block awaits.
   void arrival(const Event& ev);
 
-  const char* kind() const override { return "expect"; }
+  static constexpr SiteKind kKind = SiteKind::Expect;
+  SiteKind kind() const override { return kKind; }
   uint64_t bound_shape() const override { return x_->site.shape; }
   void timer(const SiteTimer& t) override;
   bool timer_live(const SiteTimer& t) const override { return pending_.find(id_key(t.token)) != nullptr; }

@@ -31,7 +31,8 @@ class MachineSite final : public SiteState {
   // The state of the instance with key `key` (its bytes), "" when none.
   std::string_view state_of(const std::string& key) const;
 
-  const char* kind() const override { return "machine"; }
+  static constexpr SiteKind kKind = SiteKind::Machine;
+  SiteKind kind() const override { return kKind; }
   uint64_t bound_shape() const override { return mach_->site.shape; }
   void timer(const SiteTimer& t) override;
   bool timer_live(const SiteTimer& t) const override {

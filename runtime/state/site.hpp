@@ -14,6 +14,14 @@
 
 namespace dta {
 
+enum class SiteKind : uint8_t {
+#define SITE_KIND(e, name, cls) e,
+#include "state/site_kinds.def"
+#undef SITE_KIND
+};
+// The kind's name ("when", "expect", ...).
+const char* site_kind_name(SiteKind k);
+
 // A timer names its site (by the store's handle, stable while the site
 // lives, whatever program is bound) and the key it is for, never a position
 // in a program.
@@ -37,8 +45,7 @@ class SiteState {
   uint32_t handle() const { return handle_; }
   void set_handle(uint32_t h) { handle_ = h; }
 
-  // "when", "expect", "machine", "dedup".
-  virtual const char* kind() const = 0;
+  virtual SiteKind kind() const = 0;
   // What the state means under the current binding: the program's shape
   // and the bound parameters that change it (a window's length under the
   // profile). State moves only between sites of equal bound shape.

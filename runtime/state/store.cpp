@@ -3,6 +3,16 @@
 
 namespace dta {
 
+const char* site_kind_name(SiteKind k) {
+  static const char* const kNames[] = {
+#define SITE_KIND(e, name, cls) name,
+#include "state/site_kinds.def"
+#undef SITE_KIND
+  };
+  const auto i = static_cast<size_t>(k);
+  return i < std::size(kNames) ? kNames[i] : "?";
+}
+
 SiteState* StateStore::find(const std::string& id) const {
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : slots_[it->second].get();
@@ -21,6 +31,13 @@ void StateStore::schedule(SiteTimer t) {
   timers_.push(std::move(t));
   if (timers_.size() > compact_at_)
     compact([this](const SiteTimer& x) { return site(x.site) && site(x.site)->timer_live(x); });
+}
+
+void StateStore::remove(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  slots_[it->second].reset();
+  by_id_.erase(it);
 }
 
 SiteTimer StateStore::pop() {

@@ -19,6 +19,8 @@ class StateStore {
   SiteState* find(const std::string& id) const;
   // Adds a site under its id (which must be new) and gives it its handle.
   SiteState* add(std::unique_ptr<SiteState> site);
+  // Removes the site with this id (its queued timers fire as no-ops).
+  void remove(const std::string& id);
   SiteState* site(uint32_t handle) const { return handle < slots_.size() ? slots_[handle].get() : nullptr; }
   // Calls f(site) for every site, in the order they were added.
   template <class F>

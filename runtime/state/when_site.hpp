@@ -19,7 +19,8 @@ class WhenSite final : public SiteState {
   // An event the rule selected.
   void event(const Event& ev);
 
-  const char* kind() const override { return "when"; }
+  static constexpr SiteKind kKind = SiteKind::When;
+  SiteKind kind() const override { return kKind; }
   uint64_t bound_shape() const override { return shape_; }
   void timer(const SiteTimer& t) override;
   bool timer_live(const SiteTimer& t) const override { return static_cast<int64_t>(t.token) == timer_window_; }
