@@ -241,10 +241,9 @@ size_t Engine::Impl::cap_for(uint32_t unit, uint32_t declared) const {
   return declared ? declared : opts.default_max_keys;
 }
 
-Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
-  if (name >= dispatch.size()) dispatch.resize(name + 1);
-  dispatch[name] = std::make_unique<Dispatch>();
-  Dispatch& d = *dispatch[name];
+const Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
+  if (name >= dispatch.size()) dispatch.resize(name + 1, nullptr);
+  Dispatch d;
   const std::string_view nm = names.name(name);
   for (uint32_t i = 0; i < prog->rules.size(); ++i) {
     const Rule& r = prog->rules[i];
@@ -265,7 +264,9 @@ Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
   }
   for (const SensitiveField& sf : prog->sensitive)
     if (sf.event == nm) d.sensitive.push_back(names.intern(sf.field));
-  return d;
+  if (d.empty()) return *(dispatch[name] = &nothing);
+  dispatch_pool.push_back(std::move(d));
+  return *(dispatch[name] = &dispatch_pool.back());
 }
 
 std::string_view Engine::Impl::state_of(uint32_t machine, const Value& key) const {

@@ -86,8 +86,13 @@ struct Engine::Impl : StateLookup {
     std::vector<MachineSite*> machines;
     std::vector<RuleSlot> rules;
     std::vector<uint32_t> sensitive;  // interned keys of sensitive fields
+    bool empty() const { return filters.empty() && expects.empty() && machines.empty() && rules.empty() && sensitive.empty(); }
   };
-  std::vector<std::unique_ptr<Dispatch>> dispatch;  // by pointer: references stay valid as it grows
+  // By interned name; names nothing reaches share `nothing`, so a name seen
+  // only in events costs one pointer. Pooled: references stay valid as it grows.
+  std::vector<const Dispatch*> dispatch;
+  std::deque<Dispatch> dispatch_pool;
+  const Dispatch nothing{};
   std::vector<ChunkReads> chunk_reads;  // by chunk index
 
   // The binding's view of the sites: typed pointers into the store, by program position.
@@ -116,11 +121,11 @@ struct Engine::Impl : StateLookup {
   S* site(const std::string& id);
   // Interns every name the program uses, then caps the table (EngineOptions::max_symbols).
   void intern_program_names();
-  Dispatch& dispatch_for(uint32_t name) {
+  const Dispatch& dispatch_for(uint32_t name) {
     if (name < dispatch.size() && dispatch[name]) return *dispatch[name];
     return build_dispatch(name);
   }
-  Dispatch& build_dispatch(uint32_t name);
+  const Dispatch& build_dispatch(uint32_t name);
   void run_event(const Event& ev);
   void drain_emitted();
   void run_timers(int64_t before);
