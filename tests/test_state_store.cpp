@@ -301,6 +301,39 @@ TEST_SUITE("state_store") {
     CHECK(imported->skipped.size() == 1);
   }
 
+  TEST_CASE("the program's names are interned once and shared; event-only names are per engine and capped") {
+    auto prog = dta::test::compiled(std::string(kSchema) + kRules[0] + "\n");
+    REQUIRE(prog);
+    REQUIRE(prog->symbols());
+    std::string err;
+    dta::EngineOptions opts;
+    opts.max_symbols = 64;
+    auto a = dta::Engine::create(prog, opts, &err);
+    auto b = dta::Engine::create(prog, opts, &err);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->symbols().base() == prog->symbols().get());
+    CHECK(b->symbols().base() == prog->symbols().get());
+    for (const char* name : {"req", "host"}) {
+      const uint32_t id = prog->symbols()->find(name);
+      CHECK(id < prog->symbols()->size());
+      CHECK(a->symbols().intern(name) == id);
+      CHECK(b->symbols().intern(name) == id);
+    }
+    const uint32_t other_b = b->symbols().intern("only.in.b");
+    const uint32_t other_a = a->symbols().intern("only.in.a");
+    CHECK(other_a == other_b);  // the first event-only name of each engine: the same number, another name
+    CHECK(a->symbols().name(other_a) == "only.in.a");
+    CHECK(b->symbols().name(other_b) == "only.in.b");
+    // the cap holds event-only names, never the program's
+    for (int i = 0; i < 1000; ++i) a->symbols().intern("noise." + std::to_string(i));
+    CHECK(a->symbols().size() <= 64);
+    CHECK(a->symbols().intern("noise.999") == a->symbols().find(dta::Interner::kOther));
+    CHECK(a->symbols().intern("host") == prog->symbols()->find("host"));
+    CHECK(a->report().diagnostics.symbols_overflow > 0);
+    CHECK(b->report().diagnostics.symbols_overflow == 0);
+  }
+
   TEST_CASE("site_stats gives each site's keys and memory") {
     std::vector<size_t> fwd(std::size(kRules));
     for (size_t i = 0; i < fwd.size(); ++i) fwd[i] = i;

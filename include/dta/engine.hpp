@@ -92,7 +92,9 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // The names table events must be built with.
+  // The names table events must be built with. The program's names have the
+  // same ids in every engine running the program (Program::symbols); names
+  // seen only in events get ids of this engine, up to max_symbols.
   Interner& symbols();
   // Process one event (due timers, filters, then rules, then the events it
   // emitted). False when refused: called from one of the engine's own callbacks.

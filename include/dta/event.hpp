@@ -12,10 +12,35 @@
 
 namespace dta {
 
-// Maps names (event names and field keys) to dense ids. One per engine.
+// The names a program uses (event names, field keys), interned once when it
+// is finalized: immutable, so every engine running the program, on any
+// thread, shares them and gives them the same ids.
+class SymbolTable {
+ public:
+  // Ids in the order of `names` (a repeated name keeps its first id).
+  explicit SymbolTable(const std::vector<std::string>& names);
+  ~SymbolTable();
+  SymbolTable(const SymbolTable&) = delete;
+  SymbolTable& operator=(const SymbolTable&) = delete;
+  // Id of `s`, or UINT32_MAX.
+  uint32_t find(std::string_view s) const;
+  std::string_view name(uint32_t id) const { return *names_[id]; }
+  uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
+
+ private:
+  struct Map;
+  std::unique_ptr<Map> map_;
+  std::vector<std::unique_ptr<std::string>> names_;
+};
+
+// Maps names (event names and field keys) to dense ids. One per engine: the
+// program's symbols (a shared SymbolTable) keep their ids, names seen only in
+// events get the next ones, up to a cap.
 class Interner {
  public:
   Interner();
+  // An interner whose first ids are `base`'s names.
+  explicit Interner(std::shared_ptr<const SymbolTable> base);
   ~Interner();
   Interner(const Interner&) = delete;
   Interner& operator=(const Interner&) = delete;
@@ -26,8 +51,12 @@ class Interner {
   // Id of `s`, or kNone when it was never interned.
   uint32_t find(std::string_view s) const;
   // The name behind an id.
-  std::string_view name(uint32_t id) const { return *names_[id]; }
-  uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
+  std::string_view name(uint32_t id) const { return id < base_size_ ? base_->name(id) : *names_[id - base_size_]; }
+  uint32_t size() const { return base_size_ + static_cast<uint32_t>(names_.size()); }
+  // Starts from `base`'s names (ids 0..base->size()-1); only while this interner is empty.
+  void set_base(std::shared_ptr<const SymbolTable> base);
+  // The shared names this interner starts from (nullptr: none).
+  const SymbolTable* base() const { return base_.get(); }
   // Caps the number of names (at least 2); names already in stay.
   void set_cap(uint32_t cap) { cap_ = cap < 2 ? 2 : cap; }
   // How many intern() calls found the table full.
@@ -39,7 +68,9 @@ class Interner {
  private:
   struct Map;
   std::unique_ptr<Map> map_;
-  std::vector<std::unique_ptr<std::string>> names_;
+  std::shared_ptr<const SymbolTable> base_;
+  uint32_t base_size_ = 0;
+  std::vector<std::unique_ptr<std::string>> names_;  // ids base_size_ and up
   uint32_t cap_ = UINT32_MAX - 1;
   uint32_t other_ = kNone;  // the id of kOther, once the cap was reached
   uint64_t overflowed_ = 0;

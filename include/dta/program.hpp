@@ -222,6 +222,7 @@ struct SensitiveField {
 
 struct Builtin;
 struct CompiledRegex;
+class SymbolTable;
 
 class Program {
  public:
@@ -260,12 +261,16 @@ class Program {
   const std::vector<Value>& const_values(int profile) const { return values_[profile + 1]; }
   // Index of a profile by name, or -1.
   int find_profile(const std::string& name) const;
+  // The names the program uses (field keys first, in `keys` order), interned
+  // once and shared by every engine running it. Valid after a successful finalize().
+  const std::shared_ptr<const SymbolTable>& symbols() const { return symbols_; }
 
  private:
   std::vector<const Builtin*> fns_;
   std::vector<std::unique_ptr<CompiledRegex>> re_;
   std::vector<std::vector<Value>> values_;                    // per profile + 1
   std::vector<std::unique_ptr<std::vector<Value>>> list_store_;  // list items
+  std::shared_ptr<const SymbolTable> symbols_;
   bool finalized_ = false;
 };
 

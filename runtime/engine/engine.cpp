@@ -50,8 +50,8 @@ bool Engine::Impl::bind(std::string* error) {
       return false;
     }
   }
-  for (const std::string& k : prog->keys) keymap.push_back(names.intern(k));
   intern_program_names();
+  for (const std::string& k : prog->keys) keymap.push_back(names.intern(k));
   fns = prog->resolved_functions();
   env.prog = prog.get();
   env.k = prog->const_values(profile).data();
@@ -92,43 +92,7 @@ bool Engine::Impl::bind(std::string* error) {
 }
 
 void Engine::Impl::intern_program_names() {
-  auto actions = [&](const std::vector<Action>& list) {
-    for (const Action& a : list) {
-      if (a.kind != ActionKind::Emit) continue;
-      names.intern(a.name);
-      for (const Entry& e : a.entries) names.intern(e.key);
-    }
-  };
-  auto all = [&](const std::vector<std::string>& list) {
-    for (const std::string& s : list) names.intern(s);
-  };
-  for (const Rule& r : prog->rules) {
-    all(r.patterns);
-    actions(r.actions);
-    for (const When& w : r.whens) actions(w.actions);
-    for (const Expect& x : r.expects) {
-      all(x.patterns);
-      all(x.matching);
-      actions(x.then_actions);
-      actions(x.else_actions);
-    }
-  }
-  for (const Machine& m : prog->machines) {
-    names.intern(m.key);
-    for (const MachineState& st : m.states)
-      for (const Transition& t : st.transitions) {
-        all(t.patterns);
-        actions(t.actions);
-      }
-  }
-  for (const Filter& f : prog->filters) {
-    all(f.patterns);
-    all(f.fields);
-  }
-  for (const SensitiveField& sf : prog->sensitive) {
-    names.intern(sf.event);
-    names.intern(sf.field);
-  }
+  names.set_base(prog->symbols());
   // The program's names come first, so the cap never hides a name it uses.
   names.set_cap(std::max<uint32_t>(opts.max_symbols, names.size() + 2));
 }

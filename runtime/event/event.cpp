@@ -8,34 +8,68 @@
 
 namespace dta {
 
+struct SymbolTable::Map {
+  boost::unordered_flat_map<std::string_view, uint32_t> ids;
+};
+
+SymbolTable::SymbolTable(const std::vector<std::string>& names) : map_(std::make_unique<Map>()) {
+  for (const std::string& s : names) {
+    if (map_->ids.contains(s)) continue;
+    names_.push_back(std::make_unique<std::string>(s));
+    map_->ids.emplace(*names_.back(), static_cast<uint32_t>(names_.size() - 1));
+  }
+}
+SymbolTable::~SymbolTable() = default;
+
+uint32_t SymbolTable::find(std::string_view s) const {
+  auto it = map_->ids.find(s);
+  return it == map_->ids.end() ? UINT32_MAX : it->second;
+}
+
 struct Interner::Map {
   boost::unordered_flat_map<std::string_view, uint32_t> ids;
 };
 
 Interner::Interner() : map_(std::make_unique<Map>()) {}
+Interner::Interner(std::shared_ptr<const SymbolTable> base)
+    : map_(std::make_unique<Map>()), base_(std::move(base)), base_size_(base_ ? base_->size() : 0) {}
 Interner::~Interner() = default;
 
+void Interner::set_base(std::shared_ptr<const SymbolTable> base) {
+  if (!names_.empty()) return;
+  base_ = std::move(base);
+  base_size_ = base_ ? base_->size() : 0;
+}
+
 uint32_t Interner::intern(std::string_view s) {
+  if (base_) {
+    const uint32_t id = base_->find(s);
+    if (id != UINT32_MAX) return id;
+  }
   auto it = map_->ids.find(s);
   if (it != map_->ids.end()) return it->second;
-  if (names_.size() + 1 >= cap_) {  // full: the last slot is kept for kOther
+  if (size() + 1 >= cap_) {  // full: the last slot is kept for kOther
     ++overflowed_;
     if (other_ == kNone) {
-      auto found = map_->ids.find(kOther);
-      if (found != map_->ids.end()) return other_ = found->second;
+      const uint32_t known = find(kOther);
+      if (known != kNone) return other_ = known;
       names_.push_back(std::make_unique<std::string>(kOther));
-      other_ = static_cast<uint32_t>(names_.size() - 1);
+      other_ = size() - 1;
       map_->ids.emplace(*names_.back(), other_);
     }
     return other_;
   }
   names_.push_back(std::make_unique<std::string>(s));
-  const auto id = static_cast<uint32_t>(names_.size() - 1);
+  const uint32_t id = size() - 1;
   map_->ids.emplace(*names_.back(), id);
   return id;
 }
 
 uint32_t Interner::find(std::string_view s) const {
+  if (base_) {
+    const uint32_t id = base_->find(s);
+    if (id != UINT32_MAX) return id;
+  }
   auto it = map_->ids.find(s);
   return it == map_->ids.end() ? kNone : it->second;
 }

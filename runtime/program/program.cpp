@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "dta/builtin.hpp"
+#include "dta/event.hpp"
 #include "dta/sites.hpp"
+#include "program/symbols.hpp"
 #include "vm/regex.hpp"
 #include "vm/verifier.hpp"
 
@@ -93,6 +95,7 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
     values_[p + 1] = values_[0];
     for (const auto& [idx, c] : profiles[p].consts) values_[p + 1][idx] = value_of(c);
   }
+  symbols_ = std::make_shared<const SymbolTable>(program_names(*this));
   finalized_ = true;
   return "";
 }
