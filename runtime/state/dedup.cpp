@@ -9,6 +9,8 @@ void DedupSite::bind(const Action& a) {
   action_ = &a;
   every_ = a.every_k >= 0 ? m_.const_int(a.every_k) : -1;
   keys_.set_cap(m_.opts.default_max_keys);
+  if (a.site.shape != shape_) keys_.clear();  // bound again to another shape: the old keys mean nothing here
+  shape_ = a.site.shape;
 }
 
 bool DedupSite::admit(const std::string& key, int64_t now, uint64_t* suppressed) {

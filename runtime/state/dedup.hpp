@@ -21,7 +21,7 @@ class DedupSite final : public SiteState {
 
   static constexpr SiteKind kKind = SiteKind::Dedup;
   SiteKind kind() const override { return kKind; }
-  uint64_t bound_shape() const override { return action_->site.shape; }
+  uint64_t bound_shape() const override { return shape_; }
   void timer(const SiteTimer&) override {}
   bool timer_live(const SiteTimer&) const override { return false; }
   void rearm() override {}
@@ -39,6 +39,7 @@ class DedupSite final : public SiteState {
   Engine::Impl& m_;
   const Action* action_ = nullptr;  // binding
   int64_t every_ = -1;              // binding: `every D`, -1 when none
+  uint64_t shape_ = 0;              // binding
   KeyedStore<Key> keys_;            // state
 };
 

@@ -14,6 +14,8 @@ void ExpectSite::bind(const Expect& x, uint32_t unit) {
   unit_ = unit;
   pending_.set_cap(m_.cap_for(unit, x.max_pending));
   within_ns_ = m_.const_int(x.within_k);
+  if (x.site.shape != shape_) clear();  // bound again to another shape: the old state means nothing here
+  shape_ = x.site.shape;
 }
 
 bool ExpectSite::match_key(const Event& ev, std::string* out) const {

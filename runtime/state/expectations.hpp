@@ -36,7 +36,7 @@ class ExpectSite final : public SiteState {
 
   static constexpr SiteKind kKind = SiteKind::Expect;
   SiteKind kind() const override { return kKind; }
-  uint64_t bound_shape() const override { return x_->site.shape; }
+  uint64_t bound_shape() const override { return shape_; }
   void timer(const SiteTimer& t) override;
   bool timer_live(const SiteTimer& t) const override { return pending_.find(id_key(t.token)) != nullptr; }
   void rearm() override;
@@ -61,6 +61,7 @@ class ExpectSite final : public SiteState {
   const Expect* x_ = nullptr;
   uint32_t unit_ = 0;
   int64_t within_ns_ = 0;
+  uint64_t shape_ = 0;
   // state
   KeyedStore<Pending> pending_;  // by id_key(id), oldest evicted first
   boost::unordered_flat_map<std::string, std::vector<uint64_t>> by_match_;  // oldest first

@@ -10,6 +10,8 @@ void MachineSite::bind(const Machine& mach, uint32_t unit) {
   unit_ = unit;
   instances_.set_cap(m_.cap_for(unit, mach.max_keys));
   key_field_ = m_.names.intern(mach.key);
+  if (mach.site.shape != shape_) instances_.clear();  // another shape: state indices mean nothing here
+  shape_ = mach.site.shape;
 }
 
 std::string_view MachineSite::state_of(const std::string& key) const {

@@ -33,7 +33,7 @@ class MachineSite final : public SiteState {
 
   static constexpr SiteKind kKind = SiteKind::Machine;
   SiteKind kind() const override { return kKind; }
-  uint64_t bound_shape() const override { return mach_->site.shape; }
+  uint64_t bound_shape() const override { return shape_; }
   void timer(const SiteTimer& t) override;
   bool timer_live(const SiteTimer& t) const override {
     const Instance* inst = instances_.find(t.key);
@@ -57,6 +57,7 @@ class MachineSite final : public SiteState {
   const Machine* mach_ = nullptr;
   uint32_t unit_ = 0;
   uint32_t key_field_ = 0;  // interned key field
+  uint64_t shape_ = 0;
   // state
   KeyedStore<Instance> instances_;
 };

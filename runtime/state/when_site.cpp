@@ -39,7 +39,9 @@ void WhenSite::bind(const When& w, uint32_t unit, bool whole_last, bool may_mark
   // Only sums, extremes and quantiles show a sample's value; a count of distinct values does not.
   const bool shows_values = w.arg >= 0 && w.agg != Agg::Distinct;
   value_may_be_sensitive_ = shows_values && may_mark_sensitive;
-  shape_ = hash_finish(hash_value(w.site.shape, Value::of_int(window_ns_)));
+  const uint64_t shape = hash_finish(hash_value(w.site.shape, Value::of_int(window_ns_)));
+  if (shape != shape_) clear();  // bound again to another shape: the old state means nothing here
+  shape_ = shape;
 }
 
 // Keeps the event a tumbling window's actions will see: whole when they read
