@@ -213,7 +213,8 @@ const Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
     const Rule& r = prog->rules[i];
     if (units[i].off) continue;
     if (any_matches(r.patterns, nm))
-      d.rules.push_back({&r, r.where >= 0 ? &prog->chunks[r.where] : nullptr, &units[i], i});
+      d.rules.push_back({&r, r.where >= 0 ? &prog->chunks[r.where] : nullptr, &units[i], i, when_sites[i],
+                         expect_sites[i]});
     for (uint32_t x = 0; x < r.expects.size(); ++x)
       if (any_matches(r.expects[x].patterns, nm)) d.expects.push_back(expect_sites[i][x]);
   }
@@ -396,8 +397,8 @@ void Engine::Impl::run_event(const Event& in) {
       ++slot.unit->stats.fired;
       run_actions(rule.actions, ActionCtx{slot.index, ev, ev->ts});
     }
-    for (WhenSite* w : when_sites[slot.index]) w->event(*ev);
-    for (ExpectSite* x : expect_sites[slot.index]) x->start(*ev);
+    for (WhenSite* w : slot.whens) w->event(*ev);
+    for (ExpectSite* x : slot.expects) x->start(*ev);
   }
 }
 

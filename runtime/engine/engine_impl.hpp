@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <deque>
+#include <span>
 #include <queue>
 
 #include "dta/builtin.hpp"
@@ -78,6 +79,8 @@ struct Engine::Impl : StateLookup {
     const Chunk* where;  // nullptr: always
     UnitState* unit;
     uint32_t index;
+    std::span<WhenSite* const> whens;      // the rule's `when` sites
+    std::span<ExpectSite* const> expects;  // the rule's `expect` sites
   };
   // Per interned event name: what it can reach (built on first sight).
   struct Dispatch {
