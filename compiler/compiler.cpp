@@ -50,17 +50,32 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   return result;
 }
 
-// Runs `body`, turning anything it throws into a diagnostic on `path`.
+// failure(), or an empty result (no program, no diagnostic) when even
+// making that one diagnostic fails (no memory left): never a throw.
+CompileResult last_failure(const std::string& path, const char* message) noexcept {
+  try {
+    return failure(path, message);
+  } catch (...) {
+    return CompileResult{};
+  }
+}
+
+// Runs `body`, turning anything it throws (of any type) into a diagnostic on
+// `path`: the boundary every public entry point of the compiler goes through.
 template <class F>
-CompileResult guarded(const std::string& path, F&& body) {
+CompileResult guarded(const std::string& path, F&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    return failure(path, "out of memory compiling the policy");
+    return last_failure(path, "out of memory compiling the policy");
   } catch (const std::exception& e) {
-    return failure(path, fmt::format("internal compiler error: {}", e.what()));
+    try {
+      return failure(path, fmt::format("internal compiler error: {}", e.what()));
+    } catch (...) {
+      return last_failure(path, "internal compiler error");
+    }
   } catch (...) {
-    return failure(path, "internal compiler error");
+    return last_failure(path, "internal compiler error");
   }
 }
 

@@ -52,15 +52,31 @@ IncludeResult include_name(const std::string& path, const std::string& from) {
   return r;
 }
 
+// A failed IncludeResult saying why; one that says nothing when even that
+// cannot be allocated.
+IncludeResult include_error(const std::string& path, const char* why) noexcept {
+  try {
+    return IncludeResult{false, path, "", "", why};
+  } catch (...) {
+    return IncludeResult{};
+  }
+}
+
 }  // namespace
 
 IncludeResult read_include(const std::string& path, const std::string& from) {
-  IncludeResult r = include_name(path, from);
-  Expected<std::string> text = read_file(r.name, kMaxSourceBytes);
-  r.ok = text.ok();
-  if (r.ok) r.text = std::move(*text);
-  else r.error = text.error();
-  return r;
+  try {
+    IncludeResult r = include_name(path, from);
+    Expected<std::string> text = read_file(r.name, kMaxSourceBytes);
+    r.ok = text.ok();
+    if (r.ok) r.text = std::move(*text);
+    else r.error = text.error();
+    return r;
+  } catch (const std::exception& e) {  // out of memory, or a filesystem error: an error, never a throw
+    return include_error(path, e.what());
+  } catch (...) {
+    return include_error(path, "cannot read the file");
+  }
 }
 
 namespace {
