@@ -106,9 +106,10 @@ constexpr std::array<Effect, kOpCount> effects_table() {
 constexpr std::array<Effect, kOpCount> kEffects = effects_table();
 
 // The table is sound: one row per opcode; a register need only on a register
-// operand, a constant type only on a constant operand; ARGS only on CALL's
-// register base, RES only on a register; an instruction that writes r[a]
-// has a register there; a jump has its target in b.
+// operand, a constant type only on a constant operand; ARGS and RES only on
+// a register; an instruction that writes r[a] has a register there, one that
+// copies a register or a constant has it in b, one that calls has the
+// builtin in b; a jump has its target in b.
 constexpr bool effects_sound() {
   for (size_t op = 0; op < kOpCount; ++op) {
     const Effect& e = kEffects[op];
@@ -123,6 +124,9 @@ constexpr bool effects_sound() {
     }
     if (e.writes != Writes::None && kinds[0] != Kind::R) return false;
     if (e.writes == Writes::Const && kinds[1] != Kind::K) return false;
+    if (e.writes == Writes::Copy && kinds[1] != Kind::R) return false;
+    const bool args = e.need[0] == Need::Args || e.need[1] == Need::Args || e.need[2] == Need::Args;
+    if ((e.writes == Writes::Call || args) && kinds[1] != Kind::N) return false;  // the builtin is b
     if (e.writes == Writes::Code && kinds[2] != Kind::T) return false;
     if ((e.flow == Flow::Goto || e.flow == Flow::Branch) && kinds[1] != Kind::J) return false;
   }
