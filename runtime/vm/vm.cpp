@@ -111,6 +111,9 @@ Status dyn_arith(Op op, const Value& x, const Value& y, Value* out, Arena& arena
   return st;
 }
 
+// event.severity as a string (out of line: a rare instruction kept out of the loop's code).
+[[gnu::noinline]] Value severity_value(Severity s) { return Value::of_string(severity_name(s)); }
+
 bool in_list(const Value& x, const ListView& l) {
   bool ok;
   for (uint32_t i = 0; i < l.size; ++i)
@@ -203,7 +206,7 @@ dispatch:
     DISPATCH();
   }
   CASE(EV_TS) { r[in->a] = Value::of_int(ev.ts); DISPATCH(); }
-  CASE(EV_SEV) { r[in->a] = Value::of_string(severity_name(ev.severity)); DISPATCH(); }
+  CASE(EV_SEV) { r[in->a] = severity_value(ev.severity); DISPATCH(); }
   CASE(MOVE) { r[in->a] = r[in->b]; DISPATCH(); }
   CASE(LOADV) {
     if (!env.window_value) return Status::MissingField;
