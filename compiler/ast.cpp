@@ -6,8 +6,20 @@
 namespace dta::ast {
 
 const char* binop_text(BinOp op) {
-  static const char* const kText[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or"};
-  return kText[static_cast<int>(op)];
+  switch (op) {
+#define CMP(e, text) \
+  case BinOp::e: return text;
+#include "dta/comparisons.def"  // the comparisons, spelled once
+#undef CMP
+    case BinOp::Add: return "+";
+    case BinOp::Sub: return "-";
+    case BinOp::Mul: return "*";
+    case BinOp::Div: return "/";
+    case BinOp::Mod: return "%";
+    case BinOp::And: return "and";
+    case BinOp::Or: return "or";
+  }
+  return "?";
 }
 
 namespace {

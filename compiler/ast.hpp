@@ -32,6 +32,15 @@ enum class ExprKind : uint8_t {
 };
 
 enum class BinOp : uint8_t { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or };
+// Order relied on by codegen (codegen_pass.cpp): the arithmetic operators
+// index its tables of typed opcodes from Add, the comparisons from Eq, and
+// `op >= Eq` (once And/Or are handled) means a comparison.
+static_assert(static_cast<int>(BinOp::Add) == 0 && static_cast<int>(BinOp::Mod) == 4 &&
+                  static_cast<int>(BinOp::Eq) == 5 && static_cast<int>(BinOp::Ne) == 6 &&
+                  static_cast<int>(BinOp::Lt) == 7 && static_cast<int>(BinOp::Le) == 8 &&
+                  static_cast<int>(BinOp::Gt) == 9 && static_cast<int>(BinOp::Ge) == 10 && BinOp::Ge < BinOp::And &&
+                  BinOp::Ge < BinOp::Or,
+              "BinOp: codegen indexes opcode tables by operator order");
 const char* binop_text(BinOp op);
 
 // What a Name turned out to be: a constant, a field, the `value` of a `when`

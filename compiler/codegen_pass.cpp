@@ -124,7 +124,7 @@ class Codegen {
     begin();
     const int r = alloc();
     gen(e, r);
-    if (e.type == Type::Unknown) emit(Op::CHECK_T, r, 0, 3);
+    if (e.type == Type::Unknown) emit(Op::CHECK_T, r, 0, type_code(Type::Bool));
     emit(Op::RET, r);
     return end(Type::Bool);
   }
@@ -200,7 +200,6 @@ class Codegen {
     }
     Type t = x;
     if (numeric(x) && numeric(y)) t = x == Type::Float || y == Type::Float ? Type::Float : Type::Int;
-    const int idx = static_cast<int>(op) - static_cast<int>(BinOp::Eq);  // Eq Ne Lt Le Gt Ge
     // `const OP expr`: put the constant on the right.
     if (!as_k(*r, t) && as_k(*l, t)) {
       std::swap(l, r);
@@ -221,7 +220,6 @@ class Codegen {
         return;
       }
     }
-    (void)idx;
     if (op == BinOp::Gt || op == BinOp::Ge) {
       std::swap(l, r);
       op = mirror(op);
@@ -264,10 +262,10 @@ class Codegen {
 
   void logic(Expr& e, int dst) {
     gen(*e.args[0], dst);
-    if (e.args[0]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, 3);
+    if (e.args[0]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, type_code(Type::Bool));
     const size_t jump = emit(e.op == BinOp::And ? Op::JMPF : Op::JMPT, dst, 0);
     gen(*e.args[1], dst);
-    if (e.args[1]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, 3);
+    if (e.args[1]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, type_code(Type::Bool));
     patch(jump);
   }
 
@@ -316,20 +314,20 @@ class Codegen {
     if (e.negated) emit(Op::NOT, dst, dst);
   }
 
-  void load_field(const std::string& name, Type t, int dst) {
-    static const Op kLoad[] = {Op::LOADF, Op::LOADF_I, Op::LOADF_F, Op::LOADF_S, Op::LOADF_B};
-    emit(kLoad[static_cast<int>(t) <= 4 ? static_cast<int>(t) : 0], dst, key(name));
-  }
-
-  static int type_code(Type t) {
+  // The typed load of a field of type t (LOADF: typed when it runs).
+  static Op load_op(Type t) {
     switch (t) {
-      case Type::Int: return 0;
-      case Type::Float: return 1;
-      case Type::String: return 2;
-      case Type::Bool: return 3;
-      default: return 5;
+      case Type::Int: return Op::LOADF_I;
+      case Type::Float: return Op::LOADF_F;
+      case Type::String: return Op::LOADF_S;
+      case Type::Bool: return Op::LOADF_B;
+      default: return Op::LOADF;
     }
   }
+  void load_field(const std::string& name, Type t, int dst) { emit(load_op(t), dst, key(name)); }
+
+  // The Y operand that checks for type t (type_codes.def).
+  static int type_code(Type t) { return static_cast<int>(type_code_of(t)); }
 
   void call(Expr& e, int dst) {
     if (e.machine >= 0) {
@@ -349,7 +347,7 @@ class Codegen {
       case Special::FieldNamed: load_field(e.args[0]->s, e.type, dst); return;
       case Special::Regex: {
         gen(*e.args[0], dst);
-        if (e.args[0]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, 2);
+        if (e.args[0]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, type_code(Type::String));
         const Expr& re = *e.args[1];
         const std::string& pattern = re.kind == ExprKind::StringLit ? re.s : p_.consts[re.const_index].folded.s;
         emit(Op::MATCH, dst, dst, regex(pattern));
@@ -387,11 +385,9 @@ class Codegen {
           load_field(e.s, e.type, dst);
         }
         break;
-      case ExprKind::EventPart: {
-        const Op op = e.s == "name" ? Op::EV_NAME : e.s == "id" ? Op::EV_ID : e.s == "ts" ? Op::EV_TS : Op::EV_SEV;
-        emit(op, dst);
+      case ExprKind::EventPart:
+        emit(find_event_part(e.s)->op, dst);  // resolve_pass checked the name
         break;
-      }
       case ExprKind::Call: call(e, dst); break;
       case ExprKind::Neg:
         gen(*e.args[0], dst);
@@ -399,7 +395,7 @@ class Codegen {
         break;
       case ExprKind::Not:
         gen(*e.args[0], dst);
-        if (e.args[0]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, 3);
+        if (e.args[0]->type == Type::Unknown) emit(Op::CHECK_T, dst, 0, type_code(Type::Bool));
         emit(Op::NOT, dst, dst);
         break;
       case ExprKind::Binary:
@@ -475,8 +471,7 @@ class Codegen {
         break;
       case ast::ActionKind::Alert:
         act.kind = ActionKind::Alert;
-        act.severity = a.name == "info" ? AlertSeverity::Info : a.name == "critical" ? AlertSeverity::Critical
-                                                                                       : AlertSeverity::Warning;
+        parse_enum(a.name, act.severity);  // resolve_pass checked the name
         act.tmpl = templ(*a.message);
         for (const auto& d : a.dedup) act.dedup.push_back({d.first, -1, field_chunk(d.first)});
         if (a.every) act.every_k = duration_k(*a.every);
@@ -519,22 +514,20 @@ class Codegen {
     loc_ = w.loc;
     When out;
     out.loc = src(w.loc);
-    static const std::pair<const char*, Agg> kAggs[] = {
-        {"count", Agg::Count}, {"sum", Agg::Sum}, {"avg", Agg::Avg}, {"min", Agg::Min}, {"max", Agg::Max},
-        {"rate", Agg::Rate}, {"distinct", Agg::Distinct}, {"quantile", Agg::Quantile}, {"p50", Agg::Quantile},
-        {"p90", Agg::Quantile}, {"p95", Agg::Quantile}, {"p99", Agg::Quantile}};
-    for (const auto& [n, a] : kAggs)
-      if (w.agg == n) out.agg = a;
-    if (w.agg.size() == 3 && w.agg[0] == 'p') out.q = std::stoi(w.agg.substr(1)) / 100.0;
-    if (w.agg == "quantile") out.q = w.q;
+    const AggSpelling& spelling = *find_agg_spelling(w.agg);  // resolve_pass checked the name
+    out.agg = spelling.agg;
+    out.q = spelling.q < 0 ? w.q : spelling.q;  // quantile(e, q): type_pass found q
     if (!w.args.empty()) out.arg = value_chunk(*w.args[0]);
     out.sliding = w.sliding;
     out.window_k = duration_k(*w.window);
     if (w.for_d) out.for_k = duration_k(*w.for_d);
-    static const std::pair<BinOp, Cmp> kCmp[] = {{BinOp::Gt, Cmp::Gt}, {BinOp::Ge, Cmp::Ge}, {BinOp::Lt, Cmp::Lt},
-                                                 {BinOp::Le, Cmp::Le}, {BinOp::Eq, Cmp::Eq}, {BinOp::Ne, Cmp::Ne}};
-    for (const auto& [b, c] : kCmp)
-      if (w.cmp == b) out.cmp = c;
+    switch (w.cmp) {  // each comparison of comparisons.def is the BinOp of the same name
+#define CMP(e, text) \
+  case BinOp::e: out.cmp = Cmp::e; break;
+#include "dta/comparisons.def"
+#undef CMP
+      default: break;
+    }
     out.threshold = value_chunk(*w.threshold);
     for (const auto& k : w.by) out.by.push_back({k.first, -1, field_chunk(k.first)});
     out.max_keys = static_cast<uint32_t>(w.max_keys);

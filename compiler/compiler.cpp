@@ -32,11 +32,10 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
       PassContext ctx(policy, diags, sources);
       ctx.builtins = stdlib_functions(&ctx.nbuiltins);
       if (run_passes(ctx) && !diags.has_errors()) {
-        const std::string err = ctx.program->finalize(ctx.builtins, ctx.nbuiltins);
-        if (err.empty())
+        if (Outcome finalized = ctx.program->finalize(ctx.builtins, ctx.nbuiltins); finalized)
           result.program = std::move(ctx.program);
         else
-          diags.error_at_file(path, "internal compiler error: " + err);
+          diags.error_at_file(path, "internal compiler error: " + finalized.error());
       }
     }
   } catch (const std::bad_alloc&) {
@@ -51,17 +50,32 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   return result;
 }
 
-// Runs `body`, turning anything it throws into a diagnostic on `path`.
+// failure(), or an empty result (no program, no diagnostic) when even
+// making that one diagnostic fails (no memory left): never a throw.
+CompileResult last_failure(const std::string& path, const char* message) noexcept {
+  try {
+    return failure(path, message);
+  } catch (...) {
+    return CompileResult{};
+  }
+}
+
+// Runs `body`, turning anything it throws (of any type) into a diagnostic on
+// `path`: the boundary every public entry point of the compiler goes through.
 template <class F>
-CompileResult guarded(const std::string& path, F&& body) {
+CompileResult guarded(const std::string& path, F&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    return failure(path, "out of memory compiling the policy");
+    return last_failure(path, "out of memory compiling the policy");
   } catch (const std::exception& e) {
-    return failure(path, fmt::format("internal compiler error: {}", e.what()));
+    try {
+      return failure(path, fmt::format("internal compiler error: {}", e.what()));
+    } catch (...) {
+      return last_failure(path, "internal compiler error");
+    }
   } catch (...) {
-    return failure(path, "internal compiler error");
+    return last_failure(path, "internal compiler error");
   }
 }
 
@@ -73,25 +87,25 @@ CompileResult compile_source(const std::string& path, const std::string& text, c
 
 CompileResult compile_file(const std::string& path, const CompileOptions& options) {
   return guarded(path, [&] {
-    std::string text, err;
-    if (!read_file(path, &text, &err)) return failure(path, "cannot read: " + err);
-    return compile_source_unguarded(path, text, options);
+    Expected<std::string> text = read_file(path);
+    if (!text) return failure(path, "cannot read: " + text.error());
+    return compile_source_unguarded(path, *text, options);
   });
 }
 
 CompileResult load_program(const std::string& path) {
   return guarded(path, [&] {
-    std::string bytes, err;
-    if (!read_file(path, &bytes, &err, kMaxProgramFileBytes)) return failure(path, "cannot read: " + err);
-    if (!looks_like_dtb(bytes)) return compile_source_unguarded(path, bytes, {});
-    std::unique_ptr<Program> prog = load_dtb(bytes, &err);
-    if (!prog) return failure(path, err);
+    Expected<std::string> bytes = read_file(path, kMaxProgramFileBytes);
+    if (!bytes) return failure(path, "cannot read: " + bytes.error());
+    if (!looks_like_dtb(*bytes)) return compile_source_unguarded(path, *bytes, {});
+    Expected<std::unique_ptr<Program>> prog = load_dtb(*bytes);
+    if (!prog) return failure(path, prog.error());
     size_t n = 0;
     const Builtin* fns = stdlib_functions(&n);
-    err = prog->finalize(fns, n);
-    if (!err.empty()) return failure(path, "invalid bytecode: " + err);
+    if (Outcome finalized = (*prog)->finalize(fns, n); !finalized)
+      return failure(path, "invalid bytecode: " + finalized.error());
     CompileResult r;
-    r.program = std::move(prog);
+    r.program = std::move(*prog);
     return r;
   });
 }

@@ -49,19 +49,23 @@ class Profiles {
         case ast::ProfileItemKind::Set: set(pr, it); break;
         case ast::ProfileItemKind::AlertLevel: {
           unit(pr, it);
-          static const std::vector<std::string> kSev = {"info", "warning", "critical", "off"};
-          if (std::find(kSev.begin(), kSev.end(), it.level) == kSev.end())
-            error(it.level_loc, fmt::format("unknown alert severity '{}' (info, warning, critical or off){}", it.level,
-                                            did_you_mean(it.level, kSev)));
+          AlertSeverity sev;
+          if (!parse_enum(it.level, sev)) {
+            const auto all = enum_names_where<AlertSeverity>([](AlertSeverity) { return true; });
+            error(it.level_loc, fmt::format("unknown alert severity '{}' ({}){}", it.level, names_text(all),
+                                            did_you_mean(it.level, all)));
+          }
           break;
         }
         case ast::ProfileItemKind::MaxKeys: unit(pr, it); break;
         case ast::ProfileItemKind::RuleLevel: {
           unit(pr, it);
           Level l;
-          if (!parse_level(it.level, l) || l == Level::None)
-            error(it.level_loc, fmt::format("unknown level '{}' (error, warning, info, ok or off){}", it.level,
-                                            did_you_mean(it.level, {"error", "warning", "info", "ok", "off"})));
+          if (!parse_level(it.level, l) || !enum_row(l).profile) {
+            const auto allowed = enum_names_where<Level>([](Level v) { return enum_row(v).profile; });
+            error(it.level_loc, fmt::format("unknown level '{}' ({}){}", it.level, names_text(allowed),
+                                            did_you_mean(it.level, allowed)));
+          }
           break;
         }
         case ast::ProfileItemKind::Warnings:
@@ -148,10 +152,9 @@ class Profiles {
           parse_level(it.level, l);
           levels[static_cast<uint32_t>(unit(*pr, it))] = l;
         } else if (it.kind == ast::ProfileItemKind::AlertLevel) {
-          alerts[static_cast<uint32_t>(unit(*pr, it))] = it.level == "info"       ? AlertSeverity::Info
-                                                         : it.level == "warning"  ? AlertSeverity::Warning
-                                                         : it.level == "critical" ? AlertSeverity::Critical
-                                                                                  : AlertSeverity::Off;
+          AlertSeverity sev = AlertSeverity::Off;
+          parse_enum(it.level, sev);  // checked above
+          alerts[static_cast<uint32_t>(unit(*pr, it))] = sev;
         } else if (it.kind == ast::ProfileItemKind::MaxKeys) {
           caps[static_cast<uint32_t>(unit(*pr, it))] = static_cast<uint32_t>(it.number);
         } else if (it.kind == ast::ProfileItemKind::Warnings) {

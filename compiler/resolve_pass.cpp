@@ -7,16 +7,11 @@
 namespace dta {
 namespace {
 
-bool parse_type(const std::string& s, Type* t) {
-  static const std::pair<const char*, Type> kTypes[] = {
-      {"int", Type::Int}, {"float", Type::Float}, {"string", Type::String}, {"bool", Type::Bool}};
-  for (const auto& [n, ty] : kTypes)
-    if (s == n) {
-      *t = ty;
-      return true;
-    }
-  return false;
-}
+// Whether a field may be declared with type t (value_types.def).
+bool declarable(Type t) { return enum_row(t).declared; }
+
+// The type a field declaration names, if it may name it.
+bool parse_type(const std::string& s, Type* t) { return parse_enum(s, *t) && declarable(*t); }
 
 constexpr const char* kQuantileQ = "quantile(e, q) needs a constant q between 0 and 1";
 
@@ -75,7 +70,7 @@ class Resolver {
           ctx_.diags.error(f.loc, fmt::format("field '{}' is declared twice in event '{}'", f.name, e.name));
         if (!parse_type(f.type_name, &f.type))
           ctx_.diags.error(f.type_loc, fmt::format("unknown type '{}'{}", f.type_name,
-                                                   did_you_mean(f.type_name, {"int", "float", "string", "bool"})));
+                                                   did_you_mean(f.type_name, enum_names_where<Type>(declarable))));
       }
     }
   }
@@ -217,9 +212,11 @@ class Resolver {
       case ast::ExprKind::Name: name(e); return;
       case ast::ExprKind::Call: call(e); return;
       case ast::ExprKind::EventPart: {
-        static const std::vector<std::string> kParts = {"name", "id", "ts", "severity"};
-        if (std::find(kParts.begin(), kParts.end(), e.s) == kParts.end())
-          ctx_.diags.error(e.loc, fmt::format("unknown event part 'event.{}'{}", e.s, did_you_mean(e.s, kParts)));
+        if (!find_event_part(e.s)) {
+          std::vector<std::string> parts;
+          for (const EventPart& p : kEventParts) parts.emplace_back(p.name);
+          ctx_.diags.error(e.loc, fmt::format("unknown event part 'event.{}'{}", e.s, did_you_mean(e.s, parts)));
+        }
         return;
       }
       default:
@@ -234,10 +231,12 @@ class Resolver {
 
   void action(ast::ActionAst& a) {
     if (a.kind == ast::ActionKind::Alert) {
-      static const std::vector<std::string> kSev = {"info", "warning", "critical"};
-      if (std::find(kSev.begin(), kSev.end(), a.name) == kSev.end())
-        ctx_.diags.error(a.name_loc, fmt::format("unknown alert severity '{}' (info, warning or critical){}", a.name,
-                                                 did_you_mean(a.name, kSev)));
+      AlertSeverity sev;
+      if (!parse_enum(a.name, sev) || !enum_row(sev).written) {
+        const auto written = enum_names_where<AlertSeverity>([](AlertSeverity s) { return enum_row(s).written; });
+        ctx_.diags.error(a.name_loc, fmt::format("unknown alert severity '{}' ({}){}", a.name, names_text(written),
+                                                 did_you_mean(a.name, written)));
+      }
       for (const auto& [k, loc] : a.dedup) check_field_name(k, loc);
       if (a.every) duration(*a.every);
     }
@@ -292,18 +291,17 @@ class Resolver {
 
   void when(ast::WhenAst& w) {
     if (in_when_ || in_expect_) ctx_.diags.error(w.loc, "'when' blocks do not nest");
-    static const std::vector<std::string> kAggs = {"count", "sum", "avg", "min", "max", "rate", "p50", "p90",
-                                                   "p95", "p99", "quantile", "distinct"};
-    if (std::find(kAggs.begin(), kAggs.end(), w.agg) == kAggs.end()) {
-      ctx_.diags.error(w.agg_loc, fmt::format("unknown aggregate '{}'{}", w.agg, did_you_mean(w.agg, kAggs)));
-    } else {
-      const size_t want = w.agg == "count" || w.agg == "rate" ? 0 : w.agg == "quantile" ? 2 : 1;
-      if (w.args.size() != want)
-        ctx_.diags.error(w.agg_loc, fmt::format("'{}()' takes {} argument{}, not {}", w.agg, want, want == 1 ? "" : "s",
-                                                w.args.size()));
+    const AggSpelling* agg = find_agg_spelling(w.agg);  // aggregates.def
+    if (!agg) {
+      std::vector<std::string> spellings;
+      for (const AggSpelling& sp : kAggSpellings) spellings.emplace_back(sp.name);
+      ctx_.diags.error(w.agg_loc, fmt::format("unknown aggregate '{}'{}", w.agg, did_you_mean(w.agg, spellings)));
+    } else if (w.args.size() != agg->args) {
+      ctx_.diags.error(w.agg_loc, fmt::format("'{}()' takes {} argument{}, not {}", w.agg, agg->args,
+                                              agg->args == 1 ? "" : "s", w.args.size()));
     }
     for (size_t i = 0; i < w.args.size(); ++i) {
-      if (w.agg == "quantile" && i == 1) constant_expr(*w.args[i], kQuantileQ);
+      if (agg && agg->q < 0 && i == 1) constant_expr(*w.args[i], kQuantileQ);  // quantile(e, q)
       else expr(*w.args[i]);
     }
     duration(*w.window);

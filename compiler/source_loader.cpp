@@ -16,51 +16,27 @@
 namespace dta {
 namespace fs = std::filesystem;
 
-bool read_file(const std::string& path, std::string* out, std::string* error, size_t max_bytes) {
+Expected<std::string> read_file(const std::string& path, size_t max_bytes) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) {
-    *error = ec ? ec.message() : "no such file";
-    return false;
-  }
+  if (ec || !fs::exists(st)) return fail(ec ? ec.message() : "no such file");
   // The kind and size first: /dev/zero, a FIFO or a 10 GB file is refused unread.
-  if (fs::is_directory(st)) {
-    *error = "is a directory";
-    return false;
-  }
-  if (!fs::is_regular_file(st)) {
-    *error = "not a regular file";
-    return false;
-  }
+  if (fs::is_directory(st)) return fail("is a directory");
+  if (!fs::is_regular_file(st)) return fail("not a regular file");
   const uintmax_t size = fs::file_size(path, ec);
-  const auto too_large = [&] {
-    *error = fmt::format("file too large ({} bytes; the limit is {} bytes)", size, max_bytes);
-    return false;
-  };
-  if (ec) {
-    *error = ec.message();
-    return false;
-  }
-  if (size > max_bytes) return too_large();
+  if (ec) return fail(ec.message());
+  if (size > max_bytes) return fail(fmt::format("file too large ({} bytes; the limit is {} bytes)", size, max_bytes));
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = std::strerror(errno);
-    return false;
-  }
+  if (!in) return fail(std::strerror(errno));
   // Read what the size promised, and at most one byte more: a file that grew
   // since it was measured is still refused.
-  out->assign(static_cast<size_t>(size), '\0');
-  in.read(out->data(), static_cast<std::streamsize>(size));
-  out->resize(static_cast<size_t>(in.gcount()));
-  if (out->size() == size && in.peek() != std::char_traits<char>::eof()) {
-    *error = fmt::format("file too large (it grew while read; the limit is {} bytes)", max_bytes);
-    return false;
-  }
-  if (in.bad()) {
-    *error = "read error";
-    return false;
-  }
-  return true;
+  std::string out(static_cast<size_t>(size), '\0');
+  in.read(out.data(), static_cast<std::streamsize>(size));
+  out.resize(static_cast<size_t>(in.gcount()));
+  if (out.size() == size && in.peek() != std::char_traits<char>::eof())
+    return fail(fmt::format("file too large (it grew while read; the limit is {} bytes)", max_bytes));
+  if (in.bad()) return fail("read error");
+  return out;
 }
 
 namespace {
@@ -76,12 +52,31 @@ IncludeResult include_name(const std::string& path, const std::string& from) {
   return r;
 }
 
+// A failed IncludeResult saying why; one that says nothing when even that
+// cannot be allocated.
+IncludeResult include_error(const std::string& path, const char* why) noexcept {
+  try {
+    return IncludeResult{false, path, "", "", why};
+  } catch (...) {
+    return IncludeResult{};
+  }
+}
+
 }  // namespace
 
 IncludeResult read_include(const std::string& path, const std::string& from) {
-  IncludeResult r = include_name(path, from);
-  r.ok = read_file(r.name, &r.text, &r.error, kMaxSourceBytes);
-  return r;
+  try {
+    IncludeResult r = include_name(path, from);
+    Expected<std::string> text = read_file(r.name, kMaxSourceBytes);
+    r.ok = text.ok();
+    if (r.ok) r.text = std::move(*text);
+    else r.error = text.error();
+    return r;
+  } catch (const std::exception& e) {  // out of memory, or a filesystem error: an error, never a throw
+    return include_error(path, e.what());
+  } catch (...) {
+    return include_error(path, "cannot read the file");
+  }
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include "ast.hpp"
 #include "diagnostics.hpp"
 #include "dta/compiler.hpp"
+#include "dta/expected.hpp"
 
 namespace dta {
 
@@ -22,8 +23,8 @@ constexpr size_t kMaxProgramFileBytes = 2 * kMaxTotalSourceBytes;  // a .dtb car
 bool load_policy(SourceSet& sources, ast::Policy& policy, DiagBag& diags, const IncludeResolver& resolver = {});
 
 // Reads a whole regular file of at most `max_bytes`; its kind and size are
-// checked before reading, so /dev/zero or a FIFO is refused at once. False
-// with *error on failure.
-bool read_file(const std::string& path, std::string* out, std::string* error, size_t max_bytes = kMaxSourceBytes);
+// checked before reading, so /dev/zero or a FIFO is refused at once. Its
+// bytes, or why they could not be read.
+Expected<std::string> read_file(const std::string& path, size_t max_bytes = kMaxSourceBytes);
 
 }  // namespace dta

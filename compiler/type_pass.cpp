@@ -165,12 +165,15 @@ class Typer {
   void when(ast::WhenAst& w) {
     for (auto& a : w.args) expr(*a);
     const std::string& g = w.agg;
-    const bool numeric_arg = g != "count" && g != "rate" && g != "distinct";
-    if (numeric_arg && !w.args.empty() && !num_or_unknown(w.args[0]->type))
+    const AggSpelling* found = find_agg_spelling(g);
+    if (!found) return;  // unknown: resolve_pass reported it, and this pass does not run then
+    const AggSpelling& spelling = *found;
+    const AggRow& agg = enum_row(spelling.agg);  // aggregates.def
+    if (agg.numeric && !w.args.empty() && !num_or_unknown(w.args[0]->type))
       error(w.args[0]->loc, fmt::format("aggregate '{}' needs a number, not {}", g, type_name(w.args[0]->type)));
-    if (g == "distinct" && !w.args.empty() && w.args[0]->type == Type::List)
-      error(w.args[0]->loc, "distinct() needs a single value, not a list");
-    if (g == "quantile" && w.args.size() == 2) {
+    if (!agg.numeric && !w.args.empty() && w.args[0]->type == Type::List)
+      error(w.args[0]->loc, fmt::format("{}() needs a single value, not a list", g));
+    if (spelling.q < 0 && w.args.size() == 2) {
       const Expr& q = *w.args[1];
       double v = -1;
       if (constant_number(q, &v) && v >= 0 && v <= 1) w.q = v;  // 0 and 1 included (spec 5.1)
@@ -180,9 +183,11 @@ class Typer {
     if (w.for_d) duration(*w.for_d, DurationRule::NonNegative, "for");
     expr(*w.threshold);
     if (!numeric(w.threshold->type)) error(w.threshold->loc, "a threshold must be a number");
-    value_type_ = g == "count" || g == "distinct" ? Type::Int
-                : g == "sum" || g == "min" || g == "max" ? (w.args.empty() ? Type::Unknown : w.args[0]->type)
-                                                         : Type::Float;
+    switch (agg.value) {
+      case AggValue::Int: value_type_ = Type::Int; break;
+      case AggValue::Float: value_type_ = Type::Float; break;
+      case AggValue::Arg: value_type_ = w.args.empty() ? Type::Unknown : w.args[0]->type; break;
+    }
     block(w.body);
     value_type_ = Type::Unknown;
   }
@@ -246,8 +251,7 @@ class Typer {
         error(re.loc, "the pattern of matches() must be a constant string");
         return;
       }
-      const std::string why = regex_syntax_error(src);
-      if (!why.empty()) error(re.loc, fmt::format("invalid regex: {}", why));
+      if (Outcome valid = check_regex(src); !valid) error(re.loc, fmt::format("invalid regex: {}", valid.error()));
     }
     switch (b.result) {
       case Result::Int: e.type = Type::Int; break;
@@ -357,9 +361,11 @@ class Typer {
           if (e.type == Type::List) e.elem = c.value->elem;
         }
         return;  // fields were typed by resolve_pass
-      case ExprKind::EventPart:
-        e.type = e.s == "name" || e.s == "severity" ? Type::String : Type::Int;
+      case ExprKind::EventPart: {
+        const EventPart* part = find_event_part(e.s);  // resolve_pass checked the name
+        e.type = part ? part->type : Type::Unknown;
         return;
+      }
       case ExprKind::Call: call(e); return;
       case ExprKind::Neg:
         expr(*e.args[0]);

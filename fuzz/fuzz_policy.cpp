@@ -29,17 +29,16 @@ int fuzz_policy(const uint8_t* data, size_t size) {
 
   // .dtb round trip: the loaded program verifies and saves to the same bytes.
   const std::string bytes = save_dtb(*result.program);
-  std::string err;
-  std::unique_ptr<Program> loaded = load_dtb(bytes, &err);
-  check(loaded != nullptr, "a compiled program's .dtb does not load: " + err);
+  Expected<std::unique_ptr<Program>> loaded = load_dtb(bytes);
+  check(loaded.ok(), "a compiled program's .dtb does not load: " + (loaded ? std::string() : loaded.error()));
   size_t nfns = 0;
   const Builtin* fns = stdlib_functions(&nfns);
-  err = loaded->finalize(fns, nfns);
-  check(err.empty(), "a compiled program's .dtb does not verify: " + err);
-  check(save_dtb(*loaded) == bytes, "a loaded .dtb saves to different bytes");
-  check(disassemble(*loaded) == disassemble(*result.program), "a loaded .dtb disassembles differently");
+  const Outcome finalized = (*loaded)->finalize(fns, nfns);
+  check(finalized.ok(), "a compiled program's .dtb does not verify: " + finalized.error());
+  check(save_dtb(**loaded) == bytes, "a loaded .dtb saves to different bytes");
+  check(disassemble(**loaded) == disassemble(*result.program), "a loaded .dtb disassembles differently");
 
-  run_all_profiles(std::shared_ptr<const Program>(std::move(loaded)));
+  run_all_profiles(std::shared_ptr<const Program>(std::move(*loaded)));
   return 0;
 }
 

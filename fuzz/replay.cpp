@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -189,8 +190,10 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--isolate")
       isolate = true;
-    else if (arg == "--timeout" && i + 1 < argc)
-      timeout = static_cast<unsigned>(std::atoi(argv[++i]));
+    else if (arg == "--timeout" && i + 1 < argc) {
+      const std::string_view v = argv[++i];  // seconds, decimal (from_chars: whatever the locale)
+      if (std::from_chars(v.data(), v.data() + v.size(), timeout).ptr != v.data() + v.size()) return usage();
+    }
     else if (arg == "--policy")
       target = "policy", entry = dta::fuzz::fuzz_policy;
     else if (arg == "--dtb")

@@ -4,6 +4,8 @@
 // unknown until run time) and report misses as a Status.
 #include "dta/stdlib.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -169,6 +171,69 @@ Status min_max(const Value* a, Value& out, Arena&) {
   return Status::Ok;
 }
 
+// ---- the number syntax of int(s) and float(s): what strtoll and strtod
+// accept in the "C" locale, whatever the host's locale (std::from_chars
+// never reads it; strtod in a de_DE locale wants "1,5"): leading blanks, one
+// optional sign, the number, and nothing after it. Floats also take inf,
+// infinity, nan, nan(chars) and hexadecimal (0x1.8p3), in any case; one
+// beyond the range of double is +-inf and one below it 0, as from strtod.
+
+constexpr std::string_view kBlanks = " \t\n\v\f\r";  // isspace() in the "C" locale
+
+// Drops the leading blanks and one sign of `s`; false when no number can
+// follow (nothing left, or a second sign).
+bool strip_sign(std::string_view& s, bool* negative) {
+  const size_t start = s.find_first_not_of(kBlanks);
+  if (start == std::string_view::npos) return false;
+  s.remove_prefix(start);
+  *negative = s[0] == '-';
+  if (s[0] == '-' || s[0] == '+') s.remove_prefix(1);
+  return !s.empty() && s[0] != '-' && s[0] != '+';
+}
+
+// int(s): a decimal integer in the int64 range.
+bool parse_int_text(std::string_view s, int64_t* out) {
+  bool negative = false;
+  if (!strip_sign(s, &negative)) return false;
+  uint64_t magnitude = 0;
+  const auto res = std::from_chars(s.data(), s.data() + s.size(), magnitude, 10);
+  if (res.ec != std::errc() || res.ptr != s.data() + s.size()) return false;
+  if (magnitude > (negative ? uint64_t{1} << 63 : uint64_t{INT64_MAX})) return false;  // ERANGE for strtoll
+  *out = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+  return true;
+}
+
+// float(s): a decimal or hexadecimal float, inf or nan.
+bool parse_float_text(std::string_view s, double* out) {
+  bool negative = false;
+  if (!strip_sign(s, &negative)) return false;
+  auto format = std::chars_format::general;
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);  // strtod wants a hex digit or a point next, no sign, no inf/nan
+    if (s.empty() || !(std::isxdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')) return false;
+    format = std::chars_format::hex;
+  }
+  const char* end = s.data() + s.size();
+  double v = 0;
+  auto res = std::from_chars(s.data(), end, v, format);
+  if (res.ec == std::errc::result_out_of_range && res.ptr == end) {
+    // Beyond double: strtod gives inf or 0 (or the nearest denormal). A long
+    // double holds most such values and rounds as strtod does; past its range
+    // too, the exponent's sign tells.
+    long double wide = 0;
+    if (std::from_chars(s.data(), end, wide, format).ec == std::errc()) {
+      v = static_cast<double>(wide);
+    } else {
+      const size_t e = s.find_last_of(format == std::chars_format::hex ? "pP" : "eE");
+      v = e != std::string_view::npos && e + 1 < s.size() && s[e + 1] == '-' ? 0.0 : HUGE_VAL;
+    }
+    res.ec = std::errc();
+  }
+  if (res.ec != std::errc() || res.ptr != end) return false;
+  *out = negative ? -v : v;
+  return true;
+}
+
 Status to_int(const Value* a, Value& out, Arena&) {
   switch (a[0].type) {
     case Type::Int: out = a[0]; return Status::Ok;
@@ -180,11 +245,8 @@ Status to_int(const Value* a, Value& out, Arena&) {
       return Status::Ok;
     }
     case Type::String: {
-      const std::string s(a[0].str());
-      char* end = nullptr;
-      errno = 0;
-      const long long v = std::strtoll(s.c_str(), &end, 10);
-      if (s.empty() || *end || errno) return Status::TypeError;
+      int64_t v = 0;
+      if (!parse_int_text(a[0].str(), &v)) return Status::TypeError;
       out = Value::of_int(v);
       return Status::Ok;
     }
@@ -198,10 +260,8 @@ Status to_float(const Value* a, Value& out, Arena&) {
     case Type::Float: out = a[0]; return Status::Ok;
     case Type::Bool: out = Value::of_float(a[0].b ? 1.0 : 0.0); return Status::Ok;
     case Type::String: {
-      const std::string s(a[0].str());
-      char* end = nullptr;
-      const double v = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end) return Status::TypeError;
+      double v = 0;
+      if (!parse_float_text(a[0].str(), &v)) return Status::TypeError;
       out = Value::of_float(v);
       return Status::Ok;
     }

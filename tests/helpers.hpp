@@ -14,9 +14,8 @@ namespace dta::test {
 
 // A file's bytes ("" when it cannot be read).
 inline std::string slurp(const std::string& path) {
-  std::string text, err;
-  read_file(path, &text, &err);
-  return text;
+  Expected<std::string> text = read_file(path);
+  return text ? std::move(*text) : std::string();
 }
 
 // Errors of compiling `text` as "LINE:COL: message", one per diagnostic.

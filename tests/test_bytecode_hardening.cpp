@@ -21,6 +21,7 @@
 #include "dta/disasm.hpp"
 #include "dta/dtb.hpp"
 #include "dta/report_json.hpp"
+#include "dta/sites.hpp"
 #include "dta/stdlib.hpp"
 #include "helpers.hpp"
 
@@ -43,20 +44,22 @@ const char* const kBase =
 std::unique_ptr<dta::Program> editable(const std::string& policy = kBase) {
   auto prog = dta::test::compiled(policy);
   REQUIRE(prog);
-  std::string err;
-  auto p = dta::load_dtb(dta::save_dtb(*prog), &err);
-  REQUIRE_MESSAGE(p, err);
-  return p;
+  auto p = dta::load_dtb(dta::save_dtb(*prog));
+  REQUIRE_MESSAGE(p, (p ? "" : p.error()));
+  return std::move(*p);
 }
 
 // Loads and finalizes .dtb bytes; the program, or nullptr with *err set.
 std::unique_ptr<dta::Program> load(const std::string& bytes, std::string* err) {
-  auto p = dta::load_dtb(bytes, err);
-  if (!p) return p;
+  auto p = dta::load_dtb(bytes);
+  if (!p) {
+    *err = p.error();
+    return nullptr;
+  }
   size_t n = 0;
   const dta::Builtin* fns = dta::stdlib_functions(&n);
-  *err = p->finalize(fns, n);
-  return err->empty() ? std::move(p) : nullptr;
+  *err = (*p)->finalize(fns, n).error();
+  return err->empty() ? std::move(*p) : nullptr;
 }
 
 // What loading the .dtb of `p` says ("" when it loads and finalizes).
@@ -70,7 +73,7 @@ std::string load_error(const dta::Program& p) {
 std::string finalize_error(dta::Program& p) {
   size_t n = 0;
   const dta::Builtin* fns = dta::stdlib_functions(&n);
-  return p.finalize(fns, n);
+  return p.finalize(fns, n).error();
 }
 
 // Replaces a chunk's code (with a line table to match).
@@ -196,7 +199,7 @@ std::vector<Crafted> crafted() {
       {"bad_enum", [](dta::Program& p) { p.rules[1].whens[0].agg = static_cast<dta::Agg>(9); },
        "aggregate 9 out of range"},
       {"transition_to_missing_state", [](dta::Program& p) { p.machines[0].states[0].transitions[0].target = 7; },
-       "goes to state 7, but the machine has 2"},
+       "names state 7, but the machine has 2"},
       {"three_after_transitions",  // the reader wanted 30 bytes where the writer wrote 22
        [](dta::Program& p) {
          dta::Transition t = p.machines[0].states[1].transitions[0];
@@ -214,6 +217,7 @@ TEST_SUITE("bytecode_hardening") {
       CAPTURE(c.name);
       auto p = editable();
       c.edit(*p);
+      dta::assign_sites(*p);  // as the compiler would, for an edit that changes a shape
       const std::string err = load_error(*p);
       if (*c.refusal)
         CHECK_MESSAGE(err.find(c.refusal) != std::string::npos, err);
@@ -421,6 +425,7 @@ TEST_SUITE("bytecode_hardening") {
       CAPTURE(c.what);
       auto p = editable();
       c.edit(*p);
+      dta::assign_sites(*p);  // as the compiler would, for an edit that changes a shape
       const std::string err = load_error(*p);
       if (*c.refusal)
         CHECK_MESSAGE(err.find(c.refusal) != std::string::npos, err);
@@ -440,38 +445,39 @@ TEST_SUITE("bytecode_hardening") {
         {"negative chunk", [](auto& p) { p.rules[0].where = -5; }, "names chunk -5"},
         {"action -> template", [](auto& p) { p.rules[0].actions[0].tmpl = 42; }, "names template 42"},
         {"template -> chunk", [](auto& p) { p.templates[0].parts[0].chunk = 1000; },
-         "template 0 names a missing chunk"},
+         "part 0 of template 0 names chunk 1000"},
         {"threshold missing", [](auto& p) { p.rules[1].whens[0].threshold = -1; },
          "the threshold of when 0 of rule 'w' names chunk -1"},
         {"observe without a value", [](auto& p) { p.rules[0].actions[1].chunk = -1; }, "observed value of action 1"},
         {"when -> window constant", [](auto& p) { p.rules[1].whens[0].window_k = konst(p, dta::Type::String); },
          "the window of when 0 of rule 'w' is not an int constant"},
         {"expect -> within constant", [](auto& p) { p.rules[2].expects[0].within_k = 60000; },
-         "the 'within' of expect 0"},
+         "the within of expect 0"},
         {"after -> delay constant", [](auto& p) { p.machines[0].states[1].transitions[0].delay_k = -1; },
          "the delay of transition 0 of state 'b'"},
         {"machine -> initial state", [](auto& p) { p.machines[0].initial = 5; },
-         "machine 'm' starts in state 5, but it has 2"},
-        {"transition -> state", [](auto& p) { p.machines[0].states[1].transitions[0].target = 2; }, "goes to state 2"},
+         "the initial of machine 'm' names state 5, but the machine has 2"},
+        {"transition -> state", [](auto& p) { p.machines[0].states[1].transitions[0].target = 2; }, "names state 2"},
         {"an 'after' with a where", [](auto& p) { p.machines[0].states[1].transitions[0].where = p.rules[0].where; },
          "is an 'after' with a where"},
-        {"profile -> rule", [](auto& p) { p.profiles[0].levels[0].first = 99; }, "profile 'p' has a bad rule level"},
+        {"profile -> rule", [](auto& p) { p.profiles[0].levels[0].first = 99; },
+         "level override 0 of profile 'p' names unit 99"},
         {"profile level none", [](auto& p) { p.profiles[0].levels[0].second = dta::Level::None; }, "bad rule level"},
         {"profile -> alert unit",
          [](auto& p) {
            p.profiles[0].alerts.push_back({4, dta::AlertSeverity::Off});
          },
-         "bad alert level"},
+         "alert override 0 of profile 'p' names unit 4"},
         {"profile -> key cap unit",
          [](auto& p) {
            p.profiles[0].max_keys.push_back({4, 10});
          },
-         "bad key cap"},
+         "key cap 0 of profile 'p' names unit 4"},
         {"profile -> constant",
          [](auto& p) {
            p.profiles[0].consts.push_back({999, dta::Const{}});
          },
-         "overrides constant 999"},
+         "names constant 999"},
         {"profile constant of another type",
          [](auto& p) {
            dta::Const c;
@@ -483,7 +489,7 @@ TEST_SUITE("bytecode_hardening") {
          [](auto& p) {
            p.named_consts.push_back({"L", 999});
          },
-         "constant 'L' out of range"},
+         "named constant 'L' names constant 999"},
         {"a dedup key that is a template",
          [](auto& p) {
            dta::Action& a = p.rules[1].whens[0].actions[0];
@@ -560,8 +566,8 @@ TEST_SUITE("bytecode_hardening") {
       auto p = editable();
       c.edit(*p);
       std::string err;
-      CHECK(dta::load_dtb(dta::save_dtb(*p), &err) == nullptr);
-      CHECK_MESSAGE(err.find("malformed .dtb payload: " + std::string(c.refusal) + " (at byte ") == 0, err);
+      CHECK(!load(dta::save_dtb(*p), &err));
+      CHECK_MESSAGE(err.find("malformed .dtb payload: " + std::string(c.refusal) + ", in the ") == 0, err);
     }
     // a flag byte that is neither 0 nor 1: the first constant's bool, at a known place
     auto p = editable();
@@ -572,8 +578,9 @@ TEST_SUITE("bytecode_hardening") {
     REQUIRE(bytes[at] == 0);
     bytes[at] = 2;
     std::string err;
-    CHECK(dta::load_dtb(seal(bytes), &err) == nullptr);
-    CHECK(err == fmt::format("malformed .dtb payload: flag byte 2 is not 0 or 1 (at byte {})", at));
+    CHECK(!load(seal(bytes), &err));
+    CHECK(err ==
+          fmt::format("malformed .dtb payload: flag byte 2 is not 0 or 1, in the b of constant 0 (at byte {})", at));
   }
 
   TEST_CASE("counts that the file cannot hold are refused before anything is allocated") {
@@ -583,12 +590,12 @@ TEST_SUITE("bytecode_hardening") {
     std::string err;
     std::string bad = bytes;
     put_u32(bad, 24, 0x7fffffff);  // the policy name's length
-    CHECK(dta::load_dtb(seal(bad), &err) == nullptr);
+    CHECK(!load(seal(bad), &err));
     CHECK(err.find("malformed .dtb payload: string byte count 2147483647 does not fit in the") == 0);
     for (uint32_t n : {1000u, 1u << 24, 0xffffffffu}) {
       bad = bytes;
       put_u32(bad, sources_at, n);
-      CHECK(dta::load_dtb(seal(bad), &err) == nullptr);
+      CHECK(!load(seal(bad), &err));
       CHECK_MESSAGE(err.find(fmt::format("source file count {} does not fit in the", n)) != std::string::npos, err);
     }
     // lists of lists of lists...: refused before the reader recurses far
@@ -602,13 +609,13 @@ TEST_SUITE("bytecode_hardening") {
     }
     auto q = editable();
     q->consts.push_back(c);
-    CHECK(dta::load_dtb(dta::save_dtb(*q), &err) == nullptr);
+    CHECK(!load(dta::save_dtb(*q), &err));
     CHECK(err.find("lists nest too deeply") != std::string::npos);
     // bytes after the program
-    CHECK(dta::load_dtb(seal(bytes + "xyz"), &err) == nullptr);
+    CHECK(!load(seal(bytes + "xyz"), &err));
     CHECK(err == "malformed .dtb payload: 3 trailing bytes after the program");
     // and the file as written loads
-    CHECK(dta::load_dtb(bytes, &err) != nullptr);
+    CHECK(load(bytes, &err) != nullptr);
   }
 
   TEST_CASE("the smallest records the writer emits are what the reader accepts") {
@@ -702,10 +709,9 @@ TEST_SUITE("bytecode_hardening") {
       dta::Program p;
       fill(p);
       const std::string bytes = dta::save_dtb(p);
-      std::string err;
-      auto back = dta::load_dtb(bytes, &err);
-      REQUIRE_MESSAGE(back, err);
-      CHECK(dta::save_dtb(*back) == bytes);
+      auto back = dta::load_dtb(bytes);
+      REQUIRE_MESSAGE(back, (back ? "" : back.error()));
+      CHECK(dta::save_dtb(**back) == bytes);
     }
   }
 
@@ -744,7 +750,7 @@ TEST_SUITE("bytecode_hardening") {
     p->rules[0].where = 99;
     size_t n = 0;
     const dta::Builtin* fns = dta::stdlib_functions(&n);
-    CHECK(p->finalize(fns, n) != "");
+    CHECK(!p->finalize(fns, n));
     std::shared_ptr<const dta::Program> failed = std::move(p);
     err.clear();
     CHECK(dta::Engine::create(failed, {}, &err) == nullptr);

@@ -22,13 +22,17 @@ const char* const kPolicy =
     "profile u { set L = [\"c\"] rule r: warning alert w: off max m: 5 }\n";
 
 std::unique_ptr<dta::Program> load(const std::string& bytes, std::string* err) {
-  auto p = dta::load_dtb(bytes, err);
-  if (!p) return p;
+  auto p = dta::load_dtb(bytes);
+  if (!p) {
+    *err = p.error();
+    return nullptr;
+  }
   size_t n = 0;
   const dta::Builtin* fns = dta::stdlib_functions(&n);
-  *err = p->finalize(fns, n);
-  if (!err->empty()) return nullptr;
-  return p;
+  const dta::Outcome finalized = (*p)->finalize(fns, n);
+  *err = finalized.error();
+  if (!finalized) return nullptr;
+  return std::move(*p);
 }
 
 // Rewrites the header checksum so that a change to the payload passes it and
@@ -123,14 +127,13 @@ TEST_SUITE("dtb") {
     REQUIRE(prog);
     std::string bytes = dta::save_dtb(*prog);
     auto try_code = [&](std::vector<dta::Instr> code) {
-      std::string err;
-      auto p = dta::load_dtb(bytes, &err);
+      auto p = dta::load_dtb(bytes);
       REQUIRE(p);
-      p->chunks[0].code = code;
-      p->chunks[0].lines.assign(code.size(), {});
+      (*p)->chunks[0].code = code;
+      (*p)->chunks[0].lines.assign(code.size(), {});
       size_t n = 0;
       const dta::Builtin* fns = dta::stdlib_functions(&n);
-      return p->finalize(fns, n);
+      return (*p)->finalize(fns, n).error();
     };
     using dta::Op;
     CHECK(try_code({{Op::LOADF_I, 0, 0, 0}, {Op::RET, 0, 0, 0}}).find("does not hold") != std::string::npos);  // int returned as bool

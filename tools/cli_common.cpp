@@ -19,11 +19,12 @@ std::string Args::get(const std::string& name, const std::string& fallback) cons
   return fallback;
 }
 
-bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
-                const std::vector<std::string>& flags, Args* out, std::string* error) {
+Expected<Args> parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                          const std::vector<std::string>& flags) {
   auto known = [](const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
   };
+  Args out;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
@@ -35,28 +36,21 @@ bool parse_args(int argc, char** argv, int first, const std::vector<std::string>
       }
       if (known(with_value, name)) {
         if (eq == std::string::npos) {
-          if (i + 1 >= argc) {
-            *error = fmt::format("option --{} needs a value", name);
-            return false;
-          }
+          if (i + 1 >= argc) return fail(fmt::format("option --{} needs a value", name));
           value = argv[++i];
         }
       } else if (!known(flags, name) || eq != std::string::npos) {
-        *error = fmt::format("unknown option '{}'", a);
-        return false;
+        return fail(fmt::format("unknown option '{}'", a));
       }
-      out->options.emplace_back(name, value);
+      out.options.emplace_back(name, value);
     } else if (a == "-o") {
-      if (i + 1 >= argc) {
-        *error = "option -o needs a value";
-        return false;
-      }
-      out->options.emplace_back("out", argv[++i]);
+      if (i + 1 >= argc) return fail("option -o needs a value");
+      out.options.emplace_back("out", argv[++i]);
     } else {
-      out->positional.push_back(a);
+      out.positional.push_back(a);
     }
   }
-  return true;
+  return out;
 }
 
 std::shared_ptr<const Program> load(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dta/expected.hpp"
 #include "dta/program.hpp"
 
 namespace dta::cli {
@@ -24,9 +25,10 @@ struct Args {
 };
 
 // Parses argv[first..]. `with_value` lists the options that take a value
-// (also accepted as --name=value). Unknown options are an error.
-bool parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
-                const std::vector<std::string>& flags, Args* out, std::string* error);
+// (also accepted as --name=value), `flags` those that take none. The
+// arguments, or what is wrong with them (an unknown option, a missing value).
+Expected<Args> parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                          const std::vector<std::string>& flags);
 
 // Compiles a .dta or loads a .dtb; prints diagnostics on stderr; nullptr on error.
 std::shared_ptr<const Program> load(const std::string& path);

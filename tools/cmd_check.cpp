@@ -8,12 +8,13 @@
 namespace dta::cli {
 
 int cmd_check(int argc, char** argv) {
-  Args args;
-  std::string err;
-  if (!parse_args(argc, argv, 2, {"profile"}, {}, &args, &err) || args.positional.size() != 1) {
-    std::fprintf(stderr, "dta check: %s\nusage: dta check POLICY [--profile P]\n", err.empty() ? "expected one policy" : err.c_str());
+  const Expected<Args> parsed = parse_args(argc, argv, 2, {"profile"}, {});
+  if (!parsed || parsed->positional.size() != 1) {
+    std::fprintf(stderr, "dta check: %s\nusage: dta check POLICY [--profile P]\n",
+                 parsed ? "expected one policy" : parsed.error().c_str());
     return kExitInvalid;
   }
+  const Args& args = *parsed;
   auto prog = load(args.positional[0]);
   if (!prog) return kExitInvalid;
   if (args.has("profile") && prog->find_profile(args.get("profile")) < 0) {
@@ -26,13 +27,13 @@ int cmd_check(int argc, char** argv) {
 }
 
 int cmd_compile(int argc, char** argv) {
-  Args args;
-  std::string err;
-  if (!parse_args(argc, argv, 2, {"out"}, {}, &args, &err) || args.positional.size() != 1 || !args.has("out")) {
+  const Expected<Args> parsed = parse_args(argc, argv, 2, {"out"}, {});
+  if (!parsed || parsed->positional.size() != 1 || !parsed->has("out")) {
     std::fprintf(stderr, "dta compile: %s\nusage: dta compile POLICY -o OUT.dtb\n",
-                 err.empty() ? "expected one policy and -o OUT" : err.c_str());
+                 parsed ? "expected one policy and -o OUT" : parsed.error().c_str());
     return kExitInvalid;
   }
+  const Args& args = *parsed;
   auto prog = load(args.positional[0]);
   if (!prog) return kExitInvalid;
   const std::string bytes = save_dtb(*prog);

@@ -7,12 +7,13 @@
 namespace dta::cli {
 
 int cmd_disasm(int argc, char** argv) {
-  Args args;
-  std::string err;
-  if (!parse_args(argc, argv, 2, {}, {}, &args, &err) || args.positional.size() != 1) {
-    std::fprintf(stderr, "dta disasm: %s\nusage: dta disasm POLICY|PROGRAM.dtb\n", err.empty() ? "expected one file" : err.c_str());
+  const Expected<Args> parsed = parse_args(argc, argv, 2, {}, {});
+  if (!parsed || parsed->positional.size() != 1) {
+    std::fprintf(stderr, "dta disasm: %s\nusage: dta disasm POLICY|PROGRAM.dtb\n",
+                 parsed ? "expected one file" : parsed.error().c_str());
     return kExitInvalid;
   }
+  const Args& args = *parsed;
   auto prog = load(args.positional[0]);
   if (!prog) return kExitInvalid;
   std::fputs(disassemble(*prog).c_str(), stdout);

@@ -21,14 +21,15 @@ constexpr size_t kListed = 20;                    // findings and alerts the sum
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  Args args;
-  std::string err;
-  if (!parse_args(argc, argv, 2, {"profile", "out"}, {"json"}, &args, &err) || args.positional.size() != 2) {
+  const Expected<Args> parsed = parse_args(argc, argv, 2, {"profile", "out"}, {"json"});
+  if (!parsed || parsed->positional.size() != 2) {
     std::fprintf(stderr,
                  "dta replay: %s\nusage: dta replay POLICY EVENTS [--profile P] [--out DIR] [--json]\n",
-                 err.empty() ? "expected a policy and an events file" : err.c_str());
+                 parsed ? "expected a policy and an events file" : parsed.error().c_str());
     return kExitInvalid;
   }
+  const Args& args = *parsed;
+  std::string err;
   const std::string& policy_path = args.positional[0];
   const std::string& events_path = args.positional[1];
   auto prog = load(policy_path);

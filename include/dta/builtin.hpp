@@ -9,8 +9,8 @@
 
 namespace dta {
 
-// What a parameter accepts.
-enum class Param : uint8_t { Int, Float, String, Bool, Number, Any };
+// What a parameter accepts: a type code (type_codes.def), as the VM checks values.
+using Param = TypeCode;
 // What a call returns: a fixed type, or derived from the arguments.
 enum class Result : uint8_t { Int, Float, String, Bool, SameAsArg, WidestNumber };
 

@@ -1,23 +1,34 @@
 // The .dtb file: a versioned, checksummed serialization of a Program.
 //   "DTB\x1a" | u32 version | u64 payload size | u64 FNV-1a-64 of payload | payload
-// Loading checks the header, the checksum and every length against the bytes
-// left; the result still has to pass Program::finalize() (the verifier).
+// Loading checks the header, the checksum, every length against the bytes
+// left and every enum against its list; the result still has to pass
+// Program::finalize() (every index, the sites, the verifier).
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "dta/expected.hpp"
 #include "dta/program.hpp"
 
 namespace dta {
 
-constexpr uint32_t kDtbVersion = 2;
+// Version 3: every stateful construct carries its site (id and shape).
+constexpr uint32_t kDtbVersion = 3;
+constexpr size_t kDtbHeaderBytes = 24;  // magic, version, payload size, checksum
 
 // The bytes of a .dtb for `prog`.
 std::string save_dtb(const Program& prog);
-// A program from .dtb bytes (not yet finalized), or nullptr with *error set.
-std::unique_ptr<Program> load_dtb(std::string_view bytes, std::string* error);
+// A program from .dtb bytes (not yet finalized), or what is wrong with them.
+Expected<std::unique_ptr<Program>> load_dtb(std::string_view bytes);
 // Whether bytes start like a .dtb file.
 bool looks_like_dtb(std::string_view bytes);
+
+// The payload checksum (FNV-1a-64).
+uint64_t dtb_checksum(std::string_view payload);
+// A .dtb of this build's version around `payload`, with its size and
+// checksum (for tools and fuzzers that craft payloads).
+std::string dtb_with_header(std::string_view payload);
 
 }  // namespace dta

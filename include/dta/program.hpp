@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dta/expected.hpp"
 #include "dta/value.hpp"
 
 namespace dta {
@@ -16,15 +17,53 @@ enum class Op : uint8_t {
 #include "dta/opcodes.def"
 #undef OP
 };
-constexpr int kOpCount = 0
-#define OP(name, a, b, c, syn) +1
+struct OpRow {
+  const char* name;
+  const char* synopsis;
+};
+constexpr OpRow kOpRows[] = {
+#define OP(name, a, b, c, syn) {#name, syn},
 #include "dta/opcodes.def"
 #undef OP
-    ;
+};
+template <>
+struct EnumNames<Op> {
+  static constexpr const char* what = "opcode";
+  static constexpr const auto& rows = kOpRows;
+};
+constexpr int kOpCount = static_cast<int>(enum_count<Op>());
 static_assert(kOpCount < 256, "opcodes must fit in one byte");
+// Order relied on: codegen and the VM's dynamic arithmetic pick the typed
+// instruction of an operator by its offset in these runs of opcodes
+// (codegen_pass.cpp arith(), vm.cpp dyn_arith()).
+static_assert(static_cast<int>(Op::SUB_I) - static_cast<int>(Op::ADD_I) == 1 &&
+                  static_cast<int>(Op::MOD_I) - static_cast<int>(Op::ADD_I) == 4 &&
+                  static_cast<int>(Op::MOD_F) - static_cast<int>(Op::ADD_F) == 4 &&
+                  static_cast<int>(Op::SUB_D) - static_cast<int>(Op::ADD_D) == 1 &&
+                  static_cast<int>(Op::MOD_D) - static_cast<int>(Op::ADD_D) == 4,
+              "opcodes.def: ADD SUB MUL DIV MOD stay together and in this order");
 
-// Name of an opcode, as the opcode list spells it.
-const char* op_name(Op op);
+// Name of an opcode, as the opcode list spells it ("?" out of range).
+constexpr const char* op_name(Op op) { return enum_name(op); }
+
+// The parts of the event an expression can read, `event.NAME`, with the
+// instruction that loads each and its type (event_parts.def).
+struct EventPart {
+  const char* name;
+  Op op;
+  Type type;
+};
+constexpr EventPart kEventParts[] = {
+#define EVENT_PART(name, op, type) {name, Op::op, Type::type},
+#include "dta/event_parts.def"
+#undef EVENT_PART
+};
+// The part `event.NAME`, or nullptr.
+constexpr const EventPart* find_event_part(std::string_view name) {
+  for (const EventPart& p : kEventParts)
+    if (name == p.name) return &p;
+  return nullptr;
+}
 
 struct Instr {
   Op op;
@@ -88,11 +127,48 @@ struct Site {
   uint64_t shape = 0;
 };
 
-enum class ActionKind : uint8_t { Verdict, Emit, Count, Observe, Alert };
+// What an action does (action_kinds.def).
+enum class ActionKind : uint8_t {
+#define ACTION_KIND(e, name) e,
+#include "dta/action_kinds.def"
+#undef ACTION_KIND
+};
+constexpr NameRow kActionKindRows[] = {
+#define ACTION_KIND(e, name) {name},
+#include "dta/action_kinds.def"
+#undef ACTION_KIND
+};
+template <>
+struct EnumNames<ActionKind> {
+  static constexpr const char* what = "action kind";
+  static constexpr const auto& rows = kActionKindRows;
+};
 
-// Alert severities (spec 6); `Off` only as a profile override.
-enum class AlertSeverity : uint8_t { Info, Warning, Critical, Off };
-const char* alert_severity_name(AlertSeverity s);
+// Alert severities (spec 6); `Off` only as a profile override (alert_severities.def).
+enum class AlertSeverity : uint8_t {
+#define ALERT_SEVERITY(e, name, written) e,
+#include "dta/alert_severities.def"
+#undef ALERT_SEVERITY
+};
+struct AlertSeverityRow {
+  const char* name;
+  bool written;  // an `alert` action may have it (else only a profile)
+};
+constexpr AlertSeverityRow kAlertSeverityRows[] = {
+#define ALERT_SEVERITY(e, name, written) {name, written},
+#include "dta/alert_severities.def"
+#undef ALERT_SEVERITY
+};
+template <>
+struct EnumNames<AlertSeverity> {
+  static constexpr const char* what = "alert severity";
+  static constexpr const auto& rows = kAlertSeverityRows;
+};
+// Order relied on: the engine keeps a unit's profile override as
+// static_cast<int>(severity), -1 for none, and casts it back (engine.cpp, alerts.cpp).
+static_assert(static_cast<int>(AlertSeverity::Info) == 0 && enum_count<AlertSeverity>() < 128,
+              "alert_severities.def: the engine stores a severity in an int with -1 for none");
+constexpr const char* alert_severity_name(AlertSeverity s) { return enum_name(s); }
 
 struct Action {
   ActionKind kind = ActionKind::Verdict;
@@ -108,9 +184,71 @@ struct Action {
   Site site;                    // Alert with `dedup` or `every`: its rate-limiting state; else empty
 };
 
-enum class Agg : uint8_t { Count, Sum, Avg, Min, Max, Rate, Quantile, Distinct };
-const char* agg_name(Agg a);
-enum class Cmp : uint8_t { Gt, Ge, Lt, Le, Eq, Ne };
+// Aggregates of a `when` (aggregates.def).
+enum class Agg : uint8_t {
+#define AGG(e, name, args, numeric, value) e,
+#include "dta/aggregates.def"
+#undef AGG
+};
+// The type of the `value` an aggregate produces.
+enum class AggValue : uint8_t { Int, Float, Arg /* its argument's type */ };
+struct AggRow {
+  const char* name;
+  uint8_t args;    // arguments `name(...)` takes
+  bool numeric;    // its value argument must be a number
+  AggValue value;  // the type of the `value` it produces
+};
+constexpr AggRow kAggRows[] = {
+#define AGG(e, name, args, numeric, value) {name, args, numeric, AggValue::value},
+#include "dta/aggregates.def"
+#undef AGG
+};
+template <>
+struct EnumNames<Agg> {
+  static constexpr const char* what = "aggregate";
+  static constexpr const auto& rows = kAggRows;
+};
+constexpr const char* agg_name(Agg a) { return enum_name(a); }
+
+// How a policy may spell an aggregate: its name, or an alias (`p99(x)`, a
+// quantile with q fixed). `q` < 0: q is the second argument.
+struct AggSpelling {
+  const char* name;
+  Agg agg;
+  uint8_t args;
+  double q;
+};
+// Every spelling, the names first (aggregates.def).
+constexpr AggSpelling kAggSpellings[] = {
+#define AGG(e, name, args, numeric, value) {name, Agg::e, args, Agg::e == Agg::Quantile ? -1.0 : 0.5},
+#define AGG_ALIAS(name, e, args, q) {name, Agg::e, args, q},
+#include "dta/aggregates.def"
+#undef AGG_ALIAS
+#undef AGG
+};
+// The spelling `name`, or nullptr.
+constexpr const AggSpelling* find_agg_spelling(std::string_view name) {
+  for (const AggSpelling& s : kAggSpellings)
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+// The comparison of a `when` threshold (comparisons.def).
+enum class Cmp : uint8_t {
+#define CMP(e, text) e,
+#include "dta/comparisons.def"
+#undef CMP
+};
+constexpr NameRow kCmpRows[] = {
+#define CMP(e, text) {text},
+#include "dta/comparisons.def"
+#undef CMP
+};
+template <>
+struct EnumNames<Cmp> {
+  static constexpr const char* what = "comparison";
+  static constexpr const auto& rows = kCmpRows;
+};
 
 // `when AGG over|every D CMP THRESHOLD [by K...] [for D2] { actions }`
 struct When {
@@ -181,7 +319,22 @@ struct Machine {
   std::vector<MachineState> states;
 };
 
-enum class FilterKind : uint8_t { Drop, Redact, Sample };
+// What a filter does (filter_kinds.def).
+enum class FilterKind : uint8_t {
+#define FILTER_KIND(e, name) e,
+#include "dta/filter_kinds.def"
+#undef FILTER_KIND
+};
+constexpr NameRow kFilterKindRows[] = {
+#define FILTER_KIND(e, name) {name},
+#include "dta/filter_kinds.def"
+#undef FILTER_KIND
+};
+template <>
+struct EnumNames<FilterKind> {
+  static constexpr const char* what = "filter kind";
+  static constexpr const auto& rows = kFilterKindRows;
+};
 struct Filter {
   std::string name;
   SrcLoc loc;
@@ -247,9 +400,10 @@ class Program {
   std::vector<SensitiveField> sensitive;
 
   // After construction or loading: resolve builtins against `builtins` (a
-  // table of `count` entries), compile regexes and check every chunk with
-  // the verifier. Returns an error message, or "" when the program may run.
-  std::string finalize(const Builtin* builtins, size_t count);
+  // table of `count` entries), compile regexes, check the program's schema
+  // (every enum and index), its sites and every chunk with the verifier.
+  // Success, or what is wrong; only then may the program run.
+  Outcome finalize(const Builtin* builtins, size_t count);
 
   // Whether the last finalize() succeeded: only then may an engine run it.
   bool finalized() const { return finalized_; }

@@ -28,8 +28,8 @@ void assign_sites(Program& p);
 // Whether the sites of `p` are sound: every stateful construct has an id,
 // ids are unique and at most kMaxSiteIdBytes long, and each shape is the one
 // assign_sites computes (a .dtb cannot claim a shape its code does not have).
-// Returns an error message, or "" when sound.
-std::string check_sites(const Program& p);
+// Success, or what is wrong.
+Outcome check_sites(const Program& p);
 
 constexpr size_t kMaxSiteIdBytes = 512;
 

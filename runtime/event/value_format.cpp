@@ -1,49 +1,10 @@
-// Names of types, levels and severities, and value rendering.
+// Value rendering (the names of types, levels and severities come from
+// their .def lists, value.hpp).
 #include "dta/value.hpp"
 
 #include <fmt/format.h>
 
 namespace dta {
-
-const char* type_name(Type t) {
-  switch (t) {
-    case Type::Unknown: return "unknown";
-    case Type::Int: return "int";
-    case Type::Float: return "float";
-    case Type::String: return "string";
-    case Type::Bool: return "bool";
-    case Type::List: return "list";
-  }
-  return "?";
-}
-
-static const char* const kLevelNames[] = {"error", "warning", "info", "ok", "none", "off"};
-
-const char* level_name(Level l) { return kLevelNames[static_cast<int>(l)]; }
-
-bool parse_level(std::string_view s, Level& out) {
-  for (int i = 0; i < 6; ++i) {
-    if (s == kLevelNames[i]) {
-      out = static_cast<Level>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
-static const char* const kSeverityNames[] = {"debug", "info", "warning", "error", "critical"};
-
-const char* severity_name(Severity s) { return kSeverityNames[static_cast<int>(s)]; }
-
-bool parse_severity(std::string_view s, Severity& out) {
-  for (int i = 0; i < 5; ++i) {
-    if (s == kSeverityNames[i]) {
-      out = static_cast<Severity>(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 void append_value(std::string& out, const Value& v) {
   switch (v.type) {

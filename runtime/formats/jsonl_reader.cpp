@@ -548,7 +548,10 @@ class EventHandler {
       case Top::Ts: return fail("\"ts\" must be an integer (ns) or an RFC 3339 string", ec);
       case Top::Name: return fail("missing or non-string \"name\"", ec);
       case Top::Id: return fail("\"id\" must be an integer", ec);
-      case Top::Severity: return fail("\"severity\" must be one of debug, info, warning, error, critical", ec);
+      case Top::Severity:  // the names of severities.def
+        return fail("\"severity\" must be one of " +
+                        names_text(enum_names_where<Severity>([](Severity) { return true; }), ", "),
+                    ec);
       case Top::Fields: return fail("\"fields\" must be an object", ec);
       case Top::Other: break;
     }

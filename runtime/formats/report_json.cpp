@@ -5,6 +5,9 @@
 
 namespace dta {
 namespace json = boost::json;
+
+static_assert(std::tuple_size_v<decltype(Report::findings)> == static_cast<size_t>(Level::Ok) + 1,
+              "Report::findings counts the verdict levels error..ok of levels.def");
 namespace {
 
 // A key as a JSON object {"field": "value", ...}.
@@ -58,8 +61,9 @@ std::string report_to_json(const Report& r) {
   o["profile"] = r.profile.empty() ? json::value(nullptr) : json::value(r.profile);
   o["events"] = r.events;
   o["verdict"] = r.failed() ? "fail" : "pass";
-  o["findings"] = {{"error", r.findings[0]}, {"warning", r.findings[1]}, {"info", r.findings[2]},
-                   {"ok", r.findings[3]}};
+  json::object findings;  // by verdict level, error..ok (Report::findings, levels.def)
+  for (size_t l = 0; l < r.findings.size(); ++l) findings[level_name(static_cast<Level>(l))] = r.findings[l];
+  o["findings"] = std::move(findings);
   json::object rules;
   for (const RuleReport& rr : r.rules) {
     json::object e{{"level", level_name(rr.level)}, {"matched", rr.matched}, {"fired", rr.fired}};

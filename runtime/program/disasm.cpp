@@ -1,24 +1,23 @@
-// The disassembler (shares the operand kinds of opcodes.def with the verifier).
+// The disassembler: the program's structure as its schema lists it
+// (schema.hpp: every field of every record, so a new field shows up here by
+// itself) and each chunk's code with the operand kinds of opcodes.def.
 #include "dta/disasm.hpp"
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <functional>
+
 #include "dta/value.hpp"
+#include "program/schema.hpp"
+#include "vm/operands.hpp"
 
 namespace dta {
 namespace {
 
-enum class Kind : uint8_t { R, K, F, J, N, X, M, T, U };
-struct OpInfo {
-  Kind a, b, c;
-};
-constexpr Kind R = Kind::R, K = Kind::K, F = Kind::F, J = Kind::J, N = Kind::N, X = Kind::X,
-               M = Kind::M, Y = Kind::T, _ = Kind::U;
-constexpr OpInfo kInfo[] = {
-#define OP(name, a, b, c, syn) {a, b, c},
-#include "dta/opcodes.def"
-#undef OP
-};
+using Kind = Operand;
+using OpInfo = OpOperands;
+constexpr const auto& kInfo = kOpOperands;  // operand kinds per opcode (opcodes.def)
 
 // Source lines and constants shown beside instructions are cut to this many
 // bytes: a policy on one long line, or a long list, would otherwise be
@@ -56,15 +55,168 @@ std::string const_text(const Const& c, size_t limit = SIZE_MAX) {
   return "?";
 }
 
-// The name of a level, "?" for a value out of range (a program that did not pass finalize()).
-const char* level_text(Level l) { return l <= Level::Off ? level_name(l) : "?"; }
+// Whether a string can be shown as it is (an identifier, a pattern, a path)
+// rather than quoted.
+bool plain(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!(std::isalnum(c) || c == '_' || c == '.' || c == '*' || c == '-' || c == '/' || c == ':')) return false;
+  return true;
+}
 
-// The name of state `s` of machine `m`, "?" when there is none.
-std::string state_name(const Machine& m, uint32_t s) { return s < m.states.size() ? m.states[s].name : "?"; }
+std::string shown_string(std::string_view s) {
+  return plain(s) ? std::string(s) : fmt::format("{:?}", std::string_view(shorten(s)));
+}
 
-class Disasm {
+class Disasm : public schema::Walker<Disasm> {
  public:
+  static constexpr bool kReads = false;
   explicit Disasm(const Program& p) : p_(p) {}
+
+  std::string run() {
+    out_ = fmt::format("policy {}: {} rules, {} machines, {} filters, {} chunks, {} constants\n", p_.policy,
+                       p_.rules.size(), p_.machines.size(), p_.filters.size(), p_.chunks.size(), p_.consts.size());
+    Frame root;
+    frame_ = &root;
+    schema::fields(*this, p_);  // the root's own fields (the policy's name) are in the line above
+    frame_ = nullptr;
+    for (const auto& child : root.children) child();
+    return std::move(out_);
+  }
+
+  // ---- the walker: each field of the record being listed becomes a
+  // `name=value` on its line, or a child listed under it.
+  void at(const char* field) { field_ = field; }
+  template <class V>
+  void table(const char*, const V&) {}  // shown where they are used
+  template <class T>
+  void sized(const char*, const std::vector<T>&, size_t) {}
+  void str(const std::string& s) {
+    if (s.empty() || (frame_->named && std::string_view(field_) == "name")) return;
+    part(shown_string(s));
+  }
+  void flag(bool v) {
+    if (v) frame_->parts.emplace_back(field_);
+  }
+  template <class E>
+  void enumeration(E v) {
+    part(enum_name(v));
+  }
+  template <class N>
+  void num(const N& v, schema::Ref ref = {}) {
+    const auto x = static_cast<int64_t>(v);
+    switch (ref.table) {
+      case schema::Table::None:
+        if constexpr (std::is_floating_point_v<N>) part(fmt::format("{}", v));
+        else if (x != 0) part(std::to_string(x));
+        return;
+      case schema::Table::Const:
+        if (x == -1 && ref.optional) return;
+        return part(x >= 0 && static_cast<size_t>(x) < p_.consts.size()
+                        ? fmt::format("K{}({})", x, shorten(const_text(p_.consts[x], kMaxShown)))
+                        : fmt::format("K{}?", x));
+      case schema::Table::Chunk:
+      case schema::Table::Template: {
+        if (x == -1 && ref.optional) return;
+        const std::string label = frame_->path.empty() ? field_ : frame_->path + "." + field_;
+        const bool is_chunk = ref.table == schema::Table::Chunk;
+        frame_->children.push_back([this, label, is_chunk, x] {
+          if (is_chunk) chunk(label, x);
+          else tmpl(label, x);
+        });
+        return;
+      }
+      case schema::Table::Unit: return part(unit_name(x));
+      case schema::Table::State:
+        return part(machine_ && x >= 0 && static_cast<size_t>(x) < machine_->states.size()
+                        ? machine_->states[x].name
+                        : "?");
+      case schema::Table::Source:
+        return part(x >= 0 && static_cast<size_t>(x) < p_.sources.size() ? p_.sources[x].path : "?");
+    }
+  }
+  template <class T>
+  void list(const std::vector<T>& v) {
+    if (v.empty()) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+      std::string items;
+      for (const std::string& s : v) items += (items.empty() ? "" : ", ") + shown_string(s);
+      part("[" + items + "]");
+    } else {
+      const bool top = frame_->top;
+      const std::string prefix = top ? "" : (frame_->path.empty() ? "" : frame_->path + ".") + field_;
+      frame_->children.push_back([this, &v, top, prefix] {
+        for (size_t i = 0; i < v.size(); ++i) item(v[i], top ? "" : fmt::format("{}[{}]", prefix, i), i);
+      });
+    }
+  }
+  // A record-valued field: shown inline.
+  template <class T>
+  void record(const T& rec, size_t) {
+    if constexpr (std::is_same_v<T, SrcLoc>) {
+      part(fmt::format("{}:{}:{}", rec.file < p_.sources.size() ? p_.sources[rec.file].path : "?", rec.line,
+                       rec.col));
+    } else if constexpr (std::is_same_v<T, Site>) {
+      if (!rec.id.empty()) part(fmt::format("{} shape {:016x}", rec.id, rec.shape));
+    } else if constexpr (std::is_same_v<T, Const>) {
+      part(shorten(const_text(rec, kMaxShown)));
+    } else {
+      static_assert(sizeof(T) == 0, "a record-valued field needs a way to be shown inline");
+    }
+  }
+
+ private:
+  // The line of the record being listed and what is listed under it.
+  struct Frame {
+    std::string path;                               // relative to the top-level record: "whens[0].by[1]"
+    bool top = true;                                // the program itself (its lists are the top-level records)
+    bool named = false;                             // the record has a name, shown in its label
+    std::vector<std::string> parts;                 // "name=value"
+    std::vector<std::function<void()>> children;    // chunks, templates and lists, in field order
+  };
+
+  void part(const std::string& value) { frame_->parts.push_back(fmt::format("{}={}", field_, value)); }
+
+  // One record of a list: its label and fields on one line, then its
+  // children. Top-level records are labelled by their kind and index ("rule 0
+  // burst"), the others by their path from it ("whens[0].actions[1]").
+  template <class T>
+  void item(const T& rec, const std::string& path, size_t index) {
+    Frame f;
+    f.path = path;
+    f.top = false;
+    const std::string_view name = schema::record_name(rec);
+    f.named = !name.empty();
+    Frame* outer = frame_;
+    const Machine* outer_machine = machine_;
+    if constexpr (std::is_same_v<T, Machine>) machine_ = &rec;
+    frame_ = &f;
+    schema::fields(*this, rec);
+    frame_ = outer;
+    // A top-level record with lines under it starts a paragraph.
+    const std::string label = path.empty() ? fmt::format("{}{} {}", f.children.empty() ? "" : "\n",
+                                                         schema::kItemName<T>, index)
+                                           : "  " + path;
+    out_ += label;
+    if (f.named) out_ += fmt::format(" {}", shown_string(name));
+    if (!f.parts.empty()) out_ += ": " + join(f.parts);
+    out_ += '\n';
+    for (const auto& child : f.children) child();
+    machine_ = outer_machine;
+  }
+
+  static std::string join(const std::vector<std::string>& parts) {
+    std::string s;
+    for (const std::string& p : parts) s += (s.empty() ? "" : " ") + p;
+    return s;
+  }
+
+  std::string unit_name(int64_t idx) const {
+    if (idx < 0) return "?";
+    const auto i = static_cast<size_t>(idx);
+    if (i < p_.rules.size()) return p_.rules[i].name;
+    return i - p_.rules.size() < p_.machines.size() ? p_.machines[i - p_.rules.size()].name : "?";
+  }
 
   std::string operand(Kind k, uint32_t v) const {
     switch (k) {
@@ -76,10 +228,7 @@ class Disasm {
       case Kind::N: return v < p_.functions.size() ? p_.functions[v] : "N?";
       case Kind::X: return v < p_.regexes.size() ? fmt::format("/{}/", p_.regexes[v]) : "X?";
       case Kind::M: return v < p_.machines.size() ? "machine " + p_.machines[v].name : "M?";
-      case Kind::T: {
-        static const char* const kCodes[] = {"int", "float", "string", "bool", "number", "any"};
-        return v < 6 ? kCodes[v] : "T?";
-      }
+      case Kind::T: return v < enum_count<TypeCode>() ? enum_name(static_cast<TypeCode>(v)) : "T?";
       case Kind::U: break;
     }
     return "";
@@ -88,7 +237,7 @@ class Disasm {
   // Line `loc.line` of its file without leading blanks (and without a CR
   // before the newline), at most kMaxShown bytes. Each file's line starts are
   // found once, so a lookup costs the length of what it shows.
-  std::string source_line(const SrcLoc& loc) const {
+  std::string source_line(const SrcLoc& loc) {
     if (loc.file >= p_.sources.size() || loc.line == 0) return "";
     const std::string& t = p_.sources[loc.file].text;
     const std::vector<size_t>& starts = line_starts(loc.file);
@@ -101,7 +250,7 @@ class Disasm {
   }
 
   // Where each line of source file `file` starts.
-  const std::vector<size_t>& line_starts(uint32_t file) const {
+  const std::vector<size_t>& line_starts(uint32_t file) {
     if (starts_.size() != p_.sources.size()) starts_.assign(p_.sources.size(), {});
     std::vector<size_t>& s = starts_[file];
     if (s.empty()) {
@@ -112,18 +261,22 @@ class Disasm {
     return s;
   }
 
-  void chunk(std::string& out, const char* what, int32_t idx) const {
-    if (idx < 0 || static_cast<size_t>(idx) >= p_.chunks.size()) return;
-    const Chunk& c = p_.chunks[idx];
-    out += fmt::format("  {} (chunk {}, {} registers, returns {}):\n", what, idx, c.nregs,
-                       type_name(c.result));
+  // Chunk `idx` under `label`: its code, each instruction with its operands
+  // and the source line it came from.
+  void chunk(const std::string& label, int64_t idx) {
+    if (idx < 0 || static_cast<size_t>(idx) >= p_.chunks.size()) {
+      out_ += fmt::format("  {}: chunk {}?\n", label, idx);
+      return;
+    }
+    const Chunk& c = p_.chunks[static_cast<size_t>(idx)];
+    out_ += fmt::format("  {}: chunk {}, {} registers, returns {}\n", label, idx, c.nregs, type_name(c.result));
     uint32_t last_line = 0;
     for (size_t pc = 0; pc < c.code.size(); ++pc) {
       const Instr& in = c.code[pc];
       const SrcLoc loc = pc < c.lines.size() ? c.lines[pc] : SrcLoc{};
       if (loc.line && loc.line != last_line) {
-        out += fmt::format("    ; {}:{}: {}\n", loc.file < p_.sources.size() ? p_.sources[loc.file].path : "?",
-                           loc.line, source_line(loc));
+        out_ += fmt::format("    ; {}:{}: {}\n", loc.file < p_.sources.size() ? p_.sources[loc.file].path : "?",
+                            loc.line, source_line(loc));
         last_line = loc.line;
       }
       const auto opi = static_cast<uint8_t>(in.op);
@@ -136,124 +289,35 @@ class Disasm {
           ops += (ops.empty() ? "" : ", ") + operand(k, v);
         }
       }
-      out += fmt::format("    {:04}  {:<8} {}\n", pc, op_name(in.op), ops);
+      out_ += fmt::format("    {:04}  {:<8} {}\n", pc, op_name(in.op), ops);
     }
   }
 
-  void tmpl(std::string& out, const char* what, int32_t t) const {
-    if (t < 0 || static_cast<size_t>(t) >= p_.templates.size()) return;
+  // Template `t` under `label`: its text with numbered holes, then each hole's chunk.
+  void tmpl(const std::string& label, int64_t t) {
+    if (t < 0 || static_cast<size_t>(t) >= p_.templates.size()) {
+      out_ += fmt::format("  {}: template {}?\n", label, t);
+      return;
+    }
     std::string shape;
     std::vector<int32_t> holes;
-    for (const TemplatePart& part : p_.templates[t].parts) {
+    for (const TemplatePart& part : p_.templates[static_cast<size_t>(t)].parts) {
       if (part.chunk < 0) shape += part.text;
       else {
         shape += fmt::format("{{#{}}}", holes.size());
         holes.push_back(part.chunk);
       }
     }
-    out += fmt::format("    {} \"{}\"\n", what, shape);
-    for (size_t i = 0; i < holes.size(); ++i) chunk(out, fmt::format("hole #{}", i).c_str(), holes[i]);
+    out_ += fmt::format("  {}: {:?}\n", label, std::string_view(shorten(shape)));
+    for (size_t i = 0; i < holes.size(); ++i) chunk(fmt::format("{}#{}", label, i), holes[i]);
   }
 
-  void action(std::string& out, const Action& a) const {
-    switch (a.kind) {
-      case ActionKind::Verdict:
-        if (a.tmpl < 0) out += fmt::format("    {}\n", level_text(a.level));
-        tmpl(out, level_text(a.level), a.tmpl);
-        break;
-      case ActionKind::Emit: out += fmt::format("    emit {}\n", a.name); break;
-      case ActionKind::Count: out += fmt::format("    count {}\n", a.name); break;
-      case ActionKind::Observe:
-        out += fmt::format("    observe {}\n", a.name);
-        chunk(out, "value", a.chunk);
-        break;
-      case ActionKind::Alert: {
-        std::string extra;
-        for (const Entry& d : a.dedup) extra += " dedup " + d.key;
-        if (a.every_k >= 0) extra += fmt::format(" every K{}", a.every_k);
-        tmpl(out, fmt::format("alert {}{}", alert_severity_name(a.severity), extra).c_str(), a.tmpl);
-        break;
-      }
-    }
-    for (const Entry& e : a.entries) {
-      if (e.tmpl >= 0) tmpl(out, fmt::format("  {}:", e.key).c_str(), e.tmpl);
-      else chunk(out, fmt::format("{}:", e.key).c_str(), e.chunk);
-    }
-  }
-
-  std::string run() const {
-    std::string out = fmt::format("policy {}: {} rules, {} machines, {} filters, {} chunks, {} constants\n", p_.policy,
-                                  p_.rules.size(), p_.machines.size(), p_.filters.size(), p_.chunks.size(),
-                                  p_.consts.size());
-    for (const NamedConst& nc : p_.named_consts)
-      if (nc.index < p_.consts.size())
-        out += fmt::format("const {} = K{}({})\n", nc.name, nc.index, const_text(p_.consts[nc.index]));
-    for (const Filter& f : p_.filters) {
-      std::string what = f.kind == FilterKind::Drop     ? "drop"
-                         : f.kind == FilterKind::Sample ? fmt::format("sample {}", f.fraction)
-                                                        : fmt::format("redact {}", fmt::join(f.fields, ", "));
-      out += fmt::format("\nfilter {} on {}: {}\n", f.name, fmt::join(f.patterns, ", "), what);
-      chunk(out, "where", f.where);
-    }
-    for (const Rule& r : p_.rules) {
-      out += fmt::format("\nrule {} on {} (level {})\n", r.name, fmt::join(r.patterns, ", "), level_text(r.level));
-      chunk(out, "where", r.where);
-      out += "  actions:\n";
-      for (const Action& a : r.actions) action(out, a);
-      for (const When& w : r.whens) {
-        static const char* const kCmp[] = {">", ">=", "<", "<=", "==", "!="};
-        std::string by;
-        for (const Entry& b : w.by) by += (by.empty() ? " by " : ", ") + b.key;
-        out += fmt::format("  when {}{} {} K{}{} {} (threshold chunk {}){}{}:\n", agg_name(w.agg),
-                           w.agg == Agg::Quantile ? fmt::format("({})", w.q) : "", w.sliding ? "over" : "every",
-                           w.window_k, w.for_k >= 0 ? fmt::format(" for K{}", w.for_k) : "",
-                           w.cmp <= Cmp::Ne ? kCmp[static_cast<int>(w.cmp)] : "?", w.threshold, by,
-                           w.max_keys ? fmt::format(" max {}", w.max_keys) : "");
-        chunk(out, "aggregated", w.arg);
-        chunk(out, "threshold", w.threshold);
-        for (const Entry& b : w.by) chunk(out, fmt::format("key {}", b.key).c_str(), b.chunk);
-        for (const Action& a : w.actions) action(out, a);
-      }
-      for (const Expect& x : r.expects) {
-        out += fmt::format("  expect {} matching {} within K{}:\n", fmt::join(x.patterns, ", "), fmt::join(x.matching, ", "),
-                           x.within_k);
-        chunk(out, "where", x.where);
-        if (x.has_then) out += "   then:\n";
-        for (const Action& a : x.then_actions) action(out, a);
-        if (x.has_else) out += "   else:\n";
-        for (const Action& a : x.else_actions) action(out, a);
-      }
-    }
-    for (const Machine& m : p_.machines) {
-      out += fmt::format("\nmachine {} by {} (initial {}, level {})\n", m.name, m.key, state_name(m, m.initial),
-                         level_text(m.level));
-      for (const MachineState& st : m.states) {
-        out += fmt::format("  state {}\n", st.name);
-        for (const Transition& t : st.transitions) {
-          out += t.after ? fmt::format("   after K{} -> {}\n", t.delay_k, state_name(m, t.target))
-                         : fmt::format("   on {} -> {}\n", fmt::join(t.patterns, ", "), state_name(m, t.target));
-          chunk(out, "where", t.where);
-          for (const Action& a : t.actions) action(out, a);
-        }
-      }
-    }
-    for (const Profile& pr : p_.profiles) {
-      out += fmt::format("\nprofile {}{}\n", pr.name, pr.warnings_error ? " (warnings: error)" : "");
-      for (const auto& [idx, c] : pr.consts) out += fmt::format("  set K{} = {}\n", idx, const_text(c));
-      auto unit = [&](uint32_t idx) -> std::string {
-        if (idx < p_.rules.size()) return p_.rules[idx].name;
-        return idx - p_.rules.size() < p_.machines.size() ? p_.machines[idx - p_.rules.size()].name : "?";
-      };
-      for (const auto& [idx, l] : pr.levels) out += fmt::format("  rule {}: {}\n", unit(idx), level_text(l));
-      for (const auto& [idx, a] : pr.alerts) out += fmt::format("  alert {}: {}\n", unit(idx), alert_severity_name(a));
-      for (const auto& [idx, n] : pr.max_keys) out += fmt::format("  max {}: {}\n", unit(idx), n);
-    }
-    return out;
-  }
-
- private:
   const Program& p_;
-  mutable std::vector<std::vector<size_t>> starts_;  // per source file, built on first use
+  std::string out_;
+  Frame* frame_ = nullptr;
+  const char* field_ = "";
+  const Machine* machine_ = nullptr;  // the machine being listed (its states name transition targets)
+  std::vector<std::vector<size_t>> starts_;  // per source file, built on first use
 };
 
 }  // namespace

@@ -1,39 +1,19 @@
-// Program finalization: builtin resolution, regex compilation, verification
-// (verifier.cpp), and the per-profile constant tables.
+// Program finalization: builtin resolution, regex compilation, the schema
+// check (schema_check.cpp), verification (verifier.cpp), the sites check
+// (sites.cpp), and the per-profile constant tables.
 #include "dta/program.hpp"
 
-#include <cstring>
 #include <fmt/format.h>
 
 #include "dta/builtin.hpp"
 #include "dta/event.hpp"
 #include "dta/sites.hpp"
 #include "program/symbols.hpp"
+#include "program/schema_check.hpp"
 #include "vm/regex.hpp"
 #include "vm/verifier.hpp"
 
 namespace dta {
-
-static const char* const kOpNames[] = {
-#define OP(name, a, b, c, syn) #name,
-#include "dta/opcodes.def"
-#undef OP
-};
-
-const char* op_name(Op op) {
-  const auto i = static_cast<uint8_t>(op);
-  return i < kOpCount ? kOpNames[i] : "?";
-}
-
-const char* alert_severity_name(AlertSeverity s) {
-  static const char* const kNames[] = {"info", "warning", "critical", "off"};
-  return s <= AlertSeverity::Off ? kNames[static_cast<int>(s)] : "?";
-}
-
-const char* agg_name(Agg a) {
-  static const char* const kNames[] = {"count", "sum", "avg", "min", "max", "rate", "quantile", "distinct"};
-  return a <= Agg::Distinct ? kNames[static_cast<int>(a)] : "?";
-}
 
 Program::Program() = default;
 Program::~Program() = default;
@@ -44,26 +24,27 @@ int Program::find_profile(const std::string& name) const {
   return -1;
 }
 
-std::string Program::finalize(const Builtin* builtins, size_t count) {
+Outcome Program::finalize(const Builtin* builtins, size_t count) {
   finalized_ = false;
   fns_.clear();
   for (const std::string& name : functions) {
     const Builtin* found = nullptr;
     for (size_t i = 0; i < count; ++i)
       if (name == builtins[i].name) found = &builtins[i];
-    if (!found || !found->fn) return fmt::format("unknown builtin function '{}'", name);
+    if (!found || !found->fn) return fail(fmt::format("unknown builtin function '{}'", name));
     fns_.push_back(found);
   }
   re_.clear();
   for (const std::string& src : regexes) {
     auto cr = std::make_unique<CompiledRegex>();
-    const std::string why = compile_regex(src, cr.get());
-    if (!why.empty()) return fmt::format("invalid regex \"{}\": {}", src, why);
+    if (Outcome compiled = compile_regex(src, cr.get()); !compiled)
+      return fail(fmt::format("invalid regex \"{}\": {}", src, compiled.error()));
     re_.push_back(std::move(cr));
   }
   // Structure, roles and code: nothing below runs on a program that fails it.
-  if (std::string err = verify_program(*this, fns_); !err.empty()) return err;
-  if (std::string err = check_sites(*this); !err.empty()) return err;
+  if (Outcome schema = check_schema(*this); !schema) return schema;
+  if (Outcome verified = verify_program(*this, fns_); !verified) return verified;
+  if (Outcome sites = check_sites(*this); !sites) return sites;
 
   // Constant tables: the policy as written, then one per profile.
   list_store_.clear();
@@ -97,7 +78,7 @@ std::string Program::finalize(const Builtin* builtins, size_t count) {
   }
   symbols_ = std::make_shared<const SymbolTable>(program_names(*this));
   finalized_ = true;
-  return "";
+  return Outcome::success();
 }
 
 }  // namespace dta

@@ -169,7 +169,7 @@ void assign_sites(Program& p) {
   });
 }
 
-std::string check_sites(const Program& p) {
+Outcome check_sites(const Program& p) {
   std::string error;
   std::unordered_set<std::string_view> seen;
   each_site(p, [&](const Site& site, const std::string& derived, uint64_t shape) {
@@ -182,7 +182,8 @@ std::string check_sites(const Program& p) {
       error = fmt::format("site '{}': its shape {:016x} is not the one its code has ({:016x})", site.id,
                           site.shape, shape);
   });
-  return error;
+  if (!error.empty()) return fail(std::move(error));
+  return Outcome::success();
 }
 
 }  // namespace dta

@@ -163,15 +163,17 @@ bool translate(std::string_view src, std::string* out, std::string* error) {
 
 }  // namespace
 
-std::string compile_regex(std::string_view source, CompiledRegex* out) {
+Outcome compile_regex(std::string_view source, CompiledRegex* out) {
   std::string pattern, error;
-  if (!translate(source, &pattern, &error)) return error;
+  if (!translate(source, &pattern, &error)) return fail(std::move(error));
   try {
     out->re.assign(pattern, kSyntax);
   } catch (const std::exception& e) {
-    return e.what();
+    return fail(e.what());
+  } catch (...) {
+    return fail("the regex library failed");
   }
-  return "";
+  return Outcome::success();
 }
 
 Status regex_search(const CompiledRegex& re, std::string_view s, bool* found) {
@@ -183,7 +185,7 @@ Status regex_search(const CompiledRegex& re, std::string_view s, bool* found) {
   }
 }
 
-std::string regex_syntax_error(std::string_view source) {
+Outcome check_regex(std::string_view source) {
   CompiledRegex re;
   return compile_regex(source, &re);
 }

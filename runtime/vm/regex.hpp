@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "dta/expected.hpp"
 #include "dta/value.hpp"
 
 namespace dta {
@@ -28,8 +29,8 @@ struct CompiledRegex {
   boost::basic_regex<char, RegexTraits> re;
 };
 
-// Compiles an ECMAScript pattern into *out; returns "" or why it is invalid.
-std::string compile_regex(std::string_view source, CompiledRegex* out);
+// Compiles an ECMAScript pattern into *out; success, or why it is invalid.
+Outcome compile_regex(std::string_view source, CompiledRegex* out);
 
 // Whether `re` matches anywhere in `s`, in *found. Status::RegexBudget when
 // the search ran out of steps (or memory) first; never throws.

@@ -1,17 +1,22 @@
-// Pass: verification. Two parts:
-//  - the program's structure: a walk over every part that checks each index
-//    into another part, each enum and constant, and records, for every chunk,
-//    each block that runs it (its role: the context it gives, the results it
-//    accepts);
+// Pass: verification, on a program whose enums and indexes passed the schema
+// check (program/schema_check.hpp). Two parts:
+//  - the program's structure: a walk over every part that checks what the
+//    schema cannot (the type of each constant a duration names, what each
+//    kind of action carries, which levels a verdict or profile may use...)
+//    and records, for every chunk, each block that runs it (its role: the
+//    context it gives, the results it accepts);
 //  - each chunk's code: every instruction on its own (opcode, operands,
 //    context), then an abstract interpretation of register types over
-//    forward-only control flow, so one walk in pc order suffices.
+//    forward-only control flow, so one walk in pc order suffices. What each
+//    instruction reads and writes is the OP_TYPES table of opcodes.def.
 #include "vm/verifier.hpp"
 
 #include <array>
 #include <cmath>
 #include <fmt/format.h>
 #include <optional>
+
+#include "vm/operands.hpp"
 
 namespace dta {
 namespace {
@@ -21,19 +26,9 @@ namespace {
 // Abstract register contents.
 enum class T : uint8_t { Uninit, Int, Float, String, Bool, List, Dyn };
 
-enum class Kind : uint8_t { R, K, F, J, N, X, M, T, U };
-
-struct OpInfo {
-  Kind a, b, c;
-};
-
-constexpr Kind R = Kind::R, K = Kind::K, F = Kind::F, J = Kind::J, N = Kind::N, X = Kind::X,
-               M = Kind::M, Y = Kind::T, _ = Kind::U;
-constexpr OpInfo kInfo[] = {
-#define OP(name, a, b, c, syn) {a, b, c},
-#include "dta/opcodes.def"
-#undef OP
-};
+using Kind = Operand;
+using OpInfo = OpOperands;
+constexpr const auto& kInfo = kOpOperands;  // operand kinds per opcode (opcodes.def)
 
 // The context each opcode reads (ChunkContext bits), from OP_NEEDS in opcodes.def.
 constexpr std::array<uint8_t, kOpCount> needs_table() {
@@ -49,7 +44,97 @@ constexpr std::array<uint8_t, kOpCount> needs_table() {
 }
 constexpr std::array<uint8_t, kOpCount> kNeeds = needs_table();
 
-constexpr uint32_t kTypeCodes = 6;       // int float string bool number any
+// What an operand must be (OP_TYPES in opcodes.def).
+enum class Need : uint8_t { None, Int, Float, String, Bool, List, Valid, Args, Result };
+// What an instruction leaves in r[a].
+enum class Writes : uint8_t { None, Int, Float, String, Bool, Dyn, Copy, Const, Code, Call };
+// Where control goes after it.
+enum class Flow : uint8_t { Next, Goto, Branch, End };
+
+struct Effect {
+  Need need[3];  // a, b, c
+  Writes writes;
+  Flow flow;
+  int rows;      // OP_TYPES rows naming this opcode (exactly one)
+};
+
+// The type effects of each opcode, from OP_TYPES in opcodes.def.
+constexpr std::array<Effect, kOpCount> effects_table() {
+  std::array<Effect, kOpCount> t{};
+  {
+    constexpr Need _ = Need::None, I = Need::Int, F = Need::Float, S = Need::String, B = Need::Bool,
+                   L = Need::List, V = Need::Valid, ARGS = Need::Args, RES = Need::Result;
+    constexpr Writes w_ = Writes::None, wI = Writes::Int, wF = Writes::Float, wS = Writes::String,
+                     wB = Writes::Bool, wV = Writes::Dyn, COPY = Writes::Copy, CONST = Writes::Const,
+                     CODE = Writes::Code, CALL = Writes::Call;
+    constexpr Flow NEXT = Flow::Next, GOTO = Flow::Goto, BRANCH = Flow::Branch, END = Flow::End;
+#define OP(name, a, b, c, syn)
+#define OP_TYPES(name, a, b, c, writes, flow)                              \
+  {                                                                        \
+    Effect& e = t[static_cast<size_t>(Op::name)];                          \
+    e = {{a, b, c}, WRITES_##writes, flow, e.rows + 1};                    \
+  }
+#define WRITES__ w_
+#define WRITES_I wI
+#define WRITES_F wF
+#define WRITES_S wS
+#define WRITES_B wB
+#define WRITES_V wV
+#define WRITES_COPY COPY
+#define WRITES_CONST CONST
+#define WRITES_CODE CODE
+#define WRITES_CALL CALL
+#include "dta/opcodes.def"
+#undef WRITES__
+#undef WRITES_I
+#undef WRITES_F
+#undef WRITES_S
+#undef WRITES_B
+#undef WRITES_V
+#undef WRITES_COPY
+#undef WRITES_CONST
+#undef WRITES_CODE
+#undef WRITES_CALL
+#undef OP_TYPES
+#undef OP
+    (void)_, (void)I, (void)F, (void)S, (void)B, (void)L, (void)V, (void)ARGS, (void)RES;
+    (void)w_, (void)wI, (void)wF, (void)wS, (void)wB, (void)wV, (void)COPY, (void)CONST, (void)CODE, (void)CALL;
+    (void)NEXT, (void)GOTO, (void)BRANCH, (void)END;
+  }
+  return t;
+}
+constexpr std::array<Effect, kOpCount> kEffects = effects_table();
+
+// The table is sound: one row per opcode; a register need only on a register
+// operand, a constant type only on a constant operand; ARGS and RES only on
+// a register; an instruction that writes r[a] has a register there, one that
+// copies a register or a constant has it in b, one that calls has the
+// builtin in b; a jump has its target in b.
+constexpr bool effects_sound() {
+  for (size_t op = 0; op < kOpCount; ++op) {
+    const Effect& e = kEffects[op];
+    const Kind kinds[3] = {kInfo[op].a, kInfo[op].b, kInfo[op].c};
+    if (e.rows != 1) return false;
+    for (int i = 0; i < 3; ++i) {
+      const Need n = e.need[i];
+      const bool reg = kinds[i] == Kind::R, konst = kinds[i] == Kind::K;
+      if (n == Need::List && !konst) return false;
+      if ((n == Need::Valid || n == Need::Args || n == Need::Result) && !reg) return false;
+      if (n != Need::None && !reg && !konst) return false;
+    }
+    if (e.writes != Writes::None && kinds[0] != Kind::R) return false;
+    if (e.writes == Writes::Const && kinds[1] != Kind::K) return false;
+    if (e.writes == Writes::Copy && kinds[1] != Kind::R) return false;
+    const bool args = e.need[0] == Need::Args || e.need[1] == Need::Args || e.need[2] == Need::Args;
+    if ((e.writes == Writes::Call || args) && kinds[1] != Kind::N) return false;  // the builtin is b
+    if (e.writes == Writes::Code && kinds[2] != Kind::T) return false;
+    if ((e.flow == Flow::Goto || e.flow == Flow::Branch) && kinds[1] != Kind::J) return false;
+  }
+  return true;
+}
+static_assert(effects_sound(), "opcodes.def: OP_TYPES needs one sound row per opcode");
+
+constexpr uint32_t kTypeCodes = enum_count<TypeCode>();
 constexpr size_t kMaxChunkCode = 65535;  // jump targets are 16-bit
 constexpr uint32_t kMaxRegisters = 256;  // register operand a is one byte
 
@@ -65,10 +150,31 @@ T of_type(Type t) {
   return T::Uninit;
 }
 
-// What a register holds after an instruction that checks type code c.
-T of_code(uint32_t c) {
-  static constexpr T kAfter[kTypeCodes] = {T::Int, T::Float, T::String, T::Bool, T::Dyn, T::Dyn};
-  return kAfter[c];
+// What a register holds after an instruction that checks type code c (type_codes.def).
+T of_code(uint32_t c) { return of_type(kTypeCodeRows[c].type); }
+
+// The abstract type a Need asks a register or constant for.
+T of_need(Need n) {
+  switch (n) {
+    case Need::Int: return T::Int;
+    case Need::Float: return T::Float;
+    case Need::String: return T::String;
+    case Need::Bool: return T::Bool;
+    case Need::List: return T::List;
+    default: return T::Dyn;
+  }
+}
+
+// "an int", for messages about a constant operand.
+const char* need_text(Need n) {
+  switch (n) {
+    case Need::Int: return "an int";
+    case Need::Float: return "a float";
+    case Need::String: return "a string";
+    case Need::Bool: return "a bool";
+    case Need::List: return "a list";
+    default: return "a";
+  }
 }
 
 // The ChunkResult bit of a value a RET hands back.
@@ -84,7 +190,9 @@ uint8_t result_bit(T t) {
 
 // "int or float" for a set of ChunkResult bits.
 std::string results_text(uint8_t bits) {
-  static const char* const kNames[] = {"int", "float", "string", "bool", "a value checked when it runs"};
+  // The bits of ChunkResult, in order: the types' names, then dynamic.
+  static const char* const kNames[] = {type_name(Type::Int), type_name(Type::Float), type_name(Type::String),
+                                       type_name(Type::Bool), "a value checked when it runs"};
   std::string out;
   for (int i = 0; i < 5; ++i)
     if (bits & (1 << i)) out += (out.empty() ? "" : " or ") + std::string(kNames[i]);
@@ -181,20 +289,13 @@ class Verifier {
       std::string e = operand(k, v, w);
       if (!e.empty()) return e;
     }
-    auto want_const = [&](T t, const char* what) -> std::string {
-      return const_type(in.c) == t ? "" : fmt::format("{} needs {} constant", op_name(in.op), what);
-    };
-    switch (in.op) {
-      case Op::EQ_IK: case Op::NE_IK: case Op::LT_IK: case Op::LE_IK: case Op::GT_IK: case Op::GE_IK:
-        return want_const(T::Int, "an int");
-      case Op::EQ_FK: case Op::NE_FK: case Op::LT_FK: case Op::LE_FK: case Op::GT_FK: case Op::GE_FK:
-        return want_const(T::Float, "a float");
-      case Op::EQ_SK: case Op::NE_SK: return want_const(T::String, "a string");
-      case Op::IN_K: return want_const(T::List, "a list");
-      case Op::CALL:
-        if (uint32_t{in.c} + fns_[in.b]->arity > c_.nregs) return "call arguments out of range";
-        break;
-      default: break;
+    const Effect& fx = kEffects[op];
+    const Kind kinds[3] = {info.a, info.b, info.c};
+    const uint32_t ops[3] = {in.a, in.b, in.c};
+    for (int i = 0; i < 3; ++i) {
+      if (kinds[i] == Kind::K && fx.need[i] != Need::None && const_type(ops[i]) != of_need(fx.need[i]))
+        return fmt::format("{} needs {} constant", op_name(in.op), need_text(fx.need[i]));
+      if (fx.need[i] == Need::Args && ops[i] + fns_[in.b]->arity > c_.nregs) return "call arguments out of range";
     }
     if (const uint8_t missing = kNeeds[op] & ~context_) {
       const uint8_t bit = missing & -missing;
@@ -230,82 +331,48 @@ class Verifier {
     return T::Dyn;
   }
 
-  // One reachable instruction: the types it reads, what it writes, where control goes.
+  // One reachable instruction: the types it reads, what it writes, where
+  // control goes, all from its row of OP_TYPES.
   std::string step(const Instr& in) {
+    const auto op = static_cast<uint8_t>(in.op);
+    const Effect& fx = kEffects[op];
+    const Kind kinds[3] = {kInfo[op].a, kInfo[op].b, kInfo[op].c};
+    const uint32_t ops[3] = {in.a, in.b, in.c};
     std::string e;
-#define NEED(r, t) if (!(e = need(r, t)).empty()) return e
-    auto binary = [&](T in_t, T out_t) -> std::string {
-      NEED(in.b, in_t);
-      NEED(in.c, in_t);
-      regs_[in.a] = out_t;
-      return "";
-    };
-    auto with_k = [&](T in_t) -> std::string {
-      NEED(in.b, in_t);
-      regs_[in.a] = T::Bool;
-      return "";
-    };
-    switch (in.op) {
-      case Op::LOADK: regs_[in.a] = const_type(in.b); break;
-      case Op::LOADF: regs_[in.a] = T::Dyn; break;
-      case Op::LOADF_I: case Op::EV_ID: case Op::EV_TS: regs_[in.a] = T::Int; break;
-      case Op::LOADF_F: regs_[in.a] = T::Float; break;
-      case Op::LOADF_S: case Op::EV_NAME: case Op::EV_SEV: regs_[in.a] = T::String; break;
-      case Op::LOADF_B: case Op::HAS: regs_[in.a] = T::Bool; break;
-      case Op::MOVE: NEED(in.b, T::Dyn); regs_[in.a] = regs_[in.b]; break;
-      case Op::I2F: NEED(in.b, T::Int); regs_[in.a] = T::Float; break;
-      case Op::ADD_I: case Op::SUB_I: case Op::MUL_I: case Op::DIV_I: case Op::MOD_I:
-        if (!(e = binary(T::Int, T::Int)).empty()) return e;
-        break;
-      case Op::NEG_I: NEED(in.b, T::Int); regs_[in.a] = T::Int; break;
-      case Op::ADD_F: case Op::SUB_F: case Op::MUL_F: case Op::DIV_F: case Op::MOD_F:
-        if (!(e = binary(T::Float, T::Float)).empty()) return e;
-        break;
-      case Op::NEG_F: NEED(in.b, T::Float); regs_[in.a] = T::Float; break;
-      case Op::CONCAT: if (!(e = binary(T::String, T::String)).empty()) return e;
-        break;
-      case Op::EQ_I: case Op::NE_I: case Op::LT_I: case Op::LE_I: if (!(e = binary(T::Int, T::Bool)).empty()) return e;
-        break;
-      case Op::EQ_F: case Op::NE_F: case Op::LT_F: case Op::LE_F: if (!(e = binary(T::Float, T::Bool)).empty()) return e;
-        break;
-      case Op::EQ_S: case Op::NE_S: case Op::LT_S: case Op::LE_S: if (!(e = binary(T::String, T::Bool)).empty()) return e;
-        break;
-      case Op::EQ_B: case Op::NE_B: if (!(e = binary(T::Bool, T::Bool)).empty()) return e;
-        break;
-      case Op::EQ_IK: case Op::NE_IK: case Op::LT_IK: case Op::LE_IK: case Op::GT_IK: case Op::GE_IK:
-        if (!(e = with_k(T::Int)).empty()) return e;
-        break;
-      case Op::EQ_FK: case Op::NE_FK: case Op::LT_FK: case Op::LE_FK: case Op::GT_FK: case Op::GE_FK:
-        if (!(e = with_k(T::Float)).empty()) return e;
-        break;
-      case Op::EQ_SK: case Op::NE_SK: if (!(e = with_k(T::String)).empty()) return e;
-        break;
-      case Op::IN_K: NEED(in.b, T::Dyn); regs_[in.a] = T::Bool; break;
-      case Op::ADD_D: case Op::SUB_D: case Op::MUL_D: case Op::DIV_D: case Op::MOD_D:
-        if (!(e = binary(T::Dyn, T::Dyn)).empty()) return e;
-        break;
-      case Op::EQ_D: case Op::NE_D: case Op::LT_D: case Op::LE_D: if (!(e = binary(T::Dyn, T::Bool)).empty()) return e;
-        break;
-      case Op::NEG_D: NEED(in.b, T::Dyn); regs_[in.a] = T::Dyn; break;
-      case Op::CHECK_T: NEED(in.a, T::Dyn); regs_[in.a] = of_code(in.c); break;
-      case Op::LOADV: case Op::LOADSF: regs_[in.a] = of_code(in.c); break;
-      case Op::STATE: NEED(in.c, T::Dyn); regs_[in.a] = T::String; break;
-      case Op::NOT: NEED(in.b, T::Bool); regs_[in.a] = T::Bool; break;
-      case Op::JMP: flow(in.b); return "";
-      case Op::JMPF: case Op::JMPT: NEED(in.a, T::Bool); flow(in.b); break;
-      case Op::CALL: {
-        const Builtin* fn = fns_[in.b];
-        for (uint32_t i = 0; i < fn->arity; ++i) NEED(in.c + i, T::Dyn);
-        regs_[in.a] = call_result(*fn, in.c);
-        break;
+    for (int i = 0; i < 3; ++i) {
+      if (kinds[i] != Kind::R) continue;  // constant operands: check_alone
+      switch (fx.need[i]) {
+        case Need::None: break;
+        case Need::Args:
+          for (uint32_t k = 0; k < fns_[in.b]->arity; ++k)
+            if (!(e = need(ops[i] + k, T::Dyn)).empty()) return e;
+          break;
+        case Need::Result:
+          if (!(e = need(ops[i], c_.result == Type::Unknown ? T::Dyn : of_type(c_.result))).empty()) return e;
+          returns_ |= result_bit(regs_[ops[i]]);
+          break;
+        default:
+          if (!(e = need(ops[i], of_need(fx.need[i]))).empty()) return e;
       }
-      case Op::MATCH: NEED(in.b, T::String); regs_[in.a] = T::Bool; break;
-      case Op::RET:
-        NEED(in.a, c_.result == Type::Unknown ? T::Dyn : of_type(c_.result));
-        returns_ |= result_bit(regs_[in.a]);
-        return "";
     }
-#undef NEED
+    switch (fx.writes) {
+      case Writes::None: break;
+      case Writes::Int: regs_[in.a] = T::Int; break;
+      case Writes::Float: regs_[in.a] = T::Float; break;
+      case Writes::String: regs_[in.a] = T::String; break;
+      case Writes::Bool: regs_[in.a] = T::Bool; break;
+      case Writes::Dyn: regs_[in.a] = T::Dyn; break;
+      case Writes::Copy: regs_[in.a] = regs_[in.b]; break;
+      case Writes::Const: regs_[in.a] = const_type(in.b); break;
+      case Writes::Code: regs_[in.a] = of_code(in.c); break;
+      case Writes::Call: regs_[in.a] = call_result(*fns_[in.b], in.c); break;
+    }
+    switch (fx.flow) {
+      case Flow::End: return "";
+      case Flow::Goto: flow(in.b); return "";
+      case Flow::Branch: flow(in.b); break;
+      case Flow::Next: break;
+    }
     if (pc_ + 1 >= c_.code.size()) return "code runs off its end";
     flow(pc_ + 1);
     return "";
@@ -349,23 +416,15 @@ class Structure {
   Structure(const Program& p, const std::vector<const Builtin*>& fns) : p_(p), fns_(fns), uses_(p.chunks.size()) {}
 
   std::string run() {
-    units_ = p_.rules.size() + p_.machines.size();
     for (size_t i = 0; i < p_.consts.size() && ok(); ++i) constant(p_.consts[i], fmt::format("constant {}", i));
-    for (const NamedConst& nc : p_.named_consts)
-      if (nc.index >= p_.consts.size()) return fmt::format("constant '{}' out of range", nc.name);
-    for (size_t t = 0; t < p_.templates.size() && ok(); ++t)
-      for (const TemplatePart& part : p_.templates[t].parts)
-        if (part.chunk < -1 || part.chunk >= static_cast<int64_t>(p_.chunks.size()))
-          fail(fmt::format("template {} names a missing chunk", t));
     for (const Filter& f : p_.filters) filter(f);
     for (const Rule& r : p_.rules) rule(r);
     for (const Machine& m : p_.machines) machine(m);
     for (const Profile& pr : p_.profiles) profile(pr);
     if (!ok()) return err_;
-    for (size_t i = 0; i < p_.chunks.size(); ++i) {
-      std::string err = verify_chunk(p_, fns_, i, uses_[i]);
-      if (!err.empty()) return fmt::format("chunk {}: {}", i, err);
-    }
+    for (size_t i = 0; i < p_.chunks.size(); ++i)
+      if (Outcome code = verify_chunk(p_, fns_, i, uses_[i]); !code)
+        return fmt::format("chunk {}: {}", i, code.error());
     return "";
   }
 
@@ -375,7 +434,9 @@ class Structure {
     if (err_.empty()) err_ = std::move(msg);
   }
 
-  // A chunk index: -1 (none) where `optional`, else a chunk that `role` runs.
+  // A chunk index (in range or -1: the schema check) that `role` runs; -1
+  // (none) only where `optional` (where the schema allows it, but the kind
+  // of the block needs a chunk, the message says so).
   void chunk(int32_t c, bool optional, const std::string& role, uint8_t context, uint8_t results) {
     if (c == -1 && optional) return;
     if (c < 0 || static_cast<size_t>(c) >= p_.chunks.size())
@@ -383,11 +444,9 @@ class Structure {
     uses_[c].push_back({role, context, results});
   }
 
-  // A template index (-1: none): its holes run in `context`.
+  // A template index (in range or -1): its holes run in `context`.
   void tmpl(int32_t t, const std::string& role, uint8_t context) {
-    if (t == -1) return;
-    if (t < 0 || static_cast<size_t>(t) >= p_.templates.size())
-      return fail(fmt::format("{} names template {}, but the program has {}", role, t, p_.templates.size()));
+    if (t < 0 || static_cast<size_t>(t) >= p_.templates.size()) return;
     for (const TemplatePart& part : p_.templates[t].parts) chunk(part.chunk, true, role, context, kResAny);
   }
 
@@ -399,8 +458,7 @@ class Structure {
   }
 
   void constant(const Const& c, const std::string& what) {
-    if (c.type == Type::Unknown || c.type > Type::List)
-      return fail(fmt::format("{} has a bad type ({})", what, static_cast<int>(c.type)));
+    if (c.type == Type::Unknown) return fail(fmt::format("{} has a bad type ({})", what, type_name(c.type)));
     if (c.type != Type::List && !c.items.empty())
       return fail(fmt::format("{} is a {} with list items", what, type_name(c.type)));
     for (const Const& it : c.items)
@@ -424,12 +482,10 @@ class Structure {
     for (size_t i = 0; i < as.size() && ok(); ++i) {
       const Action& a = as[i];
       const std::string what = fmt::format("action {} of {}", i, block);
-      if (a.kind > ActionKind::Alert)
-        return fail(fmt::format("{} has a bad kind ({})", what, static_cast<int>(a.kind)));
-      if (a.kind == ActionKind::Verdict && a.level > Level::Ok)
-        return fail(fmt::format("{} has a bad verdict level ({})", what, static_cast<int>(a.level)));
-      if (a.kind == ActionKind::Alert && a.severity >= AlertSeverity::Off)
-        return fail(fmt::format("{} has a bad alert severity ({})", what, static_cast<int>(a.severity)));
+      if (a.kind == ActionKind::Verdict && !enum_row(a.level).verdict)
+        return fail(fmt::format("{} has a bad verdict level ({})", what, level_name(a.level)));
+      if (a.kind == ActionKind::Alert && !enum_row(a.severity).written)
+        return fail(fmt::format("{} has a bad alert severity ({})", what, alert_severity_name(a.severity)));
       if (a.kind == ActionKind::Verdict || a.kind == ActionKind::Alert)
         tmpl(a.tmpl, "the message of " + what, context);
       else if (a.tmpl != -1)
@@ -450,28 +506,22 @@ class Structure {
 
   void filter(const Filter& f) {
     const std::string block = fmt::format("filter '{}'", f.name);
-    if (f.kind > FilterKind::Sample)
-      return fail(fmt::format("{} has a bad kind ({})", block, static_cast<int>(f.kind)));
     if (!(f.fraction >= 0 && f.fraction <= 1)) return fail(fmt::format("{} samples a fraction outside [0, 1]", block));
     chunk(f.where, true, "the where of " + block, kAtEvent, kResBool);
   }
 
   void rule(const Rule& r) {
     const std::string block = fmt::format("rule '{}'", r.name);
-    if (r.level > Level::Off) return fail(fmt::format("{} has a bad level ({})", block, static_cast<int>(r.level)));
     chunk(r.where, true, "the where of " + block, kAtEvent, kResBool);
     actions(r.actions, block, kAtEvent);
     for (size_t i = 0; i < r.whens.size() && ok(); ++i) {
       const When& w = r.whens[i];
       const std::string wb = fmt::format("when {} of {}", i, block);
-      if (w.agg > Agg::Distinct || w.cmp > Cmp::Ne)
-        return fail(fmt::format("{} has a bad aggregate or comparison", wb));
-      const bool has_arg = w.agg != Agg::Count && w.agg != Agg::Rate;
-      if (!has_arg && w.arg != -1) return fail(fmt::format("{}: {}() takes no value", wb, agg_name(w.agg)));
+      const AggRow& agg = enum_row(w.agg);  // aggregates.def: its arguments and what they must be
+      if (agg.args == 0 && w.arg != -1) return fail(fmt::format("{}: {}() takes no value", wb, agg.name));
       if (!(w.q >= 0 && w.q <= 1)) return fail(fmt::format("{} has a quantile outside [0, 1]", wb));
-      if (has_arg)
-        chunk(w.arg, false, "the aggregated value of " + wb, kAtEvent,
-              w.agg == Agg::Distinct ? uint8_t{kResAny} : kResChecked);
+      if (agg.args > 0)
+        chunk(w.arg, false, "the aggregated value of " + wb, kAtEvent, agg.numeric ? kResChecked : uint8_t{kResAny});
       duration(w.window_k, false, "the window of " + wb);
       duration(w.for_k, true, "the 'for' of " + wb);
       chunk(w.threshold, false, "the threshold of " + wb, kAtBind, kResNumber);
@@ -490,15 +540,10 @@ class Structure {
 
   void machine(const Machine& m) {
     const std::string block = fmt::format("machine '{}'", m.name);
-    if (m.level > Level::Off) return fail(fmt::format("{} has a bad level ({})", block, static_cast<int>(m.level)));
-    if (m.initial >= m.states.size())
-      return fail(fmt::format("{} starts in state {}, but it has {}", block, m.initial, m.states.size()));
     for (const MachineState& st : m.states) {
       for (size_t i = 0; i < st.transitions.size() && ok(); ++i) {
         const Transition& t = st.transitions[i];
         const std::string tb = fmt::format("transition {} of state '{}' of {}", i, st.name, block);
-        if (t.target >= m.states.size())
-          return fail(fmt::format("{} goes to state {}, but the machine has {}", tb, t.target, m.states.size()));
         if (t.after && t.where != -1) return fail(fmt::format("{} is an 'after' with a where", tb));
         duration(t.delay_k, !t.after, "the delay of " + tb);
         chunk(t.where, true, "the where of " + tb, kAtEvent, kResBool);
@@ -510,36 +555,34 @@ class Structure {
   void profile(const Profile& pr) {
     const std::string block = fmt::format("profile '{}'", pr.name);
     for (const auto& [idx, c] : pr.consts) {
-      if (idx >= p_.consts.size() || !same_shape(p_.consts[idx], c))
+      if (!same_shape(p_.consts[idx], c))
         return fail(fmt::format("{} overrides constant {} with another type", block, idx));
       constant(c, fmt::format("the value {} gives constant {}", block, idx));
     }
     for (const auto& lv : pr.levels)
-      if (lv.first >= units_ || lv.second == Level::None || lv.second > Level::Off)
-        return fail(fmt::format("{} has a bad rule level", block));
-    for (const auto& al : pr.alerts)
-      if (al.first >= units_ || al.second > AlertSeverity::Off)
-        return fail(fmt::format("{} has a bad alert level", block));
-    for (const auto& mk : pr.max_keys)
-      if (mk.first >= units_) return fail(fmt::format("{} has a bad key cap", block));
+      if (!enum_row(lv.second).profile)
+        return fail(fmt::format("{} has a bad rule level ({})", block, level_name(lv.second)));
   }
 
   const Program& p_;
   const std::vector<const Builtin*>& fns_;
   std::vector<std::vector<ChunkUse>> uses_;  // per chunk: the blocks that run it
-  size_t units_ = 0;
   std::string err_;
 };
 
 }  // namespace
 
-std::string verify_chunk(const Program& prog, const std::vector<const Builtin*>& fns, size_t index,
-                         const std::vector<ChunkUse>& uses) {
-  return Verifier(prog, fns, prog.chunks[index], uses).run();
+Outcome verify_chunk(const Program& prog, const std::vector<const Builtin*>& fns, size_t index,
+                     const std::vector<ChunkUse>& uses) {
+  std::string err = Verifier(prog, fns, prog.chunks[index], uses).run();
+  if (!err.empty()) return fail(std::move(err));
+  return Outcome::success();
 }
 
-std::string verify_program(const Program& prog, const std::vector<const Builtin*>& fns) {
-  return Structure(prog, fns).run();
+Outcome verify_program(const Program& prog, const std::vector<const Builtin*>& fns) {
+  std::string err = Structure(prog, fns).run();
+  if (!err.empty()) return fail(std::move(err));
+  return Outcome::success();
 }
 
 }  // namespace dta

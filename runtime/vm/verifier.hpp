@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dta/builtin.hpp"
+#include "dta/expected.hpp"
 #include "dta/program.hpp"
 
 namespace dta {
@@ -48,14 +49,15 @@ struct ChunkUse {
 // arguments, regexes, machines, type codes, forward jump targets) and needs
 // no context a use lacks; on every path each register an instruction reads
 // holds the type it expects; every use accepts what the chunk returns.
-// `fns` are the resolved builtins. Returns "" or what is wrong.
-std::string verify_chunk(const Program& prog, const std::vector<const Builtin*>& fns, size_t index,
+// `fns` are the resolved builtins. Success, or what is wrong.
+Outcome verify_chunk(const Program& prog, const std::vector<const Builtin*>& fns, size_t index,
                          const std::vector<ChunkUse>& uses);
 
-// Checks the whole program (the rules are listed in the README): its tables,
-// every index from one part into another, every enum, every constant's shape,
-// the role of each chunk, then each chunk with verify_chunk. `fns` are the
-// resolved builtins. Returns "" or the first thing that is wrong.
-std::string verify_program(const Program& prog, const std::vector<const Builtin*>& fns);
+// Checks the whole program (the rules are listed in the README), which must
+// have passed check_schema (every enum and index in range): every constant's
+// shape, what each kind of block and action carries, the role of each chunk,
+// then each chunk with verify_chunk. `fns` are the resolved builtins.
+// Success, or the first thing that is wrong.
+Outcome verify_program(const Program& prog, const std::vector<const Builtin*>& fns);
 
 }  // namespace dta

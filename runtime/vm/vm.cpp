@@ -94,6 +94,8 @@ Status dyn_arith(Op op, const Value& x, const Value& y, Value* out, Arena& arena
     return Status::Ok;
   }
   if (!is_num(x) || !is_num(y)) return Status::TypeError;
+  // The typed instruction of the same operator: ADD SUB MUL DIV MOD keep
+  // their order in each run of opcodes.def (static_assert at the Op enum).
   static constexpr Op kInt[] = {Op::ADD_I, Op::SUB_I, Op::MUL_I, Op::DIV_I, Op::MOD_I};
   static constexpr Op kFlt[] = {Op::ADD_F, Op::SUB_F, Op::MUL_F, Op::DIV_F, Op::MOD_F};
   const int idx = static_cast<int>(op) - static_cast<int>(Op::ADD_D);
@@ -109,6 +111,9 @@ Status dyn_arith(Op op, const Value& x, const Value& y, Value* out, Arena& arena
   return st;
 }
 
+// event.severity as a string (out of line: a rare instruction kept out of the loop's code).
+[[gnu::noinline]] Value severity_value(Severity s) { return Value::of_string(severity_name(s)); }
+
 bool in_list(const Value& x, const ListView& l) {
   bool ok;
   for (uint32_t i = 0; i < l.size; ++i)
@@ -116,19 +121,20 @@ bool in_list(const Value& x, const ListView& l) {
   return false;
 }
 
-// Checks v against type code c (0 int 1 float 2 string 3 bool 4 number 5 any);
-// an int is widened for code 1.
+// Checks v against type code c (type_codes.def, valid: the verifier checked
+// it); an int is widened for `float`.
 Status typed(Value* v, uint16_t c) {
-  switch (c) {
-    case 0: return v->type == Type::Int ? Status::Ok : Status::TypeError;
-    case 1:
+  switch (static_cast<TypeCode>(c)) {
+    case TypeCode::Int: return v->type == Type::Int ? Status::Ok : Status::TypeError;
+    case TypeCode::Float:
       if (v->type == Type::Int) *v = Value::of_float(static_cast<double>(v->i));
       return v->type == Type::Float ? Status::Ok : Status::TypeError;
-    case 2: return v->type == Type::String ? Status::Ok : Status::TypeError;
-    case 3: return v->type == Type::Bool ? Status::Ok : Status::TypeError;
-    case 4: return is_num(*v) ? Status::Ok : Status::TypeError;
-    default: return v->type == Type::List ? Status::TypeError : Status::Ok;
+    case TypeCode::String: return v->type == Type::String ? Status::Ok : Status::TypeError;
+    case TypeCode::Bool: return v->type == Type::Bool ? Status::Ok : Status::TypeError;
+    case TypeCode::Number: return is_num(*v) ? Status::Ok : Status::TypeError;
+    case TypeCode::Any: break;
   }
+  return v->type == Type::List ? Status::TypeError : Status::Ok;
 }
 
 }  // namespace
@@ -200,7 +206,7 @@ dispatch:
     DISPATCH();
   }
   CASE(EV_TS) { r[in->a] = Value::of_int(ev.ts); DISPATCH(); }
-  CASE(EV_SEV) { r[in->a] = Value::of_string(severity_name(ev.severity)); DISPATCH(); }
+  CASE(EV_SEV) { r[in->a] = severity_value(ev.severity); DISPATCH(); }
   CASE(MOVE) { r[in->a] = r[in->b]; DISPATCH(); }
   CASE(LOADV) {
     if (!env.window_value) return Status::MissingField;
