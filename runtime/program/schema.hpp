@@ -68,53 +68,53 @@ struct IsVector<std::vector<T>> : std::true_type {};
 
 // What a record is called in messages ("when 0 of rule 'w'").
 template <class T>
-constexpr const char* kItemName = "item";
+inline constexpr const char* kItemName = "item";
 template <>
-constexpr const char* kItemName<std::string> = "string";
+inline constexpr const char* kItemName<std::string> = "string";
 template <>
-constexpr const char* kItemName<SourceFile> = "source file";
+inline constexpr const char* kItemName<SourceFile> = "source file";
 template <>
-constexpr const char* kItemName<Const> = "constant";
+inline constexpr const char* kItemName<Const> = "constant";
 template <>
-constexpr const char* kItemName<NamedConst> = "named constant";
+inline constexpr const char* kItemName<NamedConst> = "named constant";
 template <>
-constexpr const char* kItemName<Instr> = "instruction";
+inline constexpr const char* kItemName<Instr> = "instruction";
 template <>
-constexpr const char* kItemName<Chunk> = "chunk";
+inline constexpr const char* kItemName<Chunk> = "chunk";
 template <>
-constexpr const char* kItemName<TemplatePart> = "part";
+inline constexpr const char* kItemName<TemplatePart> = "part";
 template <>
-constexpr const char* kItemName<Template> = "template";
+inline constexpr const char* kItemName<Template> = "template";
 template <>
-constexpr const char* kItemName<Entry> = "entry";
+inline constexpr const char* kItemName<Entry> = "entry";
 template <>
-constexpr const char* kItemName<Action> = "action";
+inline constexpr const char* kItemName<Action> = "action";
 template <>
-constexpr const char* kItemName<When> = "when";
+inline constexpr const char* kItemName<When> = "when";
 template <>
-constexpr const char* kItemName<Expect> = "expect";
+inline constexpr const char* kItemName<Expect> = "expect";
 template <>
-constexpr const char* kItemName<Rule> = "rule";
+inline constexpr const char* kItemName<Rule> = "rule";
 template <>
-constexpr const char* kItemName<Transition> = "transition";
+inline constexpr const char* kItemName<Transition> = "transition";
 template <>
-constexpr const char* kItemName<MachineState> = "state";
+inline constexpr const char* kItemName<MachineState> = "state";
 template <>
-constexpr const char* kItemName<Machine> = "machine";
+inline constexpr const char* kItemName<Machine> = "machine";
 template <>
-constexpr const char* kItemName<Filter> = "filter";
+inline constexpr const char* kItemName<Filter> = "filter";
 template <>
-constexpr const char* kItemName<Profile> = "profile";
+inline constexpr const char* kItemName<Profile> = "profile";
 template <>
-constexpr const char* kItemName<SensitiveField> = "sensitive field";
+inline constexpr const char* kItemName<SensitiveField> = "sensitive field";
 template <>
-constexpr const char* kItemName<std::pair<uint32_t, Const>> = "constant override";
+inline constexpr const char* kItemName<std::pair<uint32_t, Const>> = "constant override";
 template <>
-constexpr const char* kItemName<std::pair<uint32_t, Level>> = "level override";
+inline constexpr const char* kItemName<std::pair<uint32_t, Level>> = "level override";
 template <>
-constexpr const char* kItemName<std::pair<uint32_t, AlertSeverity>> = "alert override";
+inline constexpr const char* kItemName<std::pair<uint32_t, AlertSeverity>> = "alert override";
 template <>
-constexpr const char* kItemName<std::pair<uint32_t, uint32_t>> = "key cap";
+inline constexpr const char* kItemName<std::pair<uint32_t, uint32_t>> = "key cap";
 
 // The name of a record that has one (messages say "rule 'r'"), else "".
 template <class T>
