@@ -31,6 +31,9 @@ for t in "${targets[@]}"; do
     dtb) seeds+=(build-fuzz/fuzz/corpus-dtb) ;;
     state) seeds+=(build-fuzz/fuzz/corpus-state) ;;
   esac
+  existing=()
+  for d in "${seeds[@]}"; do [ -d "$d" ] && existing+=("$d"); done  # a kind may have no checked-in seeds
+  seeds=("${existing[@]}")
   mkdir -p build-fuzz/corpus/"$t"
   log=build-fuzz/$t.log
   before=$(find fuzz/crashes -name "$t-*" | wc -l)
