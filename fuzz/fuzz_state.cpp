@@ -107,7 +107,8 @@ int fuzz_state(const uint8_t* data, size_t size) {
   Expected<StateSnapshot> reread = decode_state(once);
   check(reread.ok(), "an exported state does not decode: " + (reread.ok() ? std::string() : reread.error()));
   Expected<ImportReport> second = again->import_state(*reread);
-  check(second.ok() && second->skipped.empty(), "an exported state is not imported whole");
+  check(second.ok() && second->skipped.empty(),
+        "an exported state is not imported whole: " + (second.ok() && !second->skipped.empty() ? second->skipped[0] : ""));
   check(encode_state(again->export_state()) == once, "export after import is not a fixed point");
   // The imported state runs: events, timers, the end of the stream.
   const int64_t clock = snap->clock;

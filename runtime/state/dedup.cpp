@@ -40,6 +40,7 @@ bool DedupSite::load(StateReader& r) {
   const uint64_t n = r.count(3);
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     const std::string key = r.str();
+    if (keys_.find(key)) return r.bad(), keys_.clear(), false;  // each key once
     Key& k = keys_.touch(key);
     k.last = r.i64();
     k.suppressed = r.u64();

@@ -356,6 +356,7 @@ bool WhenSite::load(StateReader& r) {
   const uint64_t n = r.count(2);
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     const std::string key = r.str();
+    if (keys_.find(key)) return r.bad(), clear(), false;  // each key once
     keys_.touch(key).load(r, *w_, m_.names);
   }
   if (!r.ok()) clear();

@@ -223,6 +223,7 @@ void WindowKey::save(StateWriter& wr, const When& w, const Interner& names) cons
 }
 
 bool WindowKey::load(StateReader& r, const When& w, Interner& names) {
+  *this = WindowKey{};  // loaded over a fresh key, whatever it held
   value_sensitive = r.flag();
   last_ts = r.i64();
   if (r.flag()) {
