@@ -101,7 +101,8 @@ std::string dump_stmt(const Stmt& s) {
     }
     case Stmt::Kind::Expect: {
       const ExpectAst& x = *s.expect;
-      std::string out = "(expect " + dump_patterns(x.patterns);
+      std::string out =
+          "(expect " + (x.count ? "(count " + dump(*x.count) + ") " : std::string()) + dump_patterns(x.patterns);
       if (x.where) out += " (where " + dump(*x.where) + ")";
       out += " (matching";
       for (const auto& m : x.matching) out += " " + m.first;

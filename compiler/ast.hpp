@@ -44,8 +44,9 @@ static_assert(static_cast<int>(BinOp::Add) == 0 && static_cast<int>(BinOp::Mod) 
 const char* binop_text(BinOp op);
 
 // What a Name turned out to be: a constant, a field, the `value` of a `when`
-// block, or a field of an expectation's first event (`start.F`).
-enum class NameRef : uint8_t { Unresolved, Const, Field, WindowValue, StartField };
+// block, a field of an expectation's first event (`start.F`), or `arrived`
+// in the `then`/`else` of an expectation with a count (how many came).
+enum class NameRef : uint8_t { Unresolved, Const, Field, WindowValue, StartField, Arrived };
 
 struct Expr {
   ExprKind kind = ExprKind::IntLit;
@@ -136,9 +137,10 @@ struct WhenAst {
   Block body;
 };
 
-// `expect PATTERN [where E] matching F, ... within D [then {...}] [else {...}]`
+// `expect [N] PATTERN [where E] matching F, ... within D [then {...}] [else {...}]`
 struct ExpectAst {
   Loc loc;
+  ExprPtr count;  // N arrivals meet it (an int literal or constant); null: one
   std::vector<Pattern> patterns;
   ExprPtr where;
   NameList matching;

@@ -485,6 +485,13 @@ class Builder {
   std::unique_ptr<ast::ExpectAst> expect(P::ExpectBlockContext* c) {
     auto x = std::make_unique<ast::ExpectAst>();
     x->loc = loc(c->EXPECT());
+    if (P::ExpectCountContext* n = c->expectCount()) {  // `expect 3 ...`: checked by resolve_pass and type_pass
+      x->count = make(n->INT() ? ExprKind::IntLit : ExprKind::Name, loc(n));
+      if (n->INT())
+        x->count->i = int_literal(n->getText(), loc(n));
+      else
+        x->count->s = name(n->ident());
+    }
     x->patterns = patterns(c->patternList());
     if (c->expr()) x->where = expr(c->expr());
     for (P::IdentContext* id : c->ident()) x->matching.emplace_back(name(id), loc(id));

@@ -374,7 +374,7 @@ class Codegen {
       }
       case ExprKind::ListLit: error(e.loc, "a list can only follow 'in'"); break;
       case ExprKind::Name:
-        if (e.ref == ast::NameRef::WindowValue) {
+        if (e.ref == ast::NameRef::WindowValue || e.ref == ast::NameRef::Arrived) {  // the block's value
           emit(Op::LOADV, dst, 0, type_code(e.type));
         } else if (e.ref == ast::NameRef::StartField) {
           emit(Op::LOADSF, dst, key(e.s), type_code(e.type));
@@ -434,7 +434,8 @@ class Codegen {
     }
   }
 
-  // The constant index of a duration (a literal or a constant).
+  // The constant index of a duration or an expectation's count (an int
+  // literal or a constant).
   uint16_t duration_k(const Expr& e) {
     if (e.kind == ExprKind::Name) return named_pool_[e.const_index];
     Const c;
@@ -543,6 +544,7 @@ class Codegen {
     if (x.where) out.where = condition_chunk(*x.where);
     for (const auto& m : x.matching) out.matching.push_back(m.first);
     out.within_k = duration_k(*x.within);
+    if (x.count) out.count_k = duration_k(*x.count);  // an int literal or constant, as a duration is
     out.max_pending = static_cast<uint32_t>(x.max_pending);
     out.has_then = x.has_then;
     out.has_else = x.has_else;

@@ -15,6 +15,7 @@ class Profiles {
   explicit Profiles(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
 
   void run() {
+    find_counts();
     for (const ast::ProfileDecl& pr : p_.profiles) check(pr);
     if (ctx_.diags.has_errors()) return;
     for (size_t i = 0; i < p_.profiles.size(); ++i) ctx_.flat_profiles.push_back(flatten(i));
@@ -106,6 +107,7 @@ class Profiles {
       error(it.value->loc, fmt::format("profile '{}' sets {} ({}) to a {}", pr.name, it.name, type_name(want), type_name(have)));
       return;
     }
+    count_set(pr, it, c->second);
     // A constant used as a duration keeps that duration's rule under every profile.
     auto use = ctx_.duration_consts.find(c->second);
     if (use == ctx_.duration_consts.end()) return;
@@ -115,6 +117,26 @@ class Profiles {
             fmt::format("profile '{}' sets {} to {}, but {} is the duration of '{}' (line {}), which must be {}",
                         pr.name, it.name, duration_text(ns), it.name, use->second.what, use->second.loc.line,
                         duration_rule_text(use->second.rule)));
+  }
+
+  // The constants that are the count of an expectation (`expect N ...`), with
+  // the line of their first such use.
+  void find_counts() {
+    for (const ast::RuleDecl& r : p_.rules)
+      for (const ast::Stmt& s : r.body)  // expectations stand at the top level of a rule
+        if (s.kind == ast::Stmt::Kind::Expect && s.expect->count && s.expect->count->ref == ast::NameRef::Const)
+          count_consts_.try_emplace(static_cast<size_t>(s.expect->count->const_index), s.expect->count->loc.line);
+  }
+
+  // A constant used as an expectation's count stays within a count's bounds under every profile.
+  void count_set(const ast::ProfileDecl& pr, const ast::ProfileItem& it, size_t index) {
+    auto use = count_consts_.find(index);
+    if (use == count_consts_.end()) return;
+    const int64_t n = fold_literal(*it.value).i;  // an int: set() checked the type
+    if (n < 1 || n > kMaxExpectCount)
+      error(it.loc, fmt::format("profile '{}' sets {} to {}, but {} is the count of 'expect' (line {}), which must "
+                                "be between 1 and {}",
+                                pr.name, it.name, n, it.name, use->second, kMaxExpectCount));
   }
 
   Profile flatten(size_t idx) {
@@ -171,6 +193,7 @@ class Profiles {
 
   PassContext& ctx_;
   ast::Policy& p_;
+  std::map<size_t, uint32_t> count_consts_;  // const index -> line of its first use as a count
 };
 
 }  // namespace

@@ -134,6 +134,7 @@ class Resolver {
   }
 
   void name(ast::Expr& e) {
+    if (arrived(e)) return;
     if (e.s.find('.') != std::string::npos) {
       if (e.s.rfind("start.", 0) == 0 && in_expect_) {
         e.ref = ast::NameRef::StartField;
@@ -323,14 +324,49 @@ class Resolver {
     const auto saved = schema_;
     for (const auto& [k, loc] : x.matching) check_field_name(k, loc);  // on the first event
     duration(*x.within);
+    if (x.count) expect_count(*x.count);
     in_expect_ = true;
     scope(x.patterns);  // the arriving event
     for (const auto& [k, loc] : x.matching) check_field_name(k, loc);
+    arrived_ = x.count ? Arrived::InWhere : Arrived::None;
     if (x.where) expr(*x.where);
+    arrived_ = x.count ? Arrived::InActions : Arrived::None;
     block(x.then_body);
     schema_ = saved;  // `else` runs with the first event
     block(x.else_body);
+    arrived_ = Arrived::None;
     in_expect_ = false;
+  }
+
+  // The N of `expect N PATTERN ...`: an int literal or a constant (type_pass
+  // checks its type and range, profile_pass the profiles' values).
+  void expect_count(ast::Expr& e) {
+    if (e.kind == ast::ExprKind::IntLit) return;
+    auto it = ctx_.consts.find(e.s);
+    if (it == ctx_.consts.end()) {
+      ctx_.diags.error(e.loc, fmt::format("the count of 'expect' must be an int literal or constant, not '{}'{}", e.s,
+                                          did_you_mean(e.s, PassContext::names(ctx_.consts))));
+      return;
+    }
+    e.ref = ast::NameRef::Const;
+    e.const_index = static_cast<int32_t>(it->second);
+  }
+
+  // `arrived` in the `then`/`else` of an expectation with a count: how many
+  // arrivals it counted (an int). It shadows a field of that name there, as
+  // `value` does in a `when` (field("arrived") reads the field). In the
+  // expectation's own `where` the count is not known yet: an error.
+  bool arrived(ast::Expr& e) {
+    if (e.s != "arrived" || arrived_ == Arrived::None) return false;
+    if (arrived_ == Arrived::InWhere) {
+      ctx_.diags.error(e.loc,
+                       "'arrived' is known in 'then' and 'else', not in the expectation's 'where' "
+                       "(write field(\"arrived\") for a field of that name)");
+      return true;
+    }
+    e.ref = ast::NameRef::Arrived;
+    e.type = Type::Int;
+    return true;
   }
 
   void state_call(ast::Expr& e) {
@@ -409,6 +445,8 @@ class Resolver {
   ast::Policy& p_;
   std::vector<const ast::EventDecl*> schema_, rule_schema_;
   bool in_when_ = false, in_expect_ = false;
+  // Where `arrived` names an expectation's count of arrivals (see arrived()).
+  enum class Arrived : uint8_t { None, InWhere, InActions } arrived_ = Arrived::None;
 };
 
 }  // namespace

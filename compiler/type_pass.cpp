@@ -108,6 +108,7 @@ class Typer {
       } else if (s.kind == ast::Stmt::Kind::Expect) {
         ast::ExpectAst& x = *s.expect;
         duration(*x.within, DurationRule::Positive, "within");
+        if (x.count) expect_count(*x.count);
         if (x.where) condition(*x.where);
         block(x.then_body);
         block(x.else_body);
@@ -139,6 +140,21 @@ class Typer {
     const DurationUse use{rule, what, e.loc};
     auto [it, fresh] = ctx_.duration_consts.try_emplace(static_cast<size_t>(e.const_index), use);
     if (!fresh && rule == DurationRule::Positive && it->second.rule != rule) it->second = use;  // the stricter use
+  }
+
+  // The N of `expect N PATTERN ...`: an int from 1 to kMaxExpectCount.
+  void expect_count(Expr& e) {
+    expr(e);
+    const bool named = e.kind == ExprKind::Name && e.ref == ast::NameRef::Const;
+    if (e.type != Type::Int) {
+      error(e.loc, fmt::format("the count of 'expect' must be an int, not {}{}", type_name(e.type),
+                               named ? fmt::format(" ({} is {})", e.s, type_name(e.type)) : ""));
+      return;
+    }
+    const int64_t n = named ? p_.consts[e.const_index].folded.i : e.i;
+    if (n < 1 || n > kMaxExpectCount)
+      error(e.loc, fmt::format("the count of 'expect' must be between 1 and {}, {}{}", kMaxExpectCount,
+                               named ? "and " + e.s + " is " : "not ", n));
   }
 
   // The value of a constant number (a literal, a negated one, or a constant).

@@ -91,8 +91,12 @@ stmt        : action | whenBlock | expectBlock ;
 // `max N` (an extension) caps the keys / pending expectations of one construct.
 whenBlock   : WHEN ident '(' (expr (',' expr)*)? ')' (OVER | EVERY) durationRef cmpOp expr
               (BY ident (',' ident)*)? (MAX INT)? (FOR durationRef)? block ;
-expectBlock : EXPECT patternList (WHERE expr)? MATCHING ident (',' ident)* WITHIN durationRef (MAX INT)?
+// `expect 3 block.stored ...` (an extension): met at the third arrival. The
+// count is an int literal or constant; no spec example puts a number or two
+// names in a row after `expect`, so none changes meaning.
+expectBlock : EXPECT expectCount? patternList (WHERE expr)? MATCHING ident (',' ident)* WITHIN durationRef (MAX INT)?
               (THEN block)? (ELSE block)? ;
+expectCount : INT | ident ;
 durationRef : DURATION | ident ;
 cmpOp       : '>' | '>=' | '<' | '<=' | '==' | '!=' ;
 

@@ -4,6 +4,7 @@
 // unknown until run time) and report misses as a Status.
 #include "dta/stdlib.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -271,6 +272,94 @@ Status to_float(const Value* a, Value& out, Arena&) {
 
 Status to_string(const Value* a, Value& out, Arena& arena);
 
+// ---- round(x, digits): x to `digits` decimal places (negative: to tens,
+// hundreds...), half away from zero; an int stays an int, a float a float.
+// A float is rounded as it reads (its shortest round-trip decimal, what
+// messages show), so round(1.005, 2) is 1.01 and round(0.285, 2) is 0.29,
+// and the result is the double nearest the rounded decimal, which reads
+// back as it (round(1817.1961994449757, 2) shows 1817.2).
+
+// Places beyond which rounding changes no finite double: |x| < 1e309, and
+// its last significant digit lies above 1e-343. Larger `digits` are clamped.
+constexpr int64_t kRoundMaxDigits = 400;
+
+Status round_int(int64_t x, int64_t digits, Value& out) {
+  constexpr int64_t kMaxPower = 19;  // 10^19 still fits uint64; half of 10^20 exceeds every int64
+  if (digits >= 0) {
+    out = Value::of_int(x);
+    return Status::Ok;
+  }
+  if (-digits > kMaxPower) {
+    out = Value::of_int(0);
+    return Status::Ok;
+  }
+  uint64_t unit = 1;
+  for (int64_t i = 0; i < -digits; ++i) unit *= 10;
+  const uint64_t mag = x < 0 ? 0 - static_cast<uint64_t>(x) : static_cast<uint64_t>(x);
+  uint64_t q = mag / unit;
+  const uint64_t rem = mag % unit;
+  if (rem >= unit - rem) ++q;  // half away from zero
+  uint64_t m = 0;
+  const uint64_t limit = x < 0 ? uint64_t{1} << 63 : uint64_t{INT64_MAX};
+  if (__builtin_mul_overflow(q, unit, &m) || m > limit) return Status::ArithError;  // round(9223372036854775807, -1)
+  out = Value::of_int(x < 0 ? static_cast<int64_t>(0 - m) : static_cast<int64_t>(m));
+  return Status::Ok;
+}
+
+Status round_float(double x, int64_t digits, Value& out) {
+  if (!std::isfinite(x) || x == 0) {
+    out = Value::of_float(x);
+    return Status::Ok;
+  }
+  // |x| as its shortest decimal: digits d0.d1d2... and the exponent of d0.
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, std::fabs(x), std::chars_format::scientific);
+  const std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
+  const size_t e = text.find('e');
+  if (res.ec != std::errc() || e == std::string_view::npos) return Status::ArithError;  // cannot happen
+  std::string mantissa;
+  for (const char c : text.substr(0, e))
+    if (c != '.') mantissa += c;
+  int exp10 = 0;
+  const std::string_view exp_text = text.substr(e + 1);
+  std::from_chars(exp_text.data() + (exp_text[0] == '+'), exp_text.data() + exp_text.size(), exp10);
+  const int64_t keep = exp10 + 1 + digits;  // significant digits kept
+  if (keep >= static_cast<int64_t>(mantissa.size())) {
+    out = Value::of_float(x);  // no digit beyond the place
+    return Status::Ok;
+  }
+  if (keep < 0) {
+    out = Value::of_float(0.0);  // below half a unit of the place (0, not -0, in messages)
+    return Status::Ok;
+  }
+  std::string kept = mantissa.substr(0, static_cast<size_t>(keep));
+  if (mantissa[static_cast<size_t>(keep)] >= '5') {  // half away from zero: carry into the kept digits
+    size_t i = kept.size();
+    while (i > 0 && kept[i - 1] == '9') kept[--i] = '0';
+    if (i == 0)
+      kept.insert(kept.begin(), '1');
+    else
+      ++kept[i - 1];
+  }
+  if (kept.empty() || kept.find_first_not_of('0') == std::string::npos) {
+    out = Value::of_float(0.0);
+    return Status::Ok;
+  }
+  const std::string decimal = kept + "e" + std::to_string(exp10 + 1 - keep);
+  double v = 0;
+  const auto parsed = std::from_chars(decimal.data(), decimal.data() + decimal.size(), v);
+  if (parsed.ec != std::errc() || !std::isfinite(v)) return Status::ArithError;  // beyond double: round(1.7e308, -308)
+  out = Value::of_float(x < 0 ? -v : v);
+  return Status::Ok;
+}
+
+Status round_fn(const Value* a, Value& out, Arena&) {
+  NEED_NUM(0);
+  if (a[1].type != Type::Int) return Status::TypeError;
+  const int64_t digits = std::clamp<int64_t>(a[1].i, -kRoundMaxDigits, kRoundMaxDigits);
+  return a[0].type == Type::Int ? round_int(a[0].i, digits, out) : round_float(a[0].f, digits, out);
+}
+
 Status hash_fn(const Value* a, Value& out, Arena&) {
   out = Value::of_int(static_cast<int64_t>(hash_finish(hash_value(kHashSeed, a[0]))));
   return Status::Ok;
@@ -279,7 +368,7 @@ Status hash_fn(const Value* a, Value& out, Arena&) {
 #undef NEED_STR
 #undef NEED_NUM
 
-constexpr Param S = Param::String, N = Param::Number, A = Param::Any;
+constexpr Param S = Param::String, N = Param::Number, A = Param::Any, I = Param::Int;
 
 constexpr Builtin kStdlib[] = {
     {"starts_with", 2, {S, S}, Result::Bool, starts_with, Special::None, "s begins with p"},
@@ -301,6 +390,8 @@ constexpr Builtin kStdlib[] = {
     {"field", 1, {S}, Result::SameAsArg /* the field's own type */, nullptr, Special::FieldNamed,
      "the field with this name (for names that are not identifiers)"},
     {"hash", 1, {A}, Result::Int, hash_fn, Special::None, "stable 64-bit hash of x"},
+    {"round", 2, {N, I}, Result::SameAsArg, round_fn, Special::None,
+     "x to `digits` decimal places (negative: tens, hundreds...), half away from zero, as x reads"},
 };
 
 Status to_string(const Value* a, Value& out, Arena& arena) {

@@ -20,8 +20,9 @@ constexpr int64_t kSec = 1000000000;
 constexpr int64_t kT0 = 1767225600LL * kSec;
 
 // Every kind of state: sliding windows of each aggregate (keyed and not),
-// tumbling windows (keyed and not, with empty windows that fire), an
-// expectation with then and else, a machine with `after`, alerts with dedup.
+// tumbling windows (keyed and not, with empty windows that fire),
+// expectations with then and else (one met at its third arrival), a machine
+// with `after`, alerts with dedup.
 const char* kRules[] = {
     "rule s_count on req { when count() over 5s > 3 by host { warning \"busy {host} {value}\" } }",
     "rule s_sum on req { when sum(bytes) over 10s > 4000 { info \"sum {value}\" } }",
@@ -36,6 +37,9 @@ const char* kRules[] = {
     "rule t_max on req { when max(ms) every 4s > 90 { alert warning \"slow {value}\" dedup host every 20s } }",
     "rule waits on job.start { expect job.end matching id within 6s then { info \"done {id}\" } else { error \"lost {id}\" } }",
     "rule loud on req where ms > 97 { alert critical \"loud {host}\" labels { h: host } dedup host every 15s }",
+    // met at the third arrival (`expect N`): partly met expectations cross the cut
+    "rule gather on job.start { expect 3 job.end matching id within 7s then { info \"all {id} {arrived}\" } "
+    "else { warning \"{arrived} for {id}\" } }",
 };
 const char* kMachine = R"(
 machine life by id {
@@ -347,7 +351,7 @@ TEST_SUITE("state_store") {
     const std::vector<Ev> events = stream(9, 500);
     for (const Ev& x : events) send(*e, x);
     const std::vector<dta::SiteStats> stats = e->site_stats();
-    CHECK(stats.size() == 16);  // 11 windows, 1 expectation, 1 machine, 3 alert dedups
+    CHECK(stats.size() == 17);  // 11 windows, 2 expectations, 1 machine, 3 alert dedups
     auto find = [&](const std::string& id) {
       for (const dta::SiteStats& s : stats)
         if (s.id == id) return s;
@@ -360,7 +364,7 @@ TEST_SUITE("state_store") {
     CHECK(count.bytes > 4 * sizeof(void*));
     const dta::SiteStats waits = find("waits/expect#0");
     e->finish();
-    CHECK(waits.keys == e->report().pending_expectations);
+    CHECK(waits.keys + find("gather/expect#0").keys == e->report().pending_expectations);
     CHECK(find("life/machine").keys == 6);  // ids 0..5
     CHECK(find("t_max/alert#0").kind == "dedup");
     // more keys, more memory

@@ -15,7 +15,8 @@
 namespace dta {
 
 // Version 3: every stateful construct carries its site (id and shape).
-constexpr uint32_t kDtbVersion = 3;
+// Version 4: an expectation carries its count (`expect N ...`).
+constexpr uint32_t kDtbVersion = 4;
 constexpr size_t kDtbHeaderBytes = 24;  // magic, version, payload size, checksum
 
 // The bytes of a .dtb for `prog`.

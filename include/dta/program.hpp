@@ -267,7 +267,14 @@ struct When {
   std::vector<Action> actions;
 };
 
-// `expect PATTERN [where E] matching F... within D [then] [else]`
+// The largest N of `expect N PATTERN ...`. A count says how many events make
+// one thing done (replicas stored, acknowledgements, retries); a pending
+// expectation keeps its arrivals in 32 bits, and a number beyond a million
+// is a slip (a size or a time written where a count goes), so the compiler
+// refuses it and the engine clamps a .dtb's to it.
+constexpr int64_t kMaxExpectCount = 1000000;
+
+// `expect [N] PATTERN [where E] matching F... within D [then] [else]`
 struct Expect {
   SrcLoc loc;
   Site site;
@@ -275,6 +282,7 @@ struct Expect {
   int32_t where = -1;
   std::vector<std::string> matching;
   uint16_t within_k = 0;
+  int32_t count_k = -1;         // constant index of N (met at the N-th arrival); -1: one
   uint32_t max_pending = 0;
   bool has_then = false, has_else = false;
   std::vector<Action> then_actions, else_actions;

@@ -225,6 +225,7 @@ void fields(IO& io, Rec<IO, Expect>& x) {
   io("where", x.where, kChunkOpt);
   io("matching", x.matching);
   io("within", x.within_k, kConstWide);
+  io("count", x.count_k, kConstOpt);
   io("max_pending", x.max_pending);
   io("has_then", x.has_then);
   io("has_else", x.has_else);

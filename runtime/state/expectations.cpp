@@ -1,6 +1,8 @@
 // The `expect` site (expectations.hpp).
 #include "state/expectations.hpp"
 
+#include <fmt/format.h>
+
 #include "engine/engine_impl.hpp"
 
 namespace dta {
@@ -14,6 +16,9 @@ void ExpectSite::bind(const Expect& x, uint32_t unit) {
   unit_ = unit;
   pending_.set_cap(m_.cap_for(unit, x.max_pending));
   within_ns_ = m_.const_int(x.within_k);
+  // The verifier checked the constant is an int; the compiler, its range (a .dtb's is clamped).
+  const int64_t count = x.count_k < 0 ? 1 : m_.const_int(x.count_k);
+  count_ = static_cast<uint32_t>(std::clamp<int64_t>(count, 1, kMaxExpectCount));
   if (x.site.shape != shape_) clear();  // bound again to another shape: the old state means nothing here
   shape_ = x.site.shape;
 }
@@ -78,15 +83,17 @@ void ExpectSite::arrival(const Event& ev) {
     ActionCtx ctx{unit_, &ev, ev.ts, nullptr, &p->start, nullptr};
     ctx.key_names = x.matching.data();
     ctx.key_count = static_cast<uint32_t>(x.matching.size());
-    if (!m_.where(x.where, ev, &stats, &ctx)) {
+    if (!m_.where(x.where, ev, &stats, &ctx) || ++p->arrived < count_) {  // not yet the N-th arrival
       ++i;
       continue;
     }
     if (x.has_then) {
       if (!x.then_actions.empty()) ++stats.fired;
       const Event start = p->start;  // the actions may evict p
+      const Value arrived = Value::of_int(p->arrived);
       ctx.start = &start;
       ctx.key_event = &start;
+      ctx.value = &arrived;
       m_.run_actions(x.then_actions, ctx);
     }
     pending_.erase(id_key(ids[i]));
@@ -104,7 +111,8 @@ void ExpectSite::timer(const SiteTimer& t) {
   forget(done.match, t.token);
   if (!x.has_else) return;
   if (!x.else_actions.empty()) ++m_.units[unit_].stats.fired;
-  ActionCtx ctx{unit_, &done.start, done.deadline, nullptr, &done.start, nullptr};
+  const Value arrived = Value::of_int(done.arrived);
+  ActionCtx ctx{unit_, &done.start, done.deadline, &arrived, &done.start, nullptr};
   ctx.key_names = x.matching.data();
   ctx.key_count = static_cast<uint32_t>(x.matching.size());
   ctx.key_event = &done.start;
@@ -120,7 +128,7 @@ void ExpectSite::pending(std::vector<PendingItem>& out, uint64_t* timers) const 
   pending_.each([&](const std::string&, const Pending& p) {
     out.push_back({m_.unit_name(unit_), "expectation",
                    m_.fields_as_labels(p.start, x.matching.data(), static_cast<uint32_t>(x.matching.size())),
-                   p.deadline, ""});
+                   p.deadline, count_ > 1 ? fmt::format("{} of {} arrived", p.arrived, count_) : ""});
   });
 }
 
@@ -138,6 +146,38 @@ void ExpectSite::save(StateWriter& w) const {
     w.i64(p.deadline);
     w.event(p.start, m_.names);
   });
+  save_arrivals(w);
+}
+
+// Arrivals are written after the list, and only when an expectation has
+// some (`expect N ...` partly met): the bytes of every other state are those
+// of builds before counts, which still load them.
+void ExpectSite::save_arrivals(StateWriter& w) const {
+  uint64_t partly = 0;
+  pending_.each([&](const std::string&, const Pending& p) { partly += p.arrived > 0; });
+  if (partly == 0) return;
+  w.u64(partly);
+  pending_.each_oldest([&](const std::string&, const Pending& p) {
+    if (p.arrived == 0) return;
+    w.u64(p.id);
+    w.u64(p.arrived);
+  });
+}
+
+bool ExpectSite::load_arrivals(StateReader& r) {
+  if (r.at_end()) return true;  // none
+  const uint64_t n = r.count(2);
+  if (n == 0) return r.bad(), false;  // never written so
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    const uint64_t id = r.u64();
+    const uint64_t arrived = r.u64();
+    Pending* p = pending_.find(id_key(id));
+    // each for a pending expectation, once, within the largest count
+    if (!p || p->arrived != 0 || arrived == 0 || arrived > static_cast<uint64_t>(kMaxExpectCount))
+      return r.bad(), false;
+    p->arrived = static_cast<uint32_t>(arrived);
+  }
+  return r.ok();
 }
 
 bool ExpectSite::load(StateReader& r) {
@@ -160,6 +200,7 @@ bool ExpectSite::load(StateReader& r) {
     auto& ids = by_match_[match];
     ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);  // oldest (smallest id) first
   }
+  if (r.ok()) load_arrivals(r);
   if (!r.ok()) clear();
   return r.ok();
 }

@@ -1,8 +1,9 @@
 // The site of an `expect` block (spec 5.2): a matched event starts a pending
 // expectation keyed by its `matching` fields; an arriving event that carries
-// equal fields and passes the `where` meets it (`then`); a deadline timer
-// runs `else` when event time passes first. Pending ones are capped; the
-// oldest is evicted and counted.
+// equal fields and passes the `where` counts as an arrival, and the N-th
+// arrival (`expect N ...`, one by default) meets it (`then`); a deadline
+// timer runs `else` when event time passes first. Both see `arrived`, the
+// arrivals counted. Pending ones are capped; the oldest is evicted and counted.
 #pragma once
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -21,6 +22,7 @@ struct Pending {
   int64_t deadline = 0;
   Event start;
   std::string match;
+  uint32_t arrived = 0;  // arrivals counted so far
 };
 
 class ExpectSite final : public SiteState {
@@ -55,12 +57,16 @@ class ExpectSite final : public SiteState {
   void forget(const std::string& match, uint64_t id);
   void schedule(const Pending& p);
   void clear();
+  // The arrivals of partly met expectations, after the pending list (see save()).
+  void save_arrivals(StateWriter& w) const;
+  bool load_arrivals(StateReader& r);
 
   Engine::Impl& m_;
   // binding
   const Expect* x_ = nullptr;
   uint32_t unit_ = 0;
   int64_t within_ns_ = 0;
+  uint32_t count_ = 1;  // the N-th arrival meets an expectation
   uint64_t shape_ = 0;
   // state
   KeyedStore<Pending> pending_;  // by id_key(id), oldest evicted first

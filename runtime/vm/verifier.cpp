@@ -395,7 +395,8 @@ class Verifier {
 // the VM passes).
 constexpr uint8_t kAtEvent = kCtxEvent | kCtxMachines;  // filters, rules, when keys/values, transitions
 constexpr uint8_t kInWhen = kAtEvent | kCtxValue;       // a when block's actions
-constexpr uint8_t kInExpect = kAtEvent | kCtxStart;     // an expect's where, then and else
+constexpr uint8_t kInExpect = kAtEvent | kCtxStart;     // an expect's where
+constexpr uint8_t kExpectActions = kInExpect | kCtxValue;  // its then and else (`arrived`)
 constexpr uint8_t kAtBind = 0;                          // a threshold: evaluated once, with no event
 // What roles accept: a number the engine checks when it runs (aggregated
 // values, observations), and a value that is shown or keyed (holes, labels).
@@ -533,8 +534,9 @@ class Structure {
       const std::string xb = fmt::format("expect {} of {}", i, block);
       chunk(x.where, true, "the where of " + xb, kInExpect, kResBool);
       duration(x.within_k, false, "the 'within' of " + xb);
-      actions(x.then_actions, "the then of " + xb, kInExpect);
-      actions(x.else_actions, "the else of " + xb, kInExpect);
+      duration(x.count_k, true, "the count of " + xb);
+      actions(x.then_actions, "the then of " + xb, kExpectActions);
+      actions(x.else_actions, "the else of " + xb, kExpectActions);
     }
   }
 

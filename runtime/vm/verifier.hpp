@@ -17,7 +17,7 @@ namespace dta {
 // OP_NEEDS annotations of opcodes.def name the same bits.
 enum ChunkContext : uint8_t {
   kCtxEvent = 1,     // the event being processed
-  kCtxValue = 2,     // a `when` block's aggregate value
+  kCtxValue = 2,     // a `when` block's aggregate value, an expectation's `arrived`
   kCtxStart = 4,     // an expectation's first event
   kCtxMachines = 8,  // the engine's machines
   kCtxAll = 15,
