@@ -22,10 +22,37 @@
 
 namespace dta {
 
+// Bytes of one line: bounds the memory one event takes while it is read (and
+// keeps the event's string offsets well inside 32 bits). A longer line is bad
+// input, and its bytes are skipped up to its end.
+constexpr size_t kMaxJsonlLineBytes = size_t{64} << 20;
+
+// The unit of a numeric "ts". Nanoseconds is the spec's; the others read the
+// epoch times other tools write (`strace -ttt`, `time.time()`, JavaScript's
+// Date.now()).
+enum class TimeUnit : uint8_t { Ns, Us, Ms, S };
+
+// The unit named "ns", "us", "ms" or "s"; false for any other text.
+bool parse_time_unit(std::string_view text, TimeUnit* unit);
+// The name of a unit ("s" ...).
+const char* time_unit_name(TimeUnit unit);
+// Nanoseconds in one unit (1 for ns, 1e9 for s).
+int64_t time_unit_ns(TimeUnit unit);
+
+// How lines are read.
+struct JsonlOptions {
+  // The unit of a numeric "ts". When `unit_given`, a numeric "ts" may also
+  // have a fraction or an exponent ("1800000000.5" seconds), read exactly
+  // from its digits and truncated to whole nanoseconds; otherwise only an
+  // integer count of nanoseconds is a time, as the spec says.
+  TimeUnit ts_unit = TimeUnit::Ns;
+  bool unit_given = false;
+};
+
 // Parses single lines into events, reusing its memory between lines.
 class JsonlParser {
  public:
-  explicit JsonlParser(Interner& names);
+  explicit JsonlParser(Interner& names, const JsonlOptions& options = {});
   ~JsonlParser();
   // Fills ev from one line. On failure returns false and says why in *error
   // (valid UTF-8, a short quote of the bad value at most). Never throws.
