@@ -79,6 +79,11 @@ bool scaled_number(std::string_view t, int64_t per, int64_t* out) {
 class SignalWatch {
  public:
   SignalWatch() {
+    // A shell starts background jobs with SIGINT ignored, and an ignored
+    // signal never reaches a signalfd: take the default back (blocked, it
+    // cannot kill the process).
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
