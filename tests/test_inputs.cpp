@@ -306,6 +306,24 @@ TEST_SUITE("inputs") {
     CHECK(input.stats().events == 8);
   }
 
+  TEST_CASE("following a file that starts empty: its format is found when bytes arrive") {
+    TempDir dir;
+    const std::string path = dir.file("later.jsonl", "");
+    dta::Interner names;
+    dta::InputOptions o;
+    o.follow = true;
+    auto in = EventInput::open(path, names, o);
+    REQUIRE(in);
+    CHECK(drain(**in, names) == "W");
+    append(path, "\x1f");  // could be gzip: wait for the next byte
+    CHECK(drain(**in, names) == "W");
+    CHECK((*in)->stats().format == std::string(""));
+    const std::string gz = gzip(line(7, "a"));
+    append(path, gz.substr(1));
+    CHECK(drain(**in, names) == "E7 W");
+    CHECK((*in)->stats().format == std::string("gzip"));
+  }
+
   TEST_CASE("following a pipe never blocks, and ends when the writer closes it") {
     int fds[2];
     REQUIRE(pipe(fds) == 0);

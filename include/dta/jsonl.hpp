@@ -8,7 +8,9 @@
 // Integers beyond int64 and numbers with a fraction or exponent are floats
 // (1e999 is +inf, as JavaScript reads it). Invalid UTF-8 and lone surrogate
 // escapes become U+FFFD: the event is kept. A line may nest 64 levels and
-// hold 64 MiB; beyond either it is bad input.
+// hold 64 MiB; beyond either it is bad input. A numeric "ts" is integer
+// nanoseconds, or, with a time unit (JsonlOptions), any number of that unit.
+// Files, compressed input, following and merging: input.hpp.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -69,7 +71,8 @@ class JsonlParser {
 bool parse_rfc3339(std::string_view s, int64_t* ns);
 
 // Feeds every line of `in` to `engine`: valid events are processed, bad lines
-// counted with their line numbers. Blank lines (spaces, tabs, a CR) are
+// counted with their line numbers. Every byte is read as JSON Lines text (no
+// decompression, no binary check: EventInput does those). Blank lines (spaces, tabs, a CR) are
 // skipped but numbered; a UTF-8 byte order mark at the start is skipped.
 // `progress` (may be empty) is called now and then with the bytes read so
 // far. Returns false when reading failed.

@@ -18,10 +18,10 @@
 namespace dta::formats {
 namespace {
 
-// Raw bytes read at a time. Every open input holds one such buffer (and a
-// decompressor's), so several hundred inputs merged still fit in memory;
-// larger reads do not make the parser faster.
-constexpr size_t kRawChunk = size_t{256} << 10;
+// Raw bytes read at a time. A compressed input holds one such buffer (a
+// plain one only until its format is known), so hundreds of inputs merged
+// still fit in memory; larger reads do not make the parser faster.
+constexpr size_t kRawChunk = size_t{128} << 10;
 // Bytes the text-or-binary sniff looks at: git's heuristic (a NUL byte in
 // the first 8000 bytes means binary) on a round number.
 constexpr size_t kSniffBytes = 8192;
@@ -348,6 +348,10 @@ ReadStatus Decoder::read(char* buf, size_t n, size_t* got) {
       *got = std::min(n, raw_len_ - raw_pos_);
       std::memcpy(buf, raw_buf_.data() + raw_pos_, *got);
       raw_pos_ += *got;
+      if (raw_pos_ == raw_len_) {  // the buffer is not needed any more
+        raw_pos_ = raw_len_ = 0;
+        std::string().swap(raw_buf_);
+      }
       return ReadStatus::Data;
     }
     if (raw_ended_) return ReadStatus::End;

@@ -15,8 +15,9 @@
 namespace dta {
 namespace {
 
-// Decoded bytes handed to the line splitter at a time.
-constexpr size_t kLineChunk = size_t{256} << 10;
+// Decoded bytes handed to the line splitter at a time: every open input
+// holds one such buffer (kMaxInputs of them at most, tools/replay_inputs.cpp).
+constexpr size_t kLineChunk = size_t{128} << 10;
 // A carried partial line keeps its memory up to this size; after a longer
 // one the memory goes back (one huge line must not pin 64 MiB per input).
 constexpr size_t kKeepCarryBytes = kLineChunk;
@@ -94,7 +95,8 @@ struct EventInput::Impl {
         const char* start = buf.data() + pos;
         if (const void* nl = std::memchr(start, '\n', len - pos)) {
           const size_t end = static_cast<const char*>(nl) - buf.data();
-          const Line l = end_line(std::string_view(start, end - pos), ev);
+          const std::string_view rest(start, end - pos);
+          const Line l = carry.empty() && !overlong ? handle(rest, ev) : end_line(rest, ev);  // most lines: whole
           pos = end + 1;
           if (l != Line::Skip) return status(l);
           continue;
@@ -222,6 +224,14 @@ void MergedInput::push(size_t i) {
 }
 
 MergedInput::Status MergedInput::next(const Event** ev) {
+  if (inputs_.size() == 1) {  // the common case: no heap
+    Source& s = inputs_[0];
+    if (s.ended) return Status::End;
+    const Status st = s.in->next(s.head);
+    if (st == Status::End || st == Status::Error) s.ended = true;
+    *ev = &s.head;
+    return st;
+  }
   bool repolled = false;
   for (;;) {
     while (!empty_.empty()) {
