@@ -353,7 +353,8 @@ TEST_SUITE("input_hardening") {
         {R"({"ts": 9223372036854775808, "name": "a"})", "\"ts\" out of range"},
         {R"({"ts": 18446744073709551616, "name": "a"})", "\"ts\" out of range"},
         {R"({"ts": -9223372036854775809, "name": "a"})", "\"ts\" out of range"},
-        {R"({"ts": 1e30, "name": "a"})", "\"ts\" must be an integer (ns) or an RFC 3339 string"},
+        {R"({"ts": 1e30, "name": "a"})", "\"ts\" must be an integer (ns) or an RFC 3339 string: 1e30 is not an integer "
+                                         "(for seconds, milliseconds or microseconds since the epoch: --ts-unit s|ms|us)"},
         {R"({"ts": "9999-12-31T23:59:59.999999999Z", "name": "a"})", "\"ts\" out of range: \"9999-12-31T23:59:59.999999999Z\""},
         {R"({"ts": "0001-01-01T00:00:00Z", "name": "a"})", "\"ts\" out of range: \"0001-01-01T00:00:00Z\""},
         {R"({"ts": "2026-02-29T00:00:00Z", "name": "a"})", "\"ts\" is not an RFC 3339 time: \"2026-02-29T00:00:00Z\""},

@@ -74,7 +74,8 @@ TEST_SUITE("jsonl") {
         {"not json", "invalid JSON: syntax error"},
         {"[1, 2]", "not a JSON object"},
         {R"({"name": "a"})", "missing \"ts\""},
-        {R"({"ts": 1.5, "name": "a"})", "\"ts\" must be an integer (ns) or an RFC 3339 string"},
+        {R"({"ts": 1.5, "name": "a"})", "\"ts\" must be an integer (ns) or an RFC 3339 string: 1.5 is not an integer "
+                                       "(for seconds, milliseconds or microseconds since the epoch: --ts-unit s|ms|us)"},
         {R"({"ts": 18446744073709551615, "name": "a"})", "\"ts\" out of range"},
         {R"({"ts": "noon", "name": "a"})", "\"ts\" is not an RFC 3339 time: \"noon\""},
         {R"({"ts": 1})", "missing or non-string \"name\""},

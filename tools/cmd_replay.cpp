@@ -1,71 +1,80 @@
-// `dta replay`: a policy over a recorded JSON Lines stream, with a report.
-#include <cerrno>
+// `dta replay`: a policy over recorded or live JSON Lines streams, with a report.
 #include <cstdio>
-#include <cstring>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli_common.hpp"
 #include "dta/engine.hpp"
-#include "dta/jsonl.hpp"
 #include "dta/report_json.hpp"
+#include "live_output.hpp"
+#include "replay_inputs.hpp"
+#include "replay_notes.hpp"
 #include "replay_summary.hpp"
 
 namespace dta::cli {
 namespace {
 
-constexpr uint64_t kProgressMinBytes = 4u << 20;  // smaller inputs finish before a bar helps
-constexpr size_t kListed = 20;                    // findings and alerts the summary lists: a screenful
+constexpr size_t kListed = 20;  // findings, alerts and pending items the summary lists: a screenful
+
+constexpr const char* kUsage =
+    "usage: dta replay POLICY EVENTS... [--profile P] [--out DIR] [--json | --json-lines] [options]\n";
+
+int usage_error(const std::string& why) {
+  std::fprintf(stderr, "dta replay: %s\n%s%s", why.c_str(), kUsage, kInputUsage);
+  return kExitInvalid;
+}
+
+// The report on stdout: JSON, one JSON line after the live ones, or the
+// human summary with what is still pending.
+void print_report(const Report& report, const Args& args, const EngineOptions& opts, LiveOutput& live) {
+  if (args.has("json-lines")) return live.report(report);
+  const std::string text = args.has("json") ? report_to_json(report)
+                                            : replay_summary(report, opts, kListed) + pending_note(report, kListed);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+// Warnings and notes after the report, on stderr: input notes, then fields
+// the policy reads that no event carried.
+void print_notes(const FeedResult& fed, const CarriedFields& carried, const Report& report) {
+  std::fflush(stdout);
+  for (const std::string& n : fed.notes) std::fprintf(stderr, "%s\n", n.c_str());
+  if (report.events == 0) return;
+  for (const std::string& w : carried.warnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
+}
 
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  const Expected<Args> parsed = parse_args(argc, argv, 2, {"profile", "out"}, {"json"});
-  if (!parsed || parsed->positional.size() != 2) {
-    std::fprintf(stderr,
-                 "dta replay: %s\nusage: dta replay POLICY EVENTS [--profile P] [--out DIR] [--json]\n",
-                 parsed ? "expected a policy and an events file" : parsed.error().c_str());
-    return kExitInvalid;
-  }
+  std::vector<std::string> with_value = {"profile", "out"}, flags = {"json"};
+  for (const std::string& o : input_value_options()) with_value.push_back(o);
+  for (const std::string& o : input_flag_options()) flags.push_back(o);
+  const Expected<Args> parsed = parse_args(argc, argv, 2, with_value, flags);
+  if (!parsed) return usage_error(parsed.error());
   const Args& args = *parsed;
-  std::string err;
+  if (args.positional.size() < 2) return usage_error("expected a policy and at least one events file");
+  if (args.has("json") && args.has("json-lines")) return usage_error("--json and --json-lines: choose one");
+  const Expected<InputSettings> settings =
+      input_settings(args, std::vector<std::string>(args.positional.begin() + 1, args.positional.end()));
+  if (!settings) return usage_error(settings.error());
   const std::string& policy_path = args.positional[0];
-  const std::string& events_path = args.positional[1];
   auto prog = load(policy_path);
   if (!prog) return kExitInvalid;
   EngineOptions opts;
   opts.profile = args.get("profile");
+  // Findings and alerts as they happen: --json-lines always, --follow unless the output is one JSON report.
+  LiveOutput live(stdout, args.has("json-lines"));
+  if (args.has("json-lines") || (settings->follow && !args.has("json"))) attach_live_output(opts, &live);
+  std::string err;
   auto engine = Engine::create(prog, opts, &err);
   if (!engine) {
     std::fprintf(stderr, "%s: error: %s\n", policy_path.c_str(), err.c_str());
     return kExitInvalid;
   }
-  std::FILE* in = events_path == "-" ? stdin : std::fopen(events_path.c_str(), "rb");
-  if (!in) {
-    std::fprintf(stderr, "%s: error: cannot open events file: %s\n", events_path.c_str(), std::strerror(errno));
-    return kExitInvalid;
-  }
-  struct stat st{};
-  const uint64_t total = in != stdin && fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
-  const bool bar = total >= kProgressMinBytes && isatty(fileno(stderr));
-  auto progress = [&](uint64_t bytes) {
-    const int pct = static_cast<int>(bytes * 100 / total);
-    const int fill = pct * 30 / 100;
-    std::fprintf(stderr, "\r[%.*s%*s] %3d%% %llu MB", fill, "##############################", 30 - fill, "", pct,
-                 static_cast<unsigned long long>(bytes >> 20));
-  };
-  const bool read_ok = replay_stream(in, *engine, bar ? std::function<void(uint64_t)>(progress) : nullptr, &err);
-  if (bar) std::fputs("\r\033[K", stderr);
-  if (in != stdin) std::fclose(in);
-  if (!read_ok) {
-    std::fprintf(stderr, "%s: error: %s\n", events_path.c_str(), err.c_str());
-    return kExitInvalid;
-  }
-  engine->finish();
+  CarriedFields carried(*prog, engine->symbols());
+  const FeedResult fed = run_inputs(*engine, *settings, &carried);
+  if (fed.exit >= 0) return fed.exit;
   const Report report = engine->report();
-  const std::string text = args.has("json") ? report_to_json(report) : replay_summary(report, opts, kListed);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  print_report(report, args, opts, live);
+  print_notes(fed, carried, report);
   return report.failed() ? kExitFail : kExitPass;
 }
 

@@ -9,6 +9,7 @@
 #include <boost/json/error.hpp>
 #include <cstring>
 #include <fmt/format.h>
+#include <iterator>
 #include <unordered_map>
 
 namespace dta {
@@ -17,9 +18,7 @@ namespace {
 // JSON nesting levels one line may have: bounds the parser's stack and the
 // depth of dotted field names. Real telemetry nests a handful of levels.
 constexpr size_t kMaxNesting = 64;
-// Bytes of one line: bounds the memory one event takes while it is read (and
-// keeps the event's string offsets well inside 32 bits).
-constexpr size_t kMaxLineBytes = size_t{64} << 20;
+constexpr size_t kMaxLineBytes = kMaxJsonlLineBytes;
 // Fields of one event (distinct names): rules look fields up by a linear
 // scan, and each new name stays in the engine's name table. Real events have
 // tens, flattened payloads hundreds.
@@ -29,7 +28,6 @@ constexpr size_t kMaxNameBytes = 1024;
 // What an error message quotes of a bad value.
 constexpr size_t kQuoteBytes = 64;
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // ---------------------------------------------------------------- time
@@ -111,6 +109,86 @@ TimeError rfc3339(std::string_view s, int64_t* ns) {
   // Before the epoch, (secs + 1) * 10^9 cannot overflow where secs * 10^9 can.
   *ns = secs >= 0 ? secs * 1000000000 + frac : (secs + 1) * 1000000000 - (1000000000 - frac);
   return TimeError::None;
+}
+
+// The time units of a numeric "ts", in TimeUnit order: the name, the
+// nanoseconds in one unit and their power of ten.
+struct TimeUnitRow {
+  const char* name;
+  int64_t ns;
+  int exp10;
+};
+constexpr TimeUnitRow kTimeUnits[] = {{"ns", 1, 0}, {"us", 1000, 3}, {"ms", 1000000, 6}, {"s", 1000000000, 9}};
+static_assert(static_cast<int>(TimeUnit::S) == 3 && std::size(kTimeUnits) == 4,
+              "kTimeUnits follows the order of TimeUnit");
+
+// Significant digits a time may have: int64 has 19.
+constexpr size_t kMaxTimeDigits = 19;
+
+// The JSON number `text` times 10^scale_exp as an integer, truncated toward
+// negative infinity, computed exactly from the digits (a double has 16 of
+// them: 1800000000.123456789 s would lose its nanoseconds); false when it
+// does not fit int64 or is not a number.
+bool decimal_to_int(std::string_view text, int scale_exp, int64_t* out) {
+  size_t i = 0;
+  const bool neg = i < text.size() && text[i] == '-';
+  if (neg) ++i;
+  std::string digits;      // significant digits, no leading zeros
+  int64_t exp10 = 0;       // the value is digits * 10^exp10
+  bool in_frac = false, inexact = false;
+  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      in_frac = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return false;
+    if (digits.empty() && c == '0') {
+      if (in_frac) --exp10;
+      continue;
+    }
+    if (digits.size() <= kMaxTimeDigits + 1) {  // beyond, only the magnitude and exactness matter
+      digits += c;
+      if (in_frac) --exp10;
+    } else if (!in_frac) {
+      ++exp10;
+      inexact = inexact || c != '0';
+    } else {
+      inexact = inexact || c != '0';
+    }
+  }
+  if (i < text.size()) {  // the exponent, clamped: anything beyond 10^±1000 is out of range or zero anyway
+    ++i;
+    const bool eneg = i < text.size() && text[i] == '-';
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    if (i == text.size()) return false;
+    int64_t e = 0;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      if (e < 100000) e = e * 10 + (text[i] - '0');
+    }
+    exp10 += eneg ? -e : e;
+  }
+  while (!digits.empty() && digits.back() == '0') digits.pop_back(), ++exp10;
+  exp10 += scale_exp;
+  uint64_t v = 0;  // at most 19 digits: below 2^64
+  if (digits.empty()) {
+    v = 0;
+  } else if (exp10 >= 0) {
+    if (static_cast<int64_t>(digits.size()) + exp10 > static_cast<int64_t>(kMaxTimeDigits)) return false;
+    for (char c : digits) v = v * 10 + static_cast<unsigned>(c - '0');
+    for (int64_t k = 0; k < exp10; ++k) v *= 10;
+  } else {
+    const int64_t keep = static_cast<int64_t>(digits.size()) + exp10;  // digits before the point
+    if (keep > static_cast<int64_t>(kMaxTimeDigits)) return false;
+    for (int64_t k = 0; k < keep; ++k) v = v * 10 + static_cast<unsigned>(digits[static_cast<size_t>(k)] - '0');
+    inexact = true;  // trailing zeros are gone: a digit after the point is not zero
+  }
+  const uint64_t limit = static_cast<uint64_t>(INT64_MAX) + (neg ? 1 : 0);
+  if (neg && inexact) ++v;  // toward negative infinity
+  if (v > limit) return false;
+  *out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);  // two's complement: -2^63 included
+  return true;
 }
 
 // ---------------------------------------------------------------- text
@@ -315,7 +393,8 @@ class EventHandler {
 
   // repair_utf8: strings may hold invalid UTF-8 (the parser does not check),
   // which becomes U+FFFD.
-  EventHandler(Interner& names, bool repair_utf8) : names_(names), repair_(repair_utf8) {}
+  EventHandler(Interner& names, bool repair_utf8, const JsonlOptions& options)
+      : names_(names), repair_(repair_utf8), options_(options) {}
 
   // Before each parse of a line.
   void start(Event* ev, bool exact) {
@@ -443,7 +522,7 @@ class EventHandler {
     return ok;
   }
   bool on_number_part(boost::json::string_view s, ec_t&) {
-    if (collect_) num_part_.append(s.data(), s.size());
+    if (collect_ || (depth_ == 1 && top_ == Top::Ts)) num_part_.append(s.data(), s.size());
     return true;
   }
   bool on_int64(int64_t i, boost::json::string_view text, ec_t& ec) {
@@ -465,7 +544,7 @@ class EventHandler {
       ev_->add_float(key_, static_cast<double>(u));
       return value_done();
     }
-    if (depth_ == 1 && top_ == Top::Ts) return fail("\"ts\" out of range", ec);
+    if (depth_ == 1 && top_ == Top::Ts) return options_.unit_given ? top_number_ts(text, ec) : out_of_range(ec);
     if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
     return true;
   }
@@ -477,8 +556,14 @@ class EventHandler {
       ev_->add_float(key_, d);
       return value_done();
     }
-    if (depth_ == 1 && top_ == Top::Ts && text.find_first_of(".eE") == boost::json::string_view::npos)
-      return fail("\"ts\" out of range", ec);  // an integer beyond int64
+    if (depth_ == 1 && top_ == Top::Ts) {
+      if (options_.unit_given) return top_number_ts(text, ec);
+      if (text.find_first_of(".eE") == boost::json::string_view::npos) return out_of_range(ec);  // beyond int64
+      return fail(fmt::format("\"ts\" must be an integer (ns) or an RFC 3339 string: {}{} is not an integer "
+                              "(for seconds, milliseconds or microseconds since the epoch: --ts-unit s|ms|us)",
+                              clip(num_part_), clip(std::string_view(text.data(), text.size()))),
+                  ec);
+    }
     if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
     return true;
   }
@@ -701,9 +786,29 @@ class EventHandler {
     return true;
   }
 
+  bool out_of_range(ec_t& ec) {
+    num_part_.clear();
+    return fail("\"ts\" out of range", ec);
+  }
+  // A numeric "ts" in options_.ts_unit, any JSON number (unit_given).
+  bool top_number_ts(boost::json::string_view text, ec_t& ec) {
+    num_part_.append(text.data(), text.size());
+    const bool ok = decimal_to_int(num_part_, kTimeUnits[static_cast<int>(options_.ts_unit)].exp10, &ev_->ts);
+    num_part_.clear();
+    if (!ok) return fail("\"ts\" out of range", ec);
+    have_ts_ = true;
+    return true;
+  }
   bool top_int(int64_t i, ec_t& ec) {
     switch (top_) {
-      case Top::Ts: ev_->ts = i; have_ts_ = true; return true;
+      case Top::Ts: {
+        num_part_.clear();
+        const int64_t per = kTimeUnits[static_cast<int>(options_.ts_unit)].ns;
+        if (per != 1 && __builtin_mul_overflow(i, per, &ev_->ts)) return fail("\"ts\" out of range", ec);
+        if (per == 1) ev_->ts = i;
+        have_ts_ = true;
+        return true;
+      }
       case Top::Id: ev_->has_id = true; ev_->id = i; return true;
       case Top::Other: return true;
       default: return wrong(ec);
@@ -735,6 +840,7 @@ class EventHandler {
 
   Interner& names_;
   const bool repair_;
+  const JsonlOptions options_;
   Event* ev_ = nullptr;
   bool exact_ = false;
   int depth_ = 0;    // nesting of the current value: 1 inside the top-level object
@@ -757,6 +863,17 @@ class EventHandler {
 
 bool parse_rfc3339(std::string_view s, int64_t* ns) { return rfc3339(s, ns) == TimeError::None; }
 
+bool parse_time_unit(std::string_view text, TimeUnit* unit) {
+  for (size_t i = 0; i < std::size(kTimeUnits); ++i)
+    if (text == kTimeUnits[i].name) {
+      *unit = static_cast<TimeUnit>(i);
+      return true;
+    }
+  return false;
+}
+const char* time_unit_name(TimeUnit unit) { return kTimeUnits[static_cast<int>(unit)].name; }
+int64_t time_unit_ns(TimeUnit unit) { return kTimeUnits[static_cast<int>(unit)].ns; }
+
 // Two parsers: a strict one (Boost.JSON checks UTF-8, fast) for every line,
 // and a lenient one, made on first need, for the lines the strict one
 // rejects: it accepts invalid UTF-8, which its handler replaces, and is fed
@@ -770,7 +887,7 @@ struct JsonlParser::Impl {
     o.allow_invalid_utf8 = lenient;
     return o;
   }
-  explicit Impl(Interner& n) : names(n), strict(options(false), n, false) {}
+  Impl(Interner& n, const JsonlOptions& o) : names(n), jsonl(o), strict(options(false), n, false, o) {}
 
   // One parse of `line` into ev; false with *error on failure.
   static bool run(Parser& p, std::string_view line, Event& ev, bool exact, std::string* error) {
@@ -800,12 +917,14 @@ struct JsonlParser::Impl {
   }
 
   Interner& names;
+  const JsonlOptions jsonl;
   Parser strict;
   std::unique_ptr<Parser> lenient;
   std::string fixed;  // the line with lone surrogate escapes replaced
 };
 
-JsonlParser::JsonlParser(Interner& names) : impl_(std::make_unique<Impl>(names)) {}
+JsonlParser::JsonlParser(Interner& names, const JsonlOptions& options)
+    : impl_(std::make_unique<Impl>(names, options)) {}
 JsonlParser::~JsonlParser() = default;
 
 bool JsonlParser::parse(std::string_view line, Event& ev, std::string* error) {
@@ -816,78 +935,13 @@ bool JsonlParser::parse(std::string_view line, Event& ev, std::string* error) {
   try {
     if (Impl::run_line(impl_->strict, line, ev, error)) return true;
     if (!impl_->strict.handler().error().empty()) return false;  // valid JSON, not a valid event
-    if (!impl_->lenient) impl_->lenient = std::make_unique<Impl::Parser>(Impl::options(true), impl_->names, true);
+    if (!impl_->lenient) impl_->lenient = std::make_unique<Impl::Parser>(Impl::options(true), impl_->names, true, impl_->jsonl);
     if (replace_lone_surrogates(line, &impl_->fixed)) line = impl_->fixed;
     return Impl::run_line(*impl_->lenient, line, ev, error);
   } catch (const std::exception&) {  // out of memory: this line is lost, the run goes on
     *error = "out of memory reading the line";
     return false;
   }
-}
-
-bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint64_t)>& progress,
-                   std::string* error) {
-  JsonlParser parser(engine.symbols());
-  Event ev;
-  std::string err, carry;
-  std::vector<char> buf(1 << 20);
-  uint64_t line_no = 0, bytes = 0, next_progress = 8 << 20;
-  bool overlong = false;  // the current line passed kMaxLineBytes: its bytes are dropped up to its end
-  const std::string overlong_error = fmt::format("line longer than {} MiB", kMaxLineBytes >> 20);
-  auto handle = [&](std::string_view line) {
-    ++line_no;
-    if (line_no == 1 && line.substr(0, kBom.size()) == kBom) line.remove_prefix(kBom.size());
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank lines are not events
-    if (parser.parse(line, ev, &err)) engine.process(ev);
-    else engine.note_bad_input(line_no, err);
-  };
-  auto end_line = [&](std::string_view rest) {  // rest: the line's bytes in the current chunk
-    if (!overlong && carry.size() + rest.size() > kMaxLineBytes) overlong = true;
-    if (overlong) {
-      engine.note_bad_input(++line_no, overlong_error);
-    } else if (carry.empty()) {
-      handle(rest);
-    } else {
-      carry.append(rest);
-      handle(carry);
-    }
-    overlong = false;
-    carry.clear();
-    if (carry.capacity() > buf.size()) carry.shrink_to_fit();  // after a huge line, give its memory back
-  };
-  for (;;) {
-    const size_t n = std::fread(buf.data(), 1, buf.size(), in);
-    if (n == 0) break;
-    bytes += n;
-    std::string_view chunk(buf.data(), n);
-    size_t start = 0;
-    for (;;) {
-      const void* nl = std::memchr(chunk.data() + start, '\n', chunk.size() - start);
-      if (!nl) break;
-      const size_t end = static_cast<const char*>(nl) - chunk.data();
-      end_line(chunk.substr(start, end - start));
-      start = end + 1;
-    }
-    const std::string_view rest = chunk.substr(start);
-    if (!overlong && carry.size() + rest.size() > kMaxLineBytes) {
-      overlong = true;
-      carry.clear();
-      carry.shrink_to_fit();
-    }
-    if (!overlong) carry.append(rest);
-    if (progress && bytes >= next_progress) {
-      progress(bytes);
-      next_progress = bytes + (8 << 20);
-    }
-  }
-  if (overlong || !carry.empty()) end_line({});
-  if (progress) progress(bytes);
-  if (std::ferror(in)) {
-    *error = "read error";
-    return false;
-  }
-  return true;
 }
 
 }  // namespace dta
