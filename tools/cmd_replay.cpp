@@ -11,6 +11,7 @@
 #include "dta/jsonl.hpp"
 #include "dta/report_json.hpp"
 #include "replay_summary.hpp"
+#include "report_options.hpp"
 
 namespace dta::cli {
 namespace {
@@ -21,11 +22,15 @@ constexpr size_t kListed = 20;                    // findings and alerts the sum
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  const Expected<Args> parsed = parse_args(argc, argv, 2, {"profile", "out"}, {"json"});
-  if (!parsed || parsed->positional.size() != 2) {
+  std::vector<std::string> with_value = {"profile", "out"};
+  with_value.insert(with_value.end(), report_option_names().begin(), report_option_names().end());
+  const Expected<Args> parsed = parse_args(argc, argv, 2, with_value, {"json"});
+  const Expected<ReportOptions> report_opts = parsed ? parse_report_options(*parsed) : fail(parsed.error());
+  if (!parsed || !report_opts || parsed->positional.size() != 2) {
     std::fprintf(stderr,
-                 "dta replay: %s\nusage: dta replay POLICY EVENTS [--profile P] [--out DIR] [--json]\n",
-                 parsed ? "expected a policy and an events file" : parsed.error().c_str());
+                 "dta replay: %s\nusage: dta replay POLICY EVENTS [--profile P] [--out DIR] [--json] %s\n",
+                 !report_opts ? report_opts.error().c_str() : "expected a policy and an events file",
+                 report_options_usage());
     return kExitInvalid;
   }
   const Args& args = *parsed;
@@ -36,6 +41,11 @@ int cmd_replay(int argc, char** argv) {
   if (!prog) return kExitInvalid;
   EngineOptions opts;
   opts.profile = args.get("profile");
+  auto findings_file = apply_report_options(*report_opts, opts);  // --findings, --max-findings
+  if (!findings_file) {
+    std::fprintf(stderr, "%s\n", findings_file.error().c_str());
+    return kExitInvalid;
+  }
   auto engine = Engine::create(prog, opts, &err);
   if (!engine) {
     std::fprintf(stderr, "%s: error: %s\n", policy_path.c_str(), err.c_str());
@@ -64,9 +74,16 @@ int cmd_replay(int argc, char** argv) {
   }
   engine->finish();
   const Report report = engine->report();
-  const std::string text = args.has("json") ? report_to_json(report) : replay_summary(report, opts, kListed);
+  const std::string text = args.has("json")
+                               ? report_to_json(report)
+                               : replay_summary(report, opts, summary_style(*report_opts, fileno(stdout), kListed));
   std::fwrite(text.data(), 1, text.size(), stdout);
-  return report.failed() ? kExitFail : kExitPass;
+  if (*findings_file)
+    if (auto closed = (*findings_file)->close(); !closed) {
+      std::fprintf(stderr, "%s\n", closed.error().c_str());
+      return kExitInvalid;
+    }
+  return replay_exit_status(report, *report_opts);
 }
 
 }  // namespace dta::cli
