@@ -9,6 +9,7 @@
 #include "replay_inputs.hpp"
 #include "replay_notes.hpp"
 #include "replay_summary.hpp"
+#include "report_options.hpp"
 
 namespace dta::cli {
 namespace {
@@ -19,16 +20,19 @@ constexpr const char* kUsage =
     "usage: dta replay POLICY EVENTS... [--profile P] [--out DIR] [--json | --json-lines] [options]\n";
 
 int usage_error(const std::string& why) {
-  std::fprintf(stderr, "dta replay: %s\n%s%s", why.c_str(), kUsage, kInputUsage);
+  std::fprintf(stderr, "dta replay: %s\n%s%s  %s\n", why.c_str(), kUsage, kInputUsage, report_options_usage());
   return kExitInvalid;
 }
 
 // The report on stdout: JSON, one JSON line after the live ones, or the
 // human summary with what is still pending.
-void print_report(const Report& report, const Args& args, const EngineOptions& opts, LiveOutput& live) {
+void print_report(const Report& report, const Args& args, const EngineOptions& opts, LiveOutput& live,
+                  const ReportOptions& ro) {
   if (args.has("json-lines")) return live.report(report);
-  const std::string text = args.has("json") ? report_to_json(report)
-                                            : replay_summary(report, opts, kListed) + pending_note(report, kListed);
+  const std::string text =
+      args.has("json") ? report_to_json(report)
+                       : replay_summary(report, opts, summary_style(ro, fileno(stdout), kListed)) +
+                             pending_note(report, kListed);
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
@@ -47,9 +51,12 @@ int cmd_replay(int argc, char** argv) {
   std::vector<std::string> with_value = {"profile", "out"}, flags = {"json"};
   for (const std::string& o : input_value_options()) with_value.push_back(o);
   for (const std::string& o : input_flag_options()) flags.push_back(o);
+  with_value.insert(with_value.end(), report_option_names().begin(), report_option_names().end());
   const Expected<Args> parsed = parse_args(argc, argv, 2, with_value, flags);
   if (!parsed) return usage_error(parsed.error());
   const Args& args = *parsed;
+  const Expected<ReportOptions> report_opts = parse_report_options(args);  // --findings, --fail-on, ...
+  if (!report_opts) return usage_error(report_opts.error());
   if (args.positional.size() < 2) return usage_error("expected a policy and at least one events file");
   if (args.has("json") && args.has("json-lines")) return usage_error("--json and --json-lines: choose one");
   const Expected<InputSettings> settings =
@@ -60,6 +67,11 @@ int cmd_replay(int argc, char** argv) {
   if (!prog) return kExitInvalid;
   EngineOptions opts;
   opts.profile = args.get("profile");
+  auto findings_file = apply_report_options(*report_opts, opts);  // --findings, --max-findings
+  if (!findings_file) {
+    std::fprintf(stderr, "%s\n", findings_file.error().c_str());
+    return kExitInvalid;
+  }
   // Findings and alerts as they happen: --json-lines always, --follow unless the output is one JSON report.
   LiveOutput live(stdout, args.has("json-lines"));
   if (args.has("json-lines") || (settings->follow && !args.has("json"))) attach_live_output(opts, &live);
@@ -73,9 +85,14 @@ int cmd_replay(int argc, char** argv) {
   const FeedResult fed = run_inputs(*engine, *settings, &carried);
   if (fed.exit >= 0) return fed.exit;
   const Report report = engine->report();
-  print_report(report, args, opts, live);
+  print_report(report, args, opts, live, *report_opts);
   print_notes(fed, carried, report);
-  return report.failed() ? kExitFail : kExitPass;
+  if (*findings_file)
+    if (auto closed = (*findings_file)->close(); !closed) {
+      std::fprintf(stderr, "%s\n", closed.error().c_str());
+      return kExitInvalid;
+    }
+  return replay_exit_status(report, *report_opts);
 }
 
 }  // namespace dta::cli

@@ -18,11 +18,17 @@ namespace dta {
 
 struct EngineOptions {
   std::string profile;                  // "" for the policy as written
-  size_t max_kept_findings = 1000;      // findings (but bare oks) kept with their message in the report
+  size_t max_kept_findings = 1000;      // findings (but bare oks) kept with their message in the report;
+                                        // beyond, errors displace warnings, warnings infos, infos oks
+  bool finding_fields = false;          // findings carry their event's fields (Finding::fields), sensitive
+                                        // ones redacted: a copy per finding, so only when asked
   size_t max_bad_lines = 100;           // bad input lines kept with their number
   size_t max_kept_alerts = 10000;       // alerts kept in the report
   size_t default_max_keys = 10000;      // keys per when/machine, pending per expect, unless capped
   size_t max_metric_series = 10000;     // distinct `count`/`observe` label sets; beyond, counted as dropped
+  size_t max_metric_sketch_counters = 4194304;  // counters all histogram quantile sketches hold together
+                                        // (8 bytes each: 32 MiB; one sketch holds at most 8,192); a series
+                                        // whose sketch grows past it loses its quantiles (metric_quantiles_dropped)
   size_t max_window_samples = 65536;    // samples one key of a sliding window keeps exactly (count() and
                                         // rate() keep compressed timestamps in the same memory); beyond, the
                                         // window degrades to 64 time buckets (diagnostics.degraded_windows)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "dta/value.hpp"
@@ -19,10 +20,16 @@ struct RuleReport {
   uint64_t missing_field = 0;
   uint64_t type_error = 0;
   uint64_t arith_error = 0;
+  std::array<uint64_t, 4> findings{};  // the findings it produced, by level error..ok (after the profile)
 };
 
 // A construct's key as output: (name, rendered value) pairs, sensitive values redacted.
 using KeyLabels = std::vector<std::pair<std::string, std::string>>;
+
+// A field value as output: int, float, bool or string (a sensitive value is
+// the string "<redacted>").
+using FieldValue = std::variant<int64_t, double, bool, std::string>;
+using EventFields = std::vector<std::pair<std::string, FieldValue>>;
 
 struct Finding {
   std::string rule;
@@ -31,6 +38,9 @@ struct Finding {
   int64_t ts = 0;
   std::string event;
   KeyLabels key;  // the `by` keys, `matching` fields or machine key of the block that produced it
+  // The fields of the event the block saw, in the event's order, sensitive
+  // ones redacted; only with EngineOptions::finding_fields.
+  EventFields fields;
 };
 
 struct Alert {
@@ -61,6 +71,21 @@ struct BadLine {
 struct HistogramSummary {
   uint64_t count = 0;
   double sum = 0, min = 0, max = 0;
+  // Quantiles of the observed values from a DDSketch: within 0.5% relative
+  // error, clamped to [min, max]. has_quantiles is false when the metric
+  // sketch budget (EngineOptions::max_metric_sketch_counters) took this
+  // series' sketch away (diagnostics.metric_quantiles_dropped).
+  double p50 = 0, p90 = 0, p99 = 0;
+  bool has_quantiles = true;
+};
+
+// One metric series (`count` or `observe` with one set of label values), as data.
+struct MetricSeries {
+  std::string name;
+  KeyLabels labels;        // in the order the action writes them; values redacted where sensitive
+  bool histogram = false;  // `observe` (hist) or `count` (value)
+  uint64_t value = 0;
+  HistogramSummary hist;
 };
 
 struct Diagnostics {
@@ -79,12 +104,13 @@ struct Diagnostics {
   uint64_t degraded_windows = 0;       // window keys made approximate: over the sample cap (to buckets), a
                                        // collapsed quantile sketch, a sampled distinct (once per episode)
   uint64_t metric_series_dropped = 0;  // count/observe updates for label sets beyond the cap
+  uint64_t metric_quantiles_dropped = 0;  // histogram series whose sketch went over the sketch budget
   uint64_t work_limited = 0;     // steps (an event and what it caused) cut short by the work budget
-  uint64_t regex_budget = 0;
-  uint64_t redacted_observations = 0;
+  uint64_t regex_budget = 0;     // `matches` calls abandoned over their step budget (the `where` is false)
+  uint64_t redacted_observations = 0;  // `observe` values not recorded because they were sensitive
   uint64_t symbols_overflow = 0;  // event names / field keys read as "<other>": the symbol table was full
   uint64_t callback_errors = 0;   // host callbacks that threw (caught)
-  uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)  // `observe` values not recorded because they were sensitive     // `matches` calls abandoned over their step budget (the `where` is false)
+  uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 
@@ -95,16 +121,33 @@ struct Report {
   std::array<uint64_t, 4> findings{};  // by Level: error, warning, info, ok
   std::vector<RuleReport> rules;
   std::vector<Alert> alerts;            // the first `max_kept_alerts`
-  std::vector<Finding> kept_findings;  // the first `max_kept_findings` that are not a bare `ok`
+  std::array<uint64_t, 3> alerts_raised{};  // every alert raised (not suppressed), by severity info, warning, critical
+  // Up to `max_kept_findings` findings that are not a bare `ok`, in the order
+  // they happened. When there are more, errors are kept before warnings,
+  // warnings before infos, infos before oks, and within a level the first ones.
+  std::vector<Finding> kept_findings;
   Diagnostics diagnostics;
   uint64_t pending_expectations = 0;
   uint64_t pending_timers = 0;          // machine `after` timers still armed
   std::vector<PendingItem> pending;     // the first `max_pending_items`, soonest first (after finish())
-  std::map<std::string, uint64_t> counters;            // "name{k=v,...}"
+  int64_t clock = INT64_MIN;            // the engine's event time: the last event's, or advance_to's
+  std::vector<MetricSeries> metrics;    // every series, by name then label values
+  std::map<std::string, uint64_t> counters;            // the same as text: "name{k=v,...}"
   std::map<std::string, HistogramSummary> histograms;  // same keys
 
   // "fail" when at least one finding has level error.
   bool failed() const { return findings[0] > 0; }
+  // A gate stricter than the verdict (`dta replay --fail-on`): fails when the
+  // verdict does, or when a finding at or above `at` (error, warning or info)
+  // was made, or an alert of the matching severity or above was raised (on
+  // one scale: info < warning < error = critical).
+  bool fails_at(Level at) const {
+    if (failed()) return true;
+    const int worst = at <= Level::Info ? static_cast<int>(at) : 0;
+    for (int l = 0; l <= worst; ++l)
+      if (findings[l] || alerts_raised[2 - l]) return true;
+    return false;
+  }
 };
 
 }  // namespace dta

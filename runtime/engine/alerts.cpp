@@ -36,6 +36,9 @@ void Engine::Impl::alert(const Action& a, const ActionCtx& ctx) {
     for (const auto& kv : *ctx.key_labels) out.labels.push_back(kv);
   out.suppressed = suppressed;
   out.key = key_of(ctx);
+  static_assert(static_cast<size_t>(AlertSeverity::Critical) + 1 == std::tuple_size_v<decltype(Report::alerts_raised)>,
+                "Report::alerts_raised counts the written severities info..critical of alert_severities.def");
+  ++rep.alerts_raised[static_cast<size_t>(sev)];
   notify(opts.on_alert, out);
   if (rep.alerts.size() < opts.max_kept_alerts) rep.alerts.push_back(std::move(out));
   else ++rep.diagnostics.alerts_not_kept;

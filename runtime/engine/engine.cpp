@@ -255,17 +255,33 @@ Status Engine::Impl::eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, 
 }
 
 void Engine::Impl::finding(const Action& a, const ActionCtx& ctx) {
-  const UnitState& us = units[ctx.unit];
+  UnitState& us = units[ctx.unit];
   const Level level = a.level <= Level::Info ? us.map[static_cast<int>(a.level)] : a.level;
-  ++rep.findings[static_cast<int>(level)];
+  const auto l = static_cast<size_t>(level);
+  ++rep.findings[l];
+  ++us.stats.findings[l];
   // The kept list is for reading: a bare `ok` (no message) is only counted.
+  // Once it is full, a finding displaces the last one of a less severe level.
   const bool listed = level != Level::Ok || a.tmpl >= 0;
-  const bool keep = listed && rep.kept_findings.size() < opts.max_kept_findings;
-  if (!keep && listed) ++rep.diagnostics.findings_not_kept;
+  bool keep = false;
+  size_t displaced = l;  // the level that gives up its last kept finding (l: none)
+  if (listed) {
+    if (kept_total < opts.max_kept_findings) {
+      keep = true;
+    } else {
+      for (size_t w = kept_by_level.size() - 1; w > l && !keep; --w)
+        if (!kept_by_level[w].empty()) displaced = w, keep = true;
+      ++rep.diagnostics.findings_not_kept;  // this one, or the one it displaces
+    }
+  }
   if (!keep && !opts.on_finding) return;
-  Finding f{us.stats.name, level, render(a.tmpl, ctx), ctx.now, std::string(names.name(ctx.ev->name)), key_of(ctx)};
+  Finding f{us.stats.name, level, render(a.tmpl, ctx), ctx.now, std::string(names.name(ctx.ev->name)), key_of(ctx), {}};
+  if (opts.finding_fields) f.fields = event_fields(*ctx.ev);
   notify(opts.on_finding, f);
-  if (keep) rep.kept_findings.push_back(std::move(f));
+  if (!keep) return;
+  if (displaced != l) kept_by_level[displaced].pop_back();
+  else ++kept_total;
+  kept_by_level[l].emplace_back(finding_seq++, std::move(f));
 }
 
 void Engine::Impl::emit(const Action& a, const ActionCtx& ctx) {
@@ -301,14 +317,10 @@ void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionC
     switch (a.kind) {
       case ActionKind::Verdict: finding(a, ctx); break;
       case ActionKind::Emit: emit(a, ctx); break;
-      case ActionKind::Count: {
-        std::string key = labels_key(a.name, a.entries, ctx);
-        auto it = counters.find(key);
-        if (it != counters.end()) ++it->second;
-        else if (counters.size() + histograms.size() < opts.max_metric_series) counters.emplace(std::move(key), 1);
-        else ++rep.diagnostics.metric_series_dropped;
+      case ActionKind::Count:
+        metric_key(metric_key_buf, a.name, a.entries, ctx);
+        count(metric_key_buf);
         break;
-      }
       case ActionKind::Observe: {
         Value v;
         if (eval(a.chunk, *ctx.ev, &ctx, &v) != Status::Ok || (v.type != Type::Int && v.type != Type::Float)) break;
@@ -321,20 +333,8 @@ void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionC
           ++rep.diagnostics.redacted_observations;
           break;
         }
-        std::string key = labels_key(a.name, a.entries, ctx);
-        auto it = histograms.find(key);
-        if (it == histograms.end()) {
-          if (counters.size() + histograms.size() >= opts.max_metric_series) {
-            ++rep.diagnostics.metric_series_dropped;
-            break;
-          }
-          it = histograms.emplace(std::move(key), HistogramSummary{}).first;
-        }
-        HistogramSummary& h = it->second;
-        h.min = h.count ? std::min(h.min, x) : x;
-        h.max = h.count ? std::max(h.max, x) : x;
-        h.sum += x;
-        ++h.count;
+        metric_key(metric_key_buf, a.name, a.entries, ctx);
+        observe(metric_key_buf, x);
         break;
       }
       case ActionKind::Alert: alert(a, ctx); break;
@@ -518,8 +518,15 @@ Report Engine::report() const {
   const Impl& m = *impl_;
   Report r = m.rep;
   for (const UnitState& us : m.units) r.rules.push_back(us.stats);
-  for (const auto& [k, v] : m.counters) r.counters[k] = v;
-  for (const auto& [k, v] : m.histograms) r.histograms[k] = v;
+  // The kept findings in the order they happened: merge the levels by sequence number.
+  std::vector<const std::pair<uint64_t, Finding>*> kept;
+  for (const auto& level : m.kept_by_level)
+    for (const auto& f : level) kept.push_back(&f);
+  std::sort(kept.begin(), kept.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  r.kept_findings.reserve(kept.size());
+  for (const auto* f : kept) r.kept_findings.push_back(f->second);
+  m.metrics_into(r);
+  r.clock = m.last_ts;
   uint64_t pending = 0, evicted = 0, evicted_x = 0;
   m.store.each([&](const SiteState& s) {
     if (s.kind() == SiteKind::Expect) {

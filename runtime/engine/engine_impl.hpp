@@ -15,6 +15,7 @@
 
 #include "dta/builtin.hpp"
 #include "dta/engine.hpp"
+#include "state/sketch.hpp"
 #include "state/store.hpp"
 #include "state/time_math.hpp"
 #include "vm/vm.hpp"
@@ -112,8 +113,22 @@ struct Engine::Impl : StateLookup {
   Event scratch;
   std::deque<Event> emitted;
   bool in_derived = false;
+  // Metric series by their key (metric_key): counters, and histograms with a
+  // quantile sketch each; all sketches share a budget of counters.
+  struct MetricHistogram {
+    HistogramSummary summary;
+    DDSketch sketch;
+  };
   boost::unordered_flat_map<std::string, uint64_t> counters;
-  boost::unordered_flat_map<std::string, HistogramSummary> histograms;
+  boost::unordered_flat_map<std::string, MetricHistogram> histograms;
+  size_t metric_sketch_counters = 0;  // held by all histogram sketches
+  std::string metric_key_buf;         // reused for series keys
+  // The kept findings by level (error..ok), each with its sequence number, so
+  // that a more severe finding displaces the last of the least severe ones in
+  // O(1) and report() restores the order they happened in.
+  std::array<std::vector<std::pair<uint64_t, Finding>>, 4> kept_by_level;
+  size_t kept_total = 0;  // of kept_by_level
+  uint64_t finding_seq = 0;
 
   // engine.cpp
   bool bind(std::string* error);
@@ -172,8 +187,13 @@ struct Engine::Impl : StateLookup {
   KeyLabels key_of(const ActionCtx& ctx);
   // Fields `names` of `ev` as output (redacted where sensitive; "<missing>" when absent).
   KeyLabels fields_as_labels(const Event& ev, const std::string* names, uint32_t count);
-  // A metric series key "name{k=v,...}" (label values redacted).
-  std::string labels_key(const std::string& name, const std::vector<Entry>& entries, const ActionCtx& ctx);
+  // A metric series key into `out`: the name, then each label's name and
+  // value (redacted where sensitive), each with its length, so two series
+  // never share a key. decode_metric_key reads it back.
+  void metric_key(std::string& out, const std::string& name, const std::vector<Entry>& entries, const ActionCtx& ctx);
+  static void decode_metric_key(std::string_view key, std::string* name, KeyLabels* labels);
+  // The fields of `ev` as output: sensitive ones read "<redacted>".
+  EventFields event_fields(const Event& ev);
   void emit(const Action& a, const ActionCtx& ctx);
   bool sample_keeps(const Event& ev, double fraction) const;
   const std::string& unit_name(uint32_t unit) const;
@@ -198,6 +218,14 @@ struct Engine::Impl : StateLookup {
   bool refuse_reentry(const char* what);
   // Lists what still waits (expectations, machine timers) into rep.pending.
   void list_pending();
+
+  // metrics.cpp: `count` and `observe` series.
+  // Adds one to the counter `key` (metric_key); a new series only within the series cap.
+  void count(const std::string& key);
+  // Records x in the histogram `key`: count, sum, min, max and its quantile sketch.
+  void observe(const std::string& key, double x);
+  // Every series into the report: as data (Report::metrics) and as text keys.
+  void metrics_into(Report& r) const;
 
   // alerts.cpp
   void alert(const Action& a, const ActionCtx& ctx);

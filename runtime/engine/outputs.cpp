@@ -2,8 +2,11 @@
 // sensitive when it is read from a field that a schema declares `sensitive`
 // or from a field carrying the sensitive mark (what `emit` copies from a
 // sensitive value); the `when` value is sensitive when its samples were.
-// Messages, alert labels, `by` keys and metric labels are all written here,
-// so a sensitive value renders as `<redacted>` in every sink.
+// Messages, alert labels, `by` keys, metric labels and the event fields a
+// finding carries are all written here, so a sensitive value renders as
+// `<redacted>` in every sink.
+#include <cstring>
+
 #include "engine/engine_impl.hpp"
 
 namespace dta {
@@ -95,20 +98,69 @@ KeyLabels Engine::Impl::key_of(const ActionCtx& ctx) {
   return {};
 }
 
-std::string Engine::Impl::labels_key(const std::string& name, const std::vector<Entry>& entries,
-                                     const ActionCtx& ctx) {
-  std::string key = name;
-  if (entries.empty()) return key;
-  key += '{';
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i) key += ',';
-    key += entries[i].key;
-    key += '=';
-    if (entries[i].tmpl >= 0) key += render(entries[i].tmpl, ctx);
-    else append_output(key, entries[i].chunk, ctx);
+namespace {
+
+// A length-prefixed piece of a metric key: 4 bytes of length, then the bytes.
+void put_piece(std::string& out, std::string_view piece) {
+  const auto n = static_cast<uint32_t>(piece.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(piece);
+}
+
+// Reads a piece written by put_piece at `pos`; false when the key is cut short.
+bool get_piece(std::string_view key, size_t& pos, std::string* out) {
+  uint32_t n = 0;
+  if (key.size() - pos < sizeof n) return false;
+  std::memcpy(&n, key.data() + pos, sizeof n);
+  pos += sizeof n;
+  if (key.size() - pos < n) return false;
+  out->assign(key.data() + pos, n);
+  pos += n;
+  return true;
+}
+
+}  // namespace
+
+void Engine::Impl::metric_key(std::string& out, const std::string& name, const std::vector<Entry>& entries,
+                              const ActionCtx& ctx) {
+  out.clear();
+  put_piece(out, name);
+  for (const Entry& e : entries) {
+    put_piece(out, e.key);
+    const size_t at = out.size();  // the value's length is known once it is rendered
+    out.append(sizeof(uint32_t), '\0');
+    if (e.tmpl >= 0) out += render(e.tmpl, ctx);
+    else append_output(out, e.chunk, ctx);
+    const auto n = static_cast<uint32_t>(out.size() - at - sizeof(uint32_t));
+    std::memcpy(out.data() + at, &n, sizeof n);
   }
-  key += '}';
-  return key;
+}
+
+void Engine::Impl::decode_metric_key(std::string_view key, std::string* name, KeyLabels* labels) {
+  size_t pos = 0;
+  labels->clear();
+  if (!get_piece(key, pos, name)) return;
+  std::string k, v;
+  while (pos < key.size() && get_piece(key, pos, &k) && get_piece(key, pos, &v)) labels->emplace_back(k, v);
+}
+
+EventFields Engine::Impl::event_fields(const Event& ev) {
+  EventFields out;
+  out.reserve(ev.fields().size());
+  for (const Field& f : ev.fields()) {
+    std::string name(names.name(f.key));
+    if (field_sensitive(ev, f.key)) {
+      out.emplace_back(std::move(name), std::string("<redacted>"));
+      continue;
+    }
+    switch (f.type) {
+      case Type::Int: out.emplace_back(std::move(name), f.i); break;
+      case Type::Float: out.emplace_back(std::move(name), f.f); break;
+      case Type::Bool: out.emplace_back(std::move(name), f.b); break;
+      default: out.emplace_back(std::move(name), std::string(ev.value(f).str())); break;
+    }
+  }
+  return out;
 }
 
 }  // namespace dta

@@ -2,6 +2,12 @@
 #include "dta/report_json.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <fmt/format.h>
+#include <iterator>
+#include <variant>
+
+#include "dta/program.hpp"
 
 namespace dta {
 namespace json = boost::json;
@@ -17,38 +23,106 @@ json::object key_json(const KeyLabels& key) {
   return o;
 }
 
-void pretty(std::string& out, const json::value& v, int indent) {
-  const std::string pad(static_cast<size_t>(indent + 2), ' ');
+// A field value: ints, floats and bools as JSON numbers and booleans; a float
+// beyond JSON's numbers (an infinity read from input) as the text "inf" / "-inf".
+json::value field_json(const FieldValue& v) {
+  return std::visit(
+      [](const auto& x) -> json::value {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, double>) {
+          if (!std::isfinite(x)) return json::value(std::isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+          return json::value(x);
+        } else {
+          return json::value(x);
+        }
+      },
+      v);
+}
+
+// A float of the report: null when it is not finite (a sum past the double range).
+json::value number_json(double x) { return std::isfinite(x) ? json::value(x) : json::value(nullptr); }
+
+json::object finding_json(const Finding& f) {
+  json::object item{{"rule", f.rule}, {"level", level_name(f.level)}, {"message", f.message},
+                    {"ts", f.ts},     {"event", f.event}};
+  if (!f.key.empty()) item["key"] = key_json(f.key);
+  if (!f.fields.empty()) {
+    json::object fields;
+    for (const auto& [k, v] : f.fields) fields[k] = field_json(v);
+    item["fields"] = std::move(fields);
+  }
+  return item;
+}
+
+json::object alert_json(const Alert& a) {
+  json::object labels;
+  for (const auto& [k, v] : a.labels) labels[k] = v;
+  json::object alert{{"rule", a.rule}, {"severity", a.severity}, {"message", a.message}, {"ts", a.ts},
+                     {"labels", std::move(labels)}, {"suppressed", a.suppressed}};
+  if (!a.key.empty()) alert["key"] = key_json(a.key);
+  return alert;
+}
+
+json::object histogram_json(const HistogramSummary& h) {
+  json::object o{{"count", h.count}, {"sum", number_json(h.sum)}, {"min", h.min}, {"max", h.max}};
+  for (auto [name, v] : {std::pair{"p50", h.p50}, std::pair{"p90", h.p90}, std::pair{"p99", h.p99}})
+    o[name] = h.has_quantiles ? json::value(v) : json::value(nullptr);
+  return o;
+}
+
+// A float in its shortest round-trip form ("48847.71500000001", "0.1",
+// "1e+20"; "5.0", so it stays a float), not Boost's "4.884771500000001E4".
+void write_double(std::string& out, double d) {
+  const size_t at = out.size();
+  fmt::format_to(std::back_inserter(out), "{}", d);
+  if (out.find_first_of(".en", at) == std::string::npos) out += ".0";
+}
+
+// JSON text of `v`: pretty-printed from `indent` (keys in insertion order),
+// or compact on one line when indent < 0.
+void write_json(std::string& out, const json::value& v, int indent) {
+  const bool compact = indent < 0;
+  const std::string pad(compact ? 0 : static_cast<size_t>(indent + 2), ' ');
+  const char* open_item = compact ? "" : "\n";
+  const int inner = compact ? indent : indent + 2;
+  auto close = [&](char c) {
+    if (!compact) {
+      out += '\n';
+      out.append(static_cast<size_t>(indent), ' ');
+    }
+    out += c;
+  };
   switch (v.kind()) {
     case json::kind::object: {
       const auto& o = v.get_object();
       if (o.empty()) { out += "{}"; return; }
-      out += "{\n";
+      out += '{';
       size_t i = 0;
       for (const auto& kv : o) {
+        out += i++ ? "," : "";
+        out += open_item;
         out += pad;
         out += json::serialize(json::string(kv.key()));
-        out += ": ";
-        pretty(out, kv.value(), indent + 2);
-        out += ++i < o.size() ? ",\n" : "\n";
+        out += compact ? ":" : ": ";
+        write_json(out, kv.value(), inner);
       }
-      out.append(static_cast<size_t>(indent), ' ');
-      out += '}';
+      close('}');
       return;
     }
     case json::kind::array: {
       const auto& a = v.get_array();
       if (a.empty()) { out += "[]"; return; }
-      out += "[\n";
+      out += '[';
       for (size_t i = 0; i < a.size(); ++i) {
+        out += i ? "," : "";
+        out += open_item;
         out += pad;
-        pretty(out, a[i], indent + 2);
-        out += i + 1 < a.size() ? ",\n" : "\n";
+        write_json(out, a[i], inner);
       }
-      out.append(static_cast<size_t>(indent), ' ');
-      out += ']';
+      close(']');
       return;
     }
+    case json::kind::double_: write_double(out, v.get_double()); return;
     default: out += json::serialize(v);
   }
 }
@@ -70,19 +144,21 @@ std::string report_to_json(const Report& r) {
     if (rr.missing_field) e["missing_field"] = rr.missing_field;
     if (rr.type_error) e["type_error"] = rr.type_error;
     if (rr.arith_error) e["arith_error"] = rr.arith_error;
+    if (rr.findings != decltype(rr.findings){}) {
+      json::object by_level;
+      for (size_t l = 0; l < rr.findings.size(); ++l) by_level[level_name(static_cast<Level>(l))] = rr.findings[l];
+      e["findings"] = std::move(by_level);
+    }
     rules[rr.name] = std::move(e);
   }
   o["rules"] = std::move(rules);
   json::array alerts;
-  for (const Alert& a : r.alerts) {
-    json::object labels;
-    for (const auto& [k, v] : a.labels) labels[k] = v;
-    json::object alert{{"rule", a.rule}, {"severity", a.severity}, {"message", a.message}, {"ts", a.ts},
-                       {"labels", std::move(labels)}, {"suppressed", a.suppressed}};
-    if (!a.key.empty()) alert["key"] = key_json(a.key);
-    alerts.push_back(std::move(alert));
-  }
+  for (const Alert& a : r.alerts) alerts.push_back(alert_json(a));
   o["alerts"] = std::move(alerts);
+  json::object raised;  // every alert raised, by severity (alerts lists the first ones)
+  for (size_t s = 0; s < r.alerts_raised.size(); ++s)
+    raised[alert_severity_name(static_cast<AlertSeverity>(s))] = r.alerts_raised[s];
+  o["alerts_raised"] = std::move(raised);
   o["collections"] = json::array();
   const Diagnostics& d = r.diagnostics;
   json::object diag{{"bad_input", d.bad_input},   {"late", d.late},
@@ -102,6 +178,7 @@ std::string report_to_json(const Report& r) {
   if (d.reentrant_calls) diag["reentrant_calls"] = d.reentrant_calls;
   if (d.redacted_observations) diag["redacted_observations"] = d.redacted_observations;
   if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
+  if (d.metric_quantiles_dropped) diag["metric_quantiles_dropped"] = d.metric_quantiles_dropped;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;
   o["diagnostics"] = std::move(diag);
@@ -112,22 +189,42 @@ std::string report_to_json(const Report& r) {
     items.push_back(std::move(item));
   }
   o["pending"] = {{"expectations", r.pending_expectations}, {"timers", r.pending_timers}, {"items", std::move(items)}};
+  // Metrics twice: by text key ("name{k=v,...}", as before), and as data:
+  // each series with its name, its labels and its value or summary.
   json::object counters, hists;
   for (const auto& [k, v] : r.counters) counters[k] = v;
-  for (const auto& [k, h] : r.histograms)
-    hists[k] = {{"count", h.count}, {"sum", h.sum}, {"min", h.min}, {"max", h.max}};
-  o["metrics"] = {{"counters", std::move(counters)}, {"histograms", std::move(hists)}};
-  json::array list;
-  for (const Finding& f : r.kept_findings)
-  {
-    json::object item{{"rule", f.rule}, {"level", level_name(f.level)}, {"message", f.message},
-                       {"ts", f.ts}, {"event", f.event}};
-    if (!f.key.empty()) item["key"] = key_json(f.key);
-    list.push_back(std::move(item));
+  for (const auto& [k, h] : r.histograms) hists[k] = histogram_json(h);
+  json::array series;
+  for (const MetricSeries& m : r.metrics) {
+    json::object item{{"name", m.name}, {"type", m.histogram ? "histogram" : "counter"}, {"labels", key_json(m.labels)}};
+    if (m.histogram) item["value"] = histogram_json(m.hist);
+    else item["value"] = m.value;
+    series.push_back(std::move(item));
   }
+  o["metrics"] = {{"counters", std::move(counters)}, {"histograms", std::move(hists)}, {"series", std::move(series)}};
+  json::array list;
+  for (const Finding& f : r.kept_findings) list.push_back(finding_json(f));
   o["finding_details"] = std::move(list);
   std::string out;
-  pretty(out, o, 0);
+  write_json(out, o, 0);
+  out += '\n';
+  return out;
+}
+
+}  // namespace dta
+
+namespace dta {
+
+std::string finding_json_line(const Finding& f) {
+  std::string out;
+  write_json(out, finding_json(f), -1);
+  out += '\n';
+  return out;
+}
+
+std::string alert_json_line(const Alert& a) {
+  std::string out;
+  write_json(out, alert_json(a), -1);
   out += '\n';
   return out;
 }
