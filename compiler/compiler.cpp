@@ -24,7 +24,7 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   CompileResult result;
   SourceSet sources;
   sources.files.push_back({path, text});
-  DiagBag diags(sources);
+  DiagBag diags(sources, options.werror);
   ast::Policy policy;
   try {
     // A tree with errors never reaches the passes.
@@ -93,11 +93,11 @@ CompileResult compile_file(const std::string& path, const CompileOptions& option
   });
 }
 
-CompileResult load_program(const std::string& path) {
+CompileResult load_program(const std::string& path, const CompileOptions& options) {
   return guarded(path, [&] {
     Expected<std::string> bytes = read_file(path, kMaxProgramFileBytes);
     if (!bytes) return failure(path, "cannot read: " + bytes.error());
-    if (!looks_like_dtb(*bytes)) return compile_source_unguarded(path, *bytes, {});
+    if (!looks_like_dtb(*bytes)) return compile_source_unguarded(path, *bytes, options);
     Expected<std::unique_ptr<Program>> prog = load_dtb(*bytes);
     if (!prog) return failure(path, prog.error());
     size_t n = 0;

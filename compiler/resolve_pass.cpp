@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <set>
 
 namespace dta {
 namespace {
@@ -14,6 +16,9 @@ bool declarable(Type t) { return enum_row(t).declared; }
 bool parse_type(const std::string& s, Type* t) { return parse_enum(s, *t) && declarable(*t); }
 
 constexpr const char* kQuantileQ = "quantile(e, q) needs a constant q between 0 and 1";
+
+std::string misspelled_constant(const PassContext& ctx, const std::string& name);
+void warn_loose_name(PassContext& ctx, const ast::Expr& e, const std::string& constant);
 
 class Resolver {
  public:
@@ -113,7 +118,8 @@ class Resolver {
   }
 
   // Checks a field name against the schema in scope; returns its type.
-  Type check_field_name(const std::string& field, const ast::Loc& loc) {
+  // `constant`: a constant the name may misspell, suggested when no field is.
+  Type check_field_name(const std::string& field, const ast::Loc& loc, const std::string& constant = "") {
     Type type = Type::Unknown;
     for (size_t i = 0; i < schema_.size(); ++i) {
       const ast::FieldDecl* found = nullptr;
@@ -123,8 +129,9 @@ class Resolver {
         if (f.name == field) found = &f;
       }
       if (!found) {
-        ctx_.diags.error(loc, fmt::format("unknown field '{}' on event '{}'{}", field, schema_[i]->name,
-                                          did_you_mean(field, names)));
+        std::string hint = did_you_mean(field, names);
+        if (hint.empty() && !constant.empty()) hint = fmt::format(" (did you mean the constant '{}'?)", constant);
+        ctx_.diags.error(loc, fmt::format("unknown field '{}' on event '{}'{}", field, schema_[i]->name, hint));
         return Type::Unknown;
       }
       if (i == 0) type = found->type;
@@ -160,7 +167,9 @@ class Resolver {
       return;
     }
     e.ref = ast::NameRef::Field;
-    e.type = check_field_name(e.s, e.loc);
+    const std::string konst = misspelled_constant(ctx_, e.s);
+    e.type = check_field_name(e.s, e.loc, konst);
+    if (schema_.empty() && !konst.empty()) warn_loose_name(ctx_, e, konst);
   }
 
   void call(ast::Expr& e) {
@@ -449,8 +458,149 @@ class Resolver {
   enum class Arrived : uint8_t { None, InWhere, InActions } arrived_ = Arrived::None;
 };
 
+
+// ---------------------------------------------------------------- warnings
+// Names that are valid but probably not what the author meant. Kept apart
+// from the Resolver: they never change what the policy means.
+
+// Whether `s` is written like a constant (no lowercase letter).
+bool constant_style(const std::string& s) {
+  return std::none_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+// The constant that `name` (not itself a constant) probably misspells, or "":
+// one a small edit away, written in the same style (LIMT for LIMIT, but not
+// max_retries for MAX_RETRIES, which may well be a field).
+std::string misspelled_constant(const PassContext& ctx, const std::string& name) {
+  if (ctx.consts.empty()) return "";
+  const std::string best = closest_name(name, PassContext::names(ctx.consts));
+  return !best.empty() && constant_style(best) == constant_style(name) ? best : "";
+}
+
+// A name that no schema checks reads a field: say so when it looks like a
+// misspelled constant, since the rule would then never see it.
+void warn_loose_name(PassContext& ctx, const ast::Expr& e, const std::string& constant) {
+  ctx.diags.warning(e.loc, fmt::format("'{}' is not a constant, so it reads the event's field '{}' (did you mean the "
+                                       "constant '{}'?)",
+                                       e.s, e.s, constant));
+}
+
+// Every event pattern of a policy (rules, filters, expectations, machine
+// transitions) checked against the declared and emitted event names: when the
+// policy declares schemas, a name none declares is probably misspelled.
+class EventNameWarnings {
+ public:
+  explicit EventNameWarnings(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
+
+  void run() {
+    if (p_.events.empty()) return;  // no schemas: every name is loose, by design
+    for (const ast::EventDecl& e : p_.events) {
+      known_.insert(e.name);
+      for (size_t dot = e.name.find('.'); dot != std::string::npos; dot = e.name.find('.', dot + 1))
+        namespaces_.insert(e.name.substr(0, dot));
+    }
+    for (const ast::RuleDecl& r : p_.rules) emitted(r.body);
+    for (const ast::MachineDecl& m : p_.machines)
+      for (const ast::StateAst& st : m.states)
+        for (const ast::TransitionAst& t : st.transitions) emitted(t.body);
+    for (const ast::FilterDecl& f : p_.filters) patterns(f.patterns);
+    for (const ast::RuleDecl& r : p_.rules) {
+      patterns(r.patterns);
+      expectations(r.body);
+    }
+    for (const ast::MachineDecl& m : p_.machines)
+      for (const ast::StateAst& st : m.states)
+        for (const ast::TransitionAst& t : st.transitions) patterns(t.patterns);
+  }
+
+ private:
+  // Events that `emit` derives count as declared: rules may be on them.
+  void emitted(const ast::Block& b) {
+    for (const ast::Stmt& s : b) {
+      if (s.kind == ast::Stmt::Kind::When) emitted(s.when->body);
+      if (s.kind == ast::Stmt::Kind::Expect) {
+        emitted(s.expect->then_body);
+        emitted(s.expect->else_body);
+      }
+      if (s.kind == ast::Stmt::Kind::Action && s.action.kind == ast::ActionKind::Emit) known_.insert(s.action.name);
+    }
+  }
+
+  void expectations(const ast::Block& b) {
+    for (const ast::Stmt& s : b) {
+      if (s.kind == ast::Stmt::Kind::When) expectations(s.when->body);
+      if (s.kind == ast::Stmt::Kind::Expect) patterns(s.expect->patterns);
+    }
+  }
+
+  void patterns(const std::vector<ast::Pattern>& ps) {
+    for (const ast::Pattern& pt : ps) pattern(pt);
+  }
+
+  // `db.*`: some declared name must start with `db.`; `db.open`: declared.
+  // Only names near a declared one, or in a namespace the schemas cover
+  // (db.close beside db.open), are flagged: `cache.hit` in a policy whose
+  // schemas cover only db.* is loose on purpose, as the spec allows.
+  void pattern(const ast::Pattern& pt) {
+    const std::string& text = pt.text;
+    if (text == "*") return;
+    const bool prefix = text.size() > 2 && text.compare(text.size() - 2, 2, ".*") == 0;
+    const std::string name = prefix ? text.substr(0, text.size() - 2) : text;
+    if (prefix ? namespaces_.count(name) > 0 : known_.count(name) > 0) return;
+    const std::string best = closest_dotted(name, prefix ? namespaces_ : known_);
+    if (!best.empty()) {
+      ctx_.diags.warning(pt.loc, fmt::format("no schema declares {} '{}' (did you mean '{}'?)",
+                                             prefix ? "an event matching" : "event", text,
+                                             prefix ? best + ".*" : best));
+      return;
+    }
+    const size_t dot = name.rfind('.');
+    if (dot == std::string::npos || !namespaces_.count(name.substr(0, dot))) return;
+    const std::string space = name.substr(0, dot + 1);
+    std::vector<std::string> siblings;
+    for (const ast::EventDecl& e : p_.events)
+      if (e.name.compare(0, space.size(), space) == 0) siblings.push_back(e.name);
+    const size_t shown = std::min<size_t>(siblings.size(), kShownSiblings);
+    std::string list = fmt::format("{}", fmt::join(siblings.begin(), siblings.begin() + static_cast<long>(shown), ", "));
+    if (siblings.size() > shown) list += fmt::format(" and {} more", siblings.size() - shown);
+    ctx_.diags.warning(pt.loc, fmt::format("no schema declares {} '{}', though the schemas declare '{}' events ({}): "
+                                           "its fields are not checked",
+                                           prefix ? "an event matching" : "event", text, space, list));
+  }
+
+  // The name in `pool` that `name` probably misspells: among its siblings
+  // (same namespace) by their last segment, else among names with as many
+  // segments ("hdfs.block.stroed" -> "hdfs.block.stored", "db.opne" -> "db.open").
+  static std::string closest_dotted(const std::string& name, const std::set<std::string>& pool) {
+    const size_t dot = name.rfind('.');
+    const std::string parent = dot == std::string::npos ? "" : name.substr(0, dot + 1);
+    const auto segments = [](const std::string& s) { return std::count(s.begin(), s.end(), '.'); };
+    std::vector<std::string> siblings, peers;
+    for (const std::string& c : pool) {
+      if (!parent.empty() && c.size() > parent.size() && c.compare(0, parent.size(), parent) == 0 &&
+          c.find('.', parent.size()) == std::string::npos)
+        siblings.push_back(c.substr(parent.size()));
+      if (segments(c) == segments(name)) peers.push_back(c);
+    }
+    if (!siblings.empty()) {
+      const std::string last = closest_name(name.substr(parent.size()), siblings);
+      return last.empty() ? "" : parent + last;
+    }
+    return closest_name(name, peers);
+  }
+
+  static constexpr size_t kShownSiblings = 4;  // a reminder of the family, not a listing
+
+  PassContext& ctx_;
+  const ast::Policy& p_;
+  std::set<std::string> known_, namespaces_;
+};
+
 }  // namespace
 
-void resolve_pass(PassContext& ctx) { Resolver(ctx).run(); }
+void resolve_pass(PassContext& ctx) {
+  Resolver(ctx).run();
+  EventNameWarnings(ctx).run();
+}
 
 }  // namespace dta

@@ -404,9 +404,190 @@ class Typer {
   Type value_type_ = Type::Unknown;
 };
 
+// ---------------------------------------------------------------- warnings
+// A duration is an int of nanoseconds (spec 4.2), so `latency_ms > 250ms`
+// compares milliseconds with 250,000,000 and never fires. A field whose name
+// says another unit, compared with (or added to) a duration, is flagged with
+// the number to write instead. Kept apart from the Typer: it only warns.
+
+struct NamedUnit {
+  const char* word;    // the last word of a field name, lower case
+  const char* unit;    // what it says, for the message
+  int64_t ns;          // nanoseconds in one
+  bool alone;          // also the whole name (`ms`), not only its last word (`latency_ms`)
+};
+constexpr NamedUnit kNamedUnits[] = {
+    {"ns", "nanoseconds", 1, true}, {"nanos", "nanoseconds", 1, true},
+    {"nanoseconds", "nanoseconds", 1, true},
+    {"us", "microseconds", 1000, false}, {"usec", "microseconds", 1000, true},
+    {"usecs", "microseconds", 1000, true}, {"micros", "microseconds", 1000, true},
+    {"microseconds", "microseconds", 1000, true},
+    {"ms", "milliseconds", 1000000, true}, {"msec", "milliseconds", 1000000, true},
+    {"msecs", "milliseconds", 1000000, true}, {"millis", "milliseconds", 1000000, true},
+    {"milliseconds", "milliseconds", 1000000, true},
+    {"s", "seconds", 1000000000, false}, {"sec", "seconds", 1000000000, true},
+    {"secs", "seconds", 1000000000, true}, {"second", "seconds", 1000000000, false},
+    {"seconds", "seconds", 1000000000, true},
+    {"min", "minutes", 60000000000, false}, {"mins", "minutes", 60000000000, true},
+    {"minutes", "minutes", 60000000000, true},
+    {"hr", "hours", 3600000000000, false}, {"hrs", "hours", 3600000000000, false},
+    {"hours", "hours", 3600000000000, true},
+    {"days", "days", 86400000000000, true},
+};
+
+// The unit a field's name says by its last word (`latency_ms`, `latencyMs`,
+// `http.duration_seconds`), or null.
+const NamedUnit* unit_of_name(const std::string& name) {
+  const size_t start = name.find_last_of("._") == std::string::npos ? 0 : name.find_last_of("._") + 1;
+  size_t word = start;
+  for (size_t i = start + 1; i < name.size(); ++i)  // camelCase: the last capital starts the word
+    if (name[i] >= 'A' && name[i] <= 'Z' && name[i - 1] >= 'a' && name[i - 1] <= 'z') word = i;
+  std::string last = name.substr(word);
+  for (char& c : last) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  const bool whole = word == 0;
+  for (const NamedUnit& u : kNamedUnits)
+    if (last == u.word && (!whole || u.alone)) return &u;
+  return nullptr;
+}
+
+class UnitWarnings {
+ public:
+  explicit UnitWarnings(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
+
+  void run() {
+    for (ast::FilterDecl& f : p_.filters)
+      if (f.where) expr(*f.where);
+    for (ast::RuleDecl& r : p_.rules) {
+      if (r.where) expr(*r.where);
+      block(r.body);
+    }
+    for (ast::MachineDecl& m : p_.machines)
+      for (ast::StateAst& st : m.states)
+        for (ast::TransitionAst& t : st.transitions) {
+          if (t.where) expr(*t.where);
+          block(t.body);
+        }
+  }
+
+ private:
+  // A field read ("latency_ms", field("x.latency_ms"), start.latency_ms, or a
+  // window's `value` over one): its name, for the unit and the message.
+  std::string field_name(const Expr& e) const {
+    if (e.kind == ExprKind::Name && (e.ref == ast::NameRef::Field || e.ref == ast::NameRef::StartField)) return e.s;
+    if (e.kind == ExprKind::Name && e.ref == ast::NameRef::WindowValue) return window_field_;
+    if (e.kind == ExprKind::Call && e.builtin >= 0 && ctx_.builtins[e.builtin].special == Special::FieldNamed &&
+        !e.args.empty())
+      return e.args[0]->s;
+    return "";
+  }
+
+  // Whether e is a duration (a literal, negated or not, or a constant declared
+  // as one); its nanoseconds and how it is written.
+  bool duration(const Expr& e, int64_t* ns, std::string* written) const {
+    if (e.kind == ExprKind::IntLit && !e.unit.empty() && e.unit.back() != 'B') {
+      *ns = e.i;
+      *written = e.unit;
+      return true;
+    }
+    if (e.kind == ExprKind::Neg && duration(*e.args[0], ns, written)) {
+      *ns = -*ns;
+      *written = "-" + *written;
+      return true;
+    }
+    if (e.kind == ExprKind::Name && e.ref == ast::NameRef::Const && e.const_index >= 0) {
+      const ast::ConstDecl& c = p_.consts[static_cast<size_t>(e.const_index)];
+      if (!c.value || !duration(*c.value, ns, written)) return false;
+      *written = fmt::format("{} ({})", e.s, *written);
+      return true;
+    }
+    return false;
+  }
+
+  // `subject` (read from field `field`) meets duration `d`.
+  void check(const std::string& subject, const std::string& field, const Expr& d) {
+    int64_t ns = 0;
+    std::string written;
+    const NamedUnit* u = field.empty() ? nullptr : unit_of_name(field);
+    if (!u || u->ns == 1 || !duration(d, &ns, &written) || ns == 0) return;
+    const std::string number = ns % u->ns == 0 ? fmt::format("{}", ns / u->ns)
+                                               : fmt::format("{}", static_cast<double>(ns) / static_cast<double>(u->ns));
+    ctx_.diags.warning(d.loc, fmt::format("{} is in {} by its name, but {} is {} nanoseconds (durations are ints of "
+                                          "nanoseconds): write {}",
+                                          subject, u->unit, written, ns, number));
+  }
+
+  void binary(const Expr& e) {
+    const bool compares = e.op >= BinOp::Eq && e.op <= BinOp::Ge;
+    if (!compares && e.op != BinOp::Add && e.op != BinOp::Sub) return;
+    for (int side = 0; side < 2; ++side) {
+      const std::string f = field_name(*e.args[side]);
+      if (f.empty()) continue;
+      const std::string subject = e.args[side]->ref == ast::NameRef::WindowValue
+                                      ? fmt::format("'value' ({}({}))", window_agg_, f)
+                                      : fmt::format("'{}'", f);
+      check(subject, f, *e.args[1 - side]);
+    }
+  }
+
+  void expr(const Expr& e) {
+    if (e.kind == ExprKind::Binary && e.args.size() == 2) binary(e);
+    for (const auto& a : e.args)
+      if (a) expr(*a);
+  }
+
+  void templ(const std::optional<ast::TemplateAst>& t) {
+    if (!t) return;
+    for (const ast::TemplatePart& part : t->parts)
+      if (part.hole) expr(*part.hole);
+  }
+
+  void block(const ast::Block& b) {
+    for (const ast::Stmt& s : b) {
+      if (s.kind == ast::Stmt::Kind::When) {
+        when(*s.when);
+      } else if (s.kind == ast::Stmt::Kind::Expect) {
+        if (s.expect->where) expr(*s.expect->where);
+        block(s.expect->then_body);
+        block(s.expect->else_body);
+      } else {
+        const ast::ActionAst& a = s.action;
+        templ(a.message);
+        if (a.value) expr(*a.value);
+        for (const ast::MapEntry& m : a.entries) {
+          templ(m.tmpl);
+          if (m.value) expr(*m.value);
+        }
+      }
+    }
+  }
+
+  // `when avg(latency_ms) over 1m > 250ms`: the aggregate keeps its
+  // argument's unit (sum, avg, min, max, quantiles), and so does `value`.
+  void when(const ast::WhenAst& w) {
+    for (const auto& a : w.args) expr(*a);
+    const AggSpelling* spelling = find_agg_spelling(w.agg);
+    const bool keeps_unit = spelling && enum_row(spelling->agg).numeric && !w.args.empty();
+    const std::string f = keeps_unit ? field_name(*w.args[0]) : "";
+    if (!f.empty() && w.threshold) check(fmt::format("'{}({})'", w.agg, f), f, *w.threshold);
+    const std::string saved_field = window_field_, saved_agg = window_agg_;
+    window_field_ = f;
+    window_agg_ = w.agg;
+    block(w.body);
+    window_field_ = saved_field;
+    window_agg_ = saved_agg;
+  }
+
+  PassContext& ctx_;
+  ast::Policy& p_;
+  std::string window_field_, window_agg_;  // inside a `when` over a field: its name and aggregate
+};
+
 }  // namespace
 
-void type_pass(PassContext& ctx) { Typer(ctx).run(); }
+void type_pass(PassContext& ctx) {
+  Typer(ctx).run();
+  UnitWarnings(ctx).run();
+}
 
 // Exposed for profile_pass: the value of a checked literal expression.
 Const fold_literal(const ast::Expr& e) { return Typer::fold(e); }

@@ -53,11 +53,18 @@ Expected<Args> parse_args(int argc, char** argv, int first, const std::vector<st
   return out;
 }
 
-std::shared_ptr<const Program> load(const std::string& path) {
-  CompileResult r = load_program(path);
+std::shared_ptr<const Program> load(const std::string& path, bool werror) {
+  CompileOptions options;
+  options.werror = werror;
+  CompileResult r = load_program(path, options);
   for (const Diagnostic& d : r.diagnostics) std::fputs(d.rendered.c_str(), stderr);
-  if (!r.ok() && !r.diagnostics.empty())
-    std::fprintf(stderr, "%zu error%s\n", r.diagnostics.size(), r.diagnostics.size() == 1 ? "" : "s");
+  const size_t errors = r.error_count(), warnings = r.warning_count();
+  if (errors > 0 || warnings > 0) {
+    std::string counts;
+    if (errors > 0) counts = fmt::format("{} error{}", errors, errors == 1 ? "" : "s");
+    if (warnings > 0) counts += fmt::format("{}{} warning{}", counts.empty() ? "" : ", ", warnings, warnings == 1 ? "" : "s");
+    std::fprintf(stderr, "%s\n", counts.c_str());
+  }
   return r.program;
 }
 

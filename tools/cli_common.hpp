@@ -30,8 +30,9 @@ struct Args {
 Expected<Args> parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
                           const std::vector<std::string>& flags);
 
-// Compiles a .dta or loads a .dtb; prints diagnostics on stderr; nullptr on error.
-std::shared_ptr<const Program> load(const std::string& path);
+// Compiles a .dta or loads a .dtb; prints diagnostics (errors and warnings)
+// and their counts on stderr; nullptr on error. `werror`: warnings are errors.
+std::shared_ptr<const Program> load(const std::string& path, bool werror = false);
 
 int cmd_check(int argc, char** argv);
 int cmd_compile(int argc, char** argv);

@@ -14,19 +14,47 @@
 
 namespace dta {
 
+// An error stops the compilation; a warning does not (unless
+// CompileOptions::werror), it says the policy probably does not mean what it
+// says (a rule on a misspelled event, milliseconds compared with a duration).
+enum class DiagnosticSeverity : uint8_t { Error, Warning };
+
+// A place that explains a diagnostic ("the '{' opened here").
+struct DiagnosticNote {
+  std::string path;
+  uint32_t line = 0;
+  uint32_t col = 0;
+  uint32_t len = 1;
+  std::string message;
+};
+
 struct Diagnostic {
   std::string path;
   uint32_t line = 0;
   uint32_t col = 0;
   uint32_t len = 1;
   std::string message;
-  std::string rendered;  // "path:line:col: error: message", the source line, a caret
+  // "path:line:col: error: message" (or "warning:"), the source line, a
+  // caret; then each note the same way ("path:line:col: note: ...").
+  std::string rendered;
+  DiagnosticSeverity severity = DiagnosticSeverity::Error;
+  std::vector<DiagnosticNote> notes = {};
 };
 
 struct CompileResult {
   std::shared_ptr<const Program> program;  // null when there were errors
-  std::vector<Diagnostic> diagnostics;
+  std::vector<Diagnostic> diagnostics;     // errors and warnings, in the order found
   bool ok() const { return program != nullptr; }
+  // How many diagnostics are errors / warnings.
+  size_t error_count() const { return count(DiagnosticSeverity::Error); }
+  size_t warning_count() const { return count(DiagnosticSeverity::Warning); }
+
+ private:
+  size_t count(DiagnosticSeverity s) const {
+    size_t n = 0;
+    for (const Diagnostic& d : diagnostics) n += d.severity == s;
+    return n;
+  }
 };
 
 // What an include resolver found for one `include "path"`.
@@ -50,6 +78,8 @@ IncludeResult read_include(const std::string& path, const std::string& from);
 
 struct CompileOptions {
   IncludeResolver include_resolver;  // empty: read_include
+  // Warnings are errors (rendered "error: ... [--Werror]"): no program when any.
+  bool werror = false;
 };
 
 // Compiles the policy in file `path` (and the files it includes).
@@ -57,6 +87,7 @@ CompileResult compile_file(const std::string& path, const CompileOptions& option
 // Compiles policy text; `path` names it in diagnostics and resolves includes.
 CompileResult compile_source(const std::string& path, const std::string& text, const CompileOptions& options = {});
 // Loads a program from a policy (.dta) or a compiled (.dtb) file, finalized.
-CompileResult load_program(const std::string& path);
+// `options` apply to a policy (a .dtb was checked when it was compiled).
+CompileResult load_program(const std::string& path, const CompileOptions& options = {});
 
 }  // namespace dta

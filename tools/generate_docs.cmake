@@ -1,0 +1,18 @@
+# Writes the man page and the bash completion from the built tool's own help
+# (run at build time: cmake -DDTA=... -DMAN=... -DCOMPLETION=... -P this).
+foreach(v DTA MAN COMPLETION)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "generate_docs.cmake needs -D${v}=...")
+  endif()
+endforeach()
+foreach(pair "MAN;help;--man" "COMPLETION;completion;bash")
+  list(GET pair 0 out)
+  list(SUBLIST pair 1 2 args)
+  get_filename_component(dir ${${out}} DIRECTORY)
+  file(MAKE_DIRECTORY ${dir})
+  execute_process(COMMAND ${DTA} ${args} OUTPUT_FILE ${${out}}.tmp RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "dta ${args} failed: ${rc}")
+  endif()
+  file(RENAME ${${out}}.tmp ${${out}})
+endforeach()

@@ -1,0 +1,144 @@
+// What `dta help`, `--help`, the man page and the completion say about each
+// command: the one table to edit when a command or an option changes.
+#include <algorithm>
+#include <string>
+
+#include "help.hpp"
+
+namespace dta::cli {
+namespace {
+
+constexpr OptionDoc kHelp = {"--help", "-h", nullptr, Complete::None, nullptr, "print this help and exit"};
+constexpr OptionDoc kWerror = {"--Werror", nullptr,
+                               nullptr,    Complete::None,
+                               nullptr,    "treat warnings as errors: a policy with a warning is refused (exit 2)"};
+constexpr OptionDoc kProfile = {"--profile", nullptr,
+                                "P",         Complete::Profile,
+                                nullptr,     "the profile to apply (default: none, the policy as written)"};
+
+constexpr ArgDoc kCheckArgs[] = {{"POLICY", Complete::Program, false, true}};
+constexpr OptionDoc kCheckOptions[] = {
+    {"--profile", nullptr, "P", Complete::Profile, nullptr, "also check that each policy has profile P"},
+    kWerror,
+    {"--list-profiles", nullptr, nullptr, Complete::None, nullptr,
+     "print the names of the policy's profiles, one per line, and nothing else (for scripts and completion)"},
+};
+
+constexpr ArgDoc kCompileArgs[] = {{"POLICY", Complete::Policy, false, false}};
+constexpr OptionDoc kCompileOptions[] = {
+    {"--out", "-o", "OUT.dtb", Complete::File, nullptr, "the bytecode file to write", true},
+    kWerror,
+};
+
+constexpr ArgDoc kDisasmArgs[] = {{"POLICY|PROGRAM.dtb", Complete::Program, false, false}};
+constexpr OptionDoc kDisasmOptions[] = {kWerror};
+
+constexpr ArgDoc kReplayArgs[] = {{"POLICY", Complete::Program, false, false},
+                                  {"EVENTS", Complete::File, false, false}};
+constexpr OptionDoc kReplayOptions[] = {
+    kProfile,
+    {"--out", nullptr, "DIR", Complete::Dir, nullptr, "where collections are written (default dta-out)"},
+    {"--json", nullptr, nullptr, Complete::None, nullptr,
+     "print the report as one JSON object (spec section 11) instead of the summary"},
+};
+
+constexpr ArgDoc kHelpArgs[] = {{"COMMAND", Complete::Command, true, false}};
+constexpr OptionDoc kHelpOptions[] = {
+    {"--man", nullptr, nullptr, Complete::None, nullptr, "print the manual page dta(1) in roff"},
+};
+
+constexpr ArgDoc kCompletionArgs[] = {{"SHELL", Complete::Words, false, false, "bash"}};
+
+constexpr CommandDoc kCommands[] = {
+    {"check", "type-check policies and all their profiles", kCheckArgs, kCheckOptions,
+     "Compiles each POLICY (and the files it includes) and every profile in it, and prints "
+     "'POLICY: ok' with what it holds. Nothing is run.\n\n"
+     "Errors and warnings are printed on standard error like a compiler's: FILE:LINE:COL: error: MESSAGE "
+     "(or warning:), then the source line and a caret under the place, then notes that point at related "
+     "places. Warnings flag what is valid but probably not meant: a rule on an event name that no schema "
+     "declares although the policy declares schemas (with the name it probably misspells), a field whose "
+     "name says milliseconds or seconds compared with a duration (durations are nanoseconds), a name that "
+     "reads a field but looks like a misspelled constant. A policy with warnings still passes, unless "
+     "--Werror is given.",
+     "dta check policy.dta\n"
+     "dta check --Werror policy.dta other.dta\n"
+     "dta check policy.dta --profile unit"},
+    {"compile", "compile a policy to a bytecode file (.dtb)", kCompileArgs, kCompileOptions,
+     "Compiles POLICY and writes its verified bytecode to OUT.dtb: a versioned, checksummed file that "
+     "'dta replay', 'dta disasm' and hosts linking only the runtime load without the compiler. Warnings "
+     "are printed as by 'dta check'.",
+     "dta compile policy.dta -o policy.dtb"},
+    {"disasm", "print the bytecode of a policy or a .dtb", kDisasmArgs, kDisasmOptions,
+     "Prints the bytecode of every rule, window, expectation and machine, with the source lines it "
+     "came from. Takes a policy (compiled first) or a .dtb file.",
+     "dta disasm policy.dta | less\n"
+     "dta disasm policy.dtb"},
+    {"replay", "run a policy over a recorded JSON Lines stream", kReplayArgs, kReplayOptions,
+     "Runs POLICY (a .dta or a .dtb) over EVENTS, a JSON Lines file with one event per line ('-' reads "
+     "standard input), and prints a summary: the verdict, each rule's level and counts, findings, "
+     "alerts, metrics and diagnostics. With --json it prints the report of the language specification, "
+     "section 11. Warnings about the policy are printed on standard error first.\n\n"
+     "The policy comes first and the events second.",
+     "dta replay policy.dta events.jsonl\n"
+     "dta replay policy.dta events.jsonl --profile unit --json\n"
+     "producer | dta replay policy.dta -"},
+    {"help", "show help for dta or one of its commands", kHelpArgs, kHelpOptions,
+     "Without COMMAND, lists the commands; with one, prints its help (the same as 'dta COMMAND --help'). "
+     "With --man, prints this manual in roff.",
+     "dta help replay\n"
+     "dta help --man | man -l -"},
+    {"completion",
+     "print a shell completion script",
+     kCompletionArgs,
+     {},
+     "Prints a script that completes dta's commands, options, files and profile names. Only bash is "
+     "supported. Installed builds already ship it for bash-completion.",
+     "source <(dta completion bash)"},
+};
+
+// Edit distance between two short words (command names).
+size_t distance(std::string_view a, std::string_view b) {
+  std::string prev(b.size() + 1, 0), cur(b.size() + 1, 0);  // small counts: chars suffice
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<char>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<char>(i);
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({static_cast<char>(prev[j] + 1), static_cast<char>(cur[j - 1] + 1),
+                         static_cast<char>(prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))});
+    std::swap(prev, cur);
+  }
+  return static_cast<size_t>(prev[b.size()]);
+}
+
+constexpr size_t kMaxCommandLength = 32;  // longer words are not misspelled commands (and fit the char counts)
+
+}  // namespace
+
+std::span<const CommandDoc> commands() { return kCommands; }
+
+const CommandDoc* find_command(std::string_view name) {
+  for (const CommandDoc& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+const CommandDoc* closest_command(std::string_view name) {
+  if (name.empty() || name.size() > kMaxCommandLength) return nullptr;
+  const CommandDoc* best = nullptr;
+  size_t best_d = SIZE_MAX;
+  for (const CommandDoc& c : kCommands) {
+    const size_t d = distance(name, c.name);
+    if (d < best_d) {
+      best_d = d;
+      best = &c;
+    }
+  }
+  return best_d <= 2 ? best : nullptr;
+}
+
+std::span<const OptionDoc> common_options() {
+  static constexpr OptionDoc kCommon[] = {kHelp};
+  return kCommon;
+}
+
+}  // namespace dta::cli
