@@ -352,9 +352,11 @@ class Resolver {
   void expect_count(ast::Expr& e) {
     if (e.kind == ast::ExprKind::IntLit) return;
     auto it = ctx_.consts.find(e.s);
-    if (it == ctx_.consts.end()) {
-      ctx_.diags.error(e.loc, fmt::format("the count of 'expect' must be an int literal or constant, not '{}'{}", e.s,
-                                          did_you_mean(e.s, PassContext::names(ctx_.consts))));
+    if (it == ctx_.consts.end()) {  // a misspelled constant, or two patterns without the ',' between them
+      std::string hint = did_you_mean(e.s, PassContext::names(ctx_.consts));
+      if (hint.empty()) hint = fmt::format(" (for two patterns, write '{}, ...')", e.s);
+      ctx_.diags.error(e.loc,
+                       fmt::format("the count of 'expect' must be an int literal or constant, not '{}'{}", e.s, hint));
       return;
     }
     e.ref = ast::NameRef::Const;

@@ -160,6 +160,9 @@ TEST_SUITE("lang") {
     CHECK(
         errs("const REPLICAS = 3\n", "REPLICA") ==
         V{"2:22: the count of 'expect' must be an int literal or constant, not 'REPLICA' (did you mean 'REPLICAS'?)"});
+    CHECK(errs("", "a") ==  // a ',' forgotten between two patterns
+          V{"1:22: the count of 'expect' must be an int literal or constant, not 'a' (for two patterns, write 'a, "
+            "...')"});
     CHECK(errs("", "1000000").empty());
     CHECK(errs("", "1").empty());
     // a profile may change the count, within the same bounds
