@@ -1,6 +1,7 @@
 // `dta replay`: a policy over recorded or live JSON Lines streams, with a report.
-#include <cstdio>
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "cli_common.hpp"
 #include "dta/engine.hpp"
@@ -27,8 +28,8 @@ int usage_error(const std::string& why) {
 // human summary with what is still pending.
 void print_report(const Report& report, const Args& args, const EngineOptions& opts, LiveOutput& live) {
   if (args.has("json-lines")) return live.report(report);
-  const std::string text = args.has("json") ? report_to_json(report)
-                                            : replay_summary(report, opts, kListed) + pending_note(report, kListed);
+  const std::string text =
+      args.has("json") ? report_to_json(report) : replay_summary(report, opts, kListed) + pending_note(report, kListed);
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
