@@ -6,15 +6,15 @@
 // items, fields no event carried, times that all fall in 1970, escapes of
 // control characters in what is printed for people.
 #include <doctest/doctest.h>
-
-#include <boost/json/parse.hpp>
-#include <cstdio>
 #include <fcntl.h>
-#include <filesystem>
-#include <fstream>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <boost/json/parse.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include "dta/input.hpp"
 #include "helpers.hpp"
@@ -81,11 +81,18 @@ std::string drain(EventInput& in, dta::Interner& names) {
   dta::Event ev;
   for (;;) {
     switch (in.next(ev)) {
-      case Status::Event: out += "E" + std::to_string(ev.ts) + " "; break;
-      case Status::Bad: out += "B" + std::to_string(in.line()) + " "; break;
-      case Status::Wait: return out + "W";
-      case Status::End: return out + "END";
-      case Status::Error: return out + "ERR:" + in.error();
+      case Status::Event:
+        out += "E" + std::to_string(ev.ts) + " ";
+        break;
+      case Status::Bad:
+        out += "B" + std::to_string(in.line()) + " ";
+        break;
+      case Status::Wait:
+        return out + "W";
+      case Status::End:
+        return out + "END";
+      case Status::Error:
+        return out + "ERR:" + in.error();
     }
   }
   (void)names;
@@ -117,7 +124,7 @@ TEST_SUITE("inputs") {
   TEST_CASE("--ts-unit: numeric times in s, ms, us, ns, fractions read exactly from their digits") {
     using U = dta::TimeUnit;
     CHECK(ts_of("1800000000.5", U::S) == "1800000000500000000");
-    CHECK(ts_of("1800000000.123456789", U::S) == "1800000000123456789");  // a double would lose the ns
+    CHECK(ts_of("1800000000.123456789", U::S) == "1800000000123456789");   // a double would lose the ns
     CHECK(ts_of("1800000000.1234567891", U::S) == "1800000000123456789");  // below 1 ns: truncated
     CHECK(ts_of("1800000000", U::S) == "1800000000000000000");
     CHECK(ts_of("1.8e9", U::S) == "1800000000000000000");
@@ -162,7 +169,10 @@ TEST_SUITE("inputs") {
     CHECK(read_path(dir.file("two.zst", zstd(half1) + zstd(half2))) == plain);
     CHECK(read_path(dir.file("pad.gz", gzip(text) + std::string(512, '\0'))) == plain);
     // a binary file compressed is still binary
-    CHECK(read_path(dir.file("bin.gz", gzip(std::string("\x7f" "ELF\x02\x01\x01", 7) + std::string(100, '\0')))) ==
+    CHECK(read_path(dir.file("bin.gz", gzip(std::string("\x7f"
+                                                        "ELF\x02\x01\x01",
+                                                        7) +
+                                            std::string(100, '\0')))) ==
           "ERR:an ELF executable, not JSON Lines (in its gzip data)");
   }
 
@@ -188,13 +198,17 @@ TEST_SUITE("inputs") {
 
   TEST_CASE("binary data, other compressed formats, UTF-16 and directories get one message") {
     TempDir dir;
-    CHECK(read_path(dir.file("a.xz", std::string("\xfd" "7zXZ\0\0\x04", 8))) ==
-          "ERR:xz-compressed data: decompress it first (xz -dc FILE)");
-    CHECK(read_path(dir.file("a.bz2", "BZh91AY&SY")) == "ERR:bzip2-compressed data: decompress it first (bzip2 -dc FILE)");
+    CHECK(read_path(dir.file("a.xz", std::string("\xfd"
+                                                 "7zXZ\0\0\x04",
+                                                 8))) == "ERR:xz-compressed data: decompress it first (xz -dc FILE)");
+    CHECK(read_path(dir.file("a.bz2", "BZh91AY&SY")) ==
+          "ERR:bzip2-compressed data: decompress it first (bzip2 -dc FILE)");
     CHECK(read_path(dir.file("a.zip", "PK\x03\x04rest")).find("ERR:a zip archive") == 0);
     CHECK(read_path(dir.file("a.lz4", std::string("\x04\x22\x4d\x18", 4) + "x")).find("ERR:lz4") == 0);
-    CHECK(read_path(dir.file("a.bin", std::string("\x7f" "ELF", 4) + std::string(64, '\1'))) ==
-          "ERR:an ELF executable, not JSON Lines");
+    CHECK(read_path(dir.file("a.bin", std::string("\x7f"
+                                                  "ELF",
+                                                  4) +
+                                          std::string(64, '\1'))) == "ERR:an ELF executable, not JSON Lines");
     CHECK(read_path(dir.file("a.db", std::string("SQLite format 3\0", 16) + "...")) ==
           "ERR:an SQLite database, not JSON Lines");
     CHECK(read_path(dir.file("nul.bin", std::string("{\"ts\": 1,\0\0\1\2", 13))) ==
@@ -236,7 +250,8 @@ TEST_SUITE("inputs") {
       if (st == Status::End) break;
       REQUIRE(st != Status::Error);
       if (st == Status::Bad) {
-        order += "bad@" + merged.input(merged.source()).name() + ":" + std::to_string(merged.input(merged.source()).line()) + " ";
+        order += "bad@" + merged.input(merged.source()).name() + ":" +
+                 std::to_string(merged.input(merged.source()).line()) + " ";
         continue;
       }
       REQUIRE(st == Status::Event);
@@ -343,8 +358,9 @@ TEST_SUITE("inputs") {
   }
 
   TEST_CASE("replay_stream reads a stream as before, through the same reader") {
-    const dta::Report r = dta::test::run("rule r on a { info \"x\" }", "\xEF\xBB\xBF" + line(1, "a") + "\n  \nbad\r\n" +
-                                                                          line(2, "a") + "{\"ts\": 3, \"name\": \"a\"}");
+    const dta::Report r =
+        dta::test::run("rule r on a { info \"x\" }",
+                       "\xEF\xBB\xBF" + line(1, "a") + "\n  \nbad\r\n" + line(2, "a") + "{\"ts\": 3, \"name\": \"a\"}");
     CHECK(r.events == 3);
     REQUIRE(r.diagnostics.bad_lines.size() == 1);
     CHECK(r.diagnostics.bad_lines[0].line == 4);  // blank lines are numbered
@@ -429,7 +445,8 @@ TEST_SUITE("inputs") {
     CHECK(all.find("'code'") == std::string::npos);      // written by emit
     CHECK(w.size() == 4);
     // once everything was seen there is nothing to say
-    REQUIRE(parser.parse(R"({"ts": 2, "name": "x", "fields": {"errnum": 1, "fmode": "r", "job_id": 1, "pid": 2}})", ev, &err));
+    REQUIRE(parser.parse(R"({"ts": 2, "name": "x", "fields": {"errnum": 1, "fmode": "r", "job_id": 1, "pid": 2}})", ev,
+                         &err));
     carried.mark(ev);
     CHECK(carried.warnings().empty());
   }
@@ -445,7 +462,7 @@ TEST_SUITE("inputs") {
     CHECK(note.find("3 expectations, 1 machine timer") != std::string::npos);
     CHECK(note.find("--end-at") != std::string::npos);
     CHECK(note.find("due 1970-01-01T00:00:16.000Z  upgrade  expectation {pkg=libc6\\x1b[2J}") != std::string::npos);
-    CHECK(note.find("proc") == std::string::npos);  // only the first one listed...
+    CHECK(note.find("proc") == std::string::npos);            // only the first one listed...
     CHECK(note.find("... and 3 more") != std::string::npos);  // ...and the rest counted
     CHECK(note.find('\x1b') == std::string::npos);
     CHECK(dta::cli::pending_note(r, 20).find("{pid=42} in state running") != std::string::npos);
@@ -483,10 +500,12 @@ TEST_SUITE("inputs") {
     using dta::cli::escape_for_terminal;
     CHECK(escape_for_terminal("a\x1b[2J\nfake line\r\t\x7f") == "a\\x1b[2J\\nfake line\\r\\t\\x7f");
     CHECK(escape_for_terminal("caf\xc3\xa9 \xe2\x9c\x93") == "caf\xc3\xa9 \xe2\x9c\x93");  // UTF-8 stays
-    CHECK(escape_for_terminal("\xc2\x9b" "31m") == "\\u{9b}31m");                      // C1 CSI
-    CHECK(escape_for_terminal("abc\xe2\x80\xae" "cba") == "abc\\u{202e}cba");           // a bidi override
+    CHECK(escape_for_terminal("\xc2\x9b"
+                              "31m") == "\\u{9b}31m");  // C1 CSI
+    CHECK(escape_for_terminal("abc\xe2\x80\xae"
+                              "cba") == "abc\\u{202e}cba");  // a bidi override
     CHECK(escape_for_terminal("\xe2\x80\xa8") == "\\u{2028}");
-    CHECK(escape_for_terminal("\xff\xc3") == "\\xff\\xc3");                               // not UTF-8
+    CHECK(escape_for_terminal("\xff\xc3") == "\\xff\\xc3");  // not UTF-8
     dta::Finding f;
     f.rule = "r";
     f.level = dta::Level::Error;
@@ -497,8 +516,9 @@ TEST_SUITE("inputs") {
     const std::string l = dta::cli::finding_line(f);
     CHECK(l.find('\n') == std::string::npos);
     CHECK(l.find('\x1b') == std::string::npos);
-    CHECK(l == "1970-01-01T00:00:01.000Z error   r: bad \\x1b[31mred\\n2026-01-01T00:00:00.000Z error forged: line "
-               "{user=x\\ny}");
+    CHECK(l ==
+          "1970-01-01T00:00:01.000Z error   r: bad \\x1b[31mred\\n2026-01-01T00:00:00.000Z error forged: line "
+          "{user=x\\ny}");
     const boost::json::value j = boost::json::parse(dta::cli::finding_json(f));
     CHECK(j.at("type").as_string() == "finding");
     CHECK(std::string(j.at("message").as_string()) == f.message);  // JSON keeps the text (escaped by JSON)

@@ -1,6 +1,7 @@
 // `dta replay`: a policy over recorded or live JSON Lines streams, with a report.
-#include <cstdio>
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "cli_common.hpp"
 #include "dta/engine.hpp"

@@ -1,8 +1,9 @@
 // Findings and alerts as they happen, as text or JSON Lines.
 #include "live_output.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "dta/report_json.hpp"
 #include "replay_summary.hpp"
@@ -32,10 +33,14 @@ size_t utf8_len(std::string_view s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   size_t need;
   unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) need = 1;
-  else if (c >= 0xE0 && c <= 0xEF) need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-  else if (c >= 0xF0 && c <= 0xF4) need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 1;
+  else if (c >= 0xE0 && c <= 0xEF)
+    need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4)
+    need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else
+    return 0;
   if (i + need >= s.size()) return 0;  // cut short
   for (size_t k = 1; k <= need; ++k) {
     const auto b = static_cast<unsigned char>(s[i + k]);
@@ -59,10 +64,17 @@ std::string escape_for_terminal(std::string_view s) {
     }
     if (c < 0x80) {  // C0 controls and DEL
       switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default: out += fmt::format("\\x{:02x}", c);
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += fmt::format("\\x{:02x}", c);
       }
       ++i;
       continue;
@@ -79,8 +91,10 @@ std::string escape_for_terminal(std::string_view s) {
     const bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
                       cp == 0x200F || cp == 0x061C;
     const bool separator = cp == 0x2028 || cp == 0x2029;  // line and paragraph separators
-    if (c1 || bidi || separator) out += fmt::format("\\u{{{:x}}}", cp);
-    else out.append(s.substr(i, n));
+    if (c1 || bidi || separator)
+      out += fmt::format("\\u{{{:x}}}", cp);
+    else
+      out.append(s.substr(i, n));
     i += n;
   }
   return out;
@@ -98,15 +112,16 @@ std::string alert_line(const Alert& a) {
 }
 
 std::string finding_json(const Finding& f) {
-  json::object o{{"type", "finding"}, {"rule", f.rule},    {"level", level_name(f.level)},
-                 {"message", f.message}, {"ts", f.ts}, {"time", format_ts(f.ts)}, {"event", f.event}};
+  json::object o{{"type", "finding"},    {"rule", f.rule}, {"level", level_name(f.level)},
+                 {"message", f.message}, {"ts", f.ts},     {"time", format_ts(f.ts)},
+                 {"event", f.event}};
   o["key"] = labels_json(f.key);
   return json::serialize(o);
 }
 
 std::string alert_json(const Alert& a) {
-  json::object o{{"type", "alert"},  {"rule", a.rule}, {"severity", a.severity}, {"message", a.message},
-                 {"ts", a.ts},       {"time", format_ts(a.ts)}};
+  json::object o{{"type", "alert"},      {"rule", a.rule}, {"severity", a.severity},
+                 {"message", a.message}, {"ts", a.ts},     {"time", format_ts(a.ts)}};
   o["labels"] = labels_json(a.labels);
   o["key"] = labels_json(a.key);
   o["suppressed"] = a.suppressed;

@@ -2,17 +2,18 @@
 // time range, bad-line limits, following live streams, the end of time.
 #include "replay_inputs.hpp"
 
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fmt/format.h>
 #include <memory>
 #include <optional>
-#include <poll.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include "dta/input.hpp"
 #include "live_output.hpp"
@@ -139,7 +140,8 @@ class Feeder {
           std::fprintf(stderr, "%s: error: %s\n", input.name().c_str(), input.error().c_str());
           return false;
         }
-        case MergedInput::Status::End: return finish_bar(true);
+        case MergedInput::Status::End:
+          return finish_bar(true);
         case MergedInput::Status::Wait:
           if (!wait()) return finish_bar(true);
           continue;
@@ -202,7 +204,12 @@ class Feeder {
   // Following and every input waits: notices, the clock, then sleep until
   // data, a signal or the next look. False to stop.
   bool wait() {
-    if (!signals_) return false;  // only a followed input waits
+    if (!signals_) {  // not following: a descriptor that does not block (O_NONBLOCK inherited) has no data yet
+      std::vector<pollfd> fds;
+      for (int fd : in_.wait_fds()) fds.push_back({fd, POLLIN, 0});
+      ::poll(fds.data(), fds.size(), kFollowPollMs);
+      return true;
+    }
     for (size_t i = 0; i < in_.size(); ++i) {
       const std::string notice = in_.input(i).take_notice();
       if (!notice.empty()) std::fprintf(stderr, "%s: note: %s\n", in_.input(i).name().c_str(), notice.c_str());
@@ -256,9 +263,9 @@ class Feeder {
   CarriedFields* carried_;
   FeedResult& res_;
   std::unique_ptr<SignalWatch> signals_;  // only while following
-  int64_t clock_ = INT64_MIN;       // the latest time given to the engine
-  int64_t anchor_ts_ = INT64_MIN;   // following: the clock at the last event...
-  Steady::time_point anchor_wall_;  // ...and when it arrived
+  int64_t clock_ = INT64_MIN;             // the latest time given to the engine
+  int64_t anchor_ts_ = INT64_MIN;         // following: the clock at the last event...
+  Steady::time_point anchor_wall_;        // ...and when it arrived
   uint64_t bad_ = 0, before_since_ = 0, after_until_ = 0, since_signal_check_ = 0, since_progress_ = 0;
   uint64_t total_ = 0, next_progress_ = kProgressEvery;
   bool bar_ = false, shown_bar_ = false;
@@ -277,8 +284,9 @@ bool inputs_valid(const MergedInput& in, const InputSettings& s, const std::vect
     bad += st.bad;
     if (st.events > 0) continue;
     if (st.bad > 0) {
-      std::fprintf(stderr, "%s: error: not JSON Lines: none of its %llu line%s is an event (line 1 starts "
-                           "\"%s\")\n",
+      std::fprintf(stderr,
+                   "%s: error: not JSON Lines: none of its %llu line%s is an event (line 1 starts "
+                   "\"%s\")\n",
                    name.c_str(), static_cast<unsigned long long>(st.bad), st.bad == 1 ? "" : "s",
                    escape_for_terminal(st.first_bad).c_str());
       for (const QuotedBad& q : quoted)
@@ -306,7 +314,9 @@ bool inputs_valid(const MergedInput& in, const InputSettings& s, const std::vect
 
 }  // namespace
 
-std::vector<std::string> input_value_options() { return {"ts-unit", "max-bad", "since", "until", "end-at", "lateness"}; }
+std::vector<std::string> input_value_options() {
+  return {"ts-unit", "max-bad", "since", "until", "end-at", "lateness"};
+}
 std::vector<std::string> input_flag_options() { return {"follow", "allow-empty", "json-lines"}; }
 
 const char* const kInputUsage =
@@ -330,9 +340,8 @@ Expected<int64_t> parse_duration(std::string_view text) {
     std::string_view name;
     int64_t ns;
   };
-  static constexpr Unit kUnits[] = {{"ns", 1},          {"us", 1000},          {"ms", 1000000},
-                                    {"s", 1000000000},  {"m", 60000000000},    {"h", 3600000000000},
-                                    {"d", 86400000000000}};
+  static constexpr Unit kUnits[] = {{"ns", 1},          {"us", 1000},         {"ms", 1000000},      {"s", 1000000000},
+                                    {"m", 60000000000}, {"h", 3600000000000}, {"d", 86400000000000}};
   size_t split = text.size();
   while (split > 0 && ((text[split - 1] >= 'a' && text[split - 1] <= 'z'))) --split;
   const std::string_view number = text.substr(0, split), unit = text.substr(split);
@@ -352,9 +361,10 @@ Expected<int64_t> parse_time(std::string_view text, TimeUnit unit, bool past, in
   if (parse_rfc3339(text, &ns)) return ns;
   if (text.size() == 10 && parse_rfc3339(std::string(text) + "T00:00:00Z", &ns)) return ns;
   if (scaled_number(text, time_unit_ns(unit), &ns)) return ns;
-  return fail(fmt::format("'{}' is not a time: RFC 3339 (2026-11-26T10:00:00Z), a date (2026-11-26), a number "
-                          "in the --ts-unit unit{}",
-                          text, past ? ", or -DURATION before now (-1h)" : ""));
+  return fail(
+      fmt::format("'{}' is not a time: RFC 3339 (2026-11-26T10:00:00Z), a date (2026-11-26), a number "
+                  "in the --ts-unit unit{}",
+                  text, past ? ", or -DURATION before now (-1h)" : ""));
 }
 
 Expected<InputSettings> input_settings(const Args& args, std::vector<std::string> paths) {

@@ -22,17 +22,17 @@ std::vector<std::string> input_flag_options();
 extern const char* const kInputUsage;
 
 struct InputSettings {
-  std::vector<std::string> paths;  // "-": standard input
-  JsonlOptions jsonl;              // --ts-unit
-  bool follow = false;             // --follow
-  bool allow_empty = false;        // --allow-empty
-  int64_t lateness = 1000000000;   // --lateness: how far the wall-clock driven clock stays behind
+  std::vector<std::string> paths;         // "-": standard input
+  JsonlOptions jsonl;                     // --ts-unit
+  bool follow = false;                    // --follow
+  bool allow_empty = false;               // --allow-empty
+  int64_t lateness = 1000000000;          // --lateness: how far the wall-clock driven clock stays behind
   std::optional<uint64_t> max_bad_count;  // --max-bad N
   std::optional<double> max_bad_share;    // --max-bad P% (a fraction)
   std::string max_bad_text;
-  std::optional<int64_t> since, until;    // --since, --until (ns)
-  std::optional<int64_t> end_at;          // --end-at TIME
-  std::optional<int64_t> end_after;       // --end-at +DURATION
+  std::optional<int64_t> since, until;  // --since, --until (ns)
+  std::optional<int64_t> end_at;        // --end-at TIME
+  std::optional<int64_t> end_after;     // --end-at +DURATION
 };
 
 // The settings from parsed arguments and the events files; what is wrong
@@ -41,8 +41,8 @@ Expected<InputSettings> input_settings(const Args& args, std::vector<std::string
 
 // How feeding the engine went.
 struct FeedResult {
-  int exit = -1;              // >= 0: stop with this exit code (the reason is on stderr already)
-  bool interrupted = false;   // SIGINT or SIGTERM while following
+  int exit = -1;                   // >= 0: stop with this exit code (the reason is on stderr already)
+  bool interrupted = false;        // SIGINT or SIGTERM while following
   std::vector<std::string> notes;  // warnings and notes to print after the report
 };
 

@@ -1,8 +1,9 @@
 // Notes after a replay: pending items, fields never carried, 1970 times.
 #include "replay_notes.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
 
 #include "live_output.hpp"
@@ -109,9 +110,10 @@ std::vector<std::string> CarriedFields::warnings() const {
     std::string who;
     for (size_t i = 0; i < k.readers.size(); ++i)
       who += (i == 0 ? "" : i + 1 == k.readers.size() ? " and " : ", ") + k.readers[i];
-    out.push_back(fmt::format("no event carried field '{}', which {} read{} (a misspelt name, or a field the "
-                              "events do not have?)",
-                              escape_for_terminal(k.name), who, k.readers.size() == 1 ? "s" : ""));
+    out.push_back(
+        fmt::format("no event carried field '{}', which {} read{} (a misspelt name, or a field the "
+                    "events do not have?)",
+                    escape_for_terminal(k.name), who, k.readers.size() == 1 ? "s" : ""));
   }
   return out;
 }
@@ -132,8 +134,8 @@ std::string pending_note(const Report& r, size_t max_listed) {
     std::string key;
     for (const auto& [k, v] : p.key)
       key += fmt::format("{}{}={}", key.empty() ? "" : ", ", escape_for_terminal(k), escape_for_terminal(v));
-    out += fmt::format("  due {}  {:<{}}  {:<11}{}{}\n", format_ts(p.due), escape_for_terminal(p.rule), width,
-                       p.kind, key.empty() ? "" : " {" + key + "}",
+    out += fmt::format("  due {}  {:<{}}  {:<11}{}{}\n", format_ts(p.due), escape_for_terminal(p.rule), width, p.kind,
+                       key.empty() ? "" : " {" + key + "}",
                        p.state.empty() ? "" : " in state " + escape_for_terminal(p.state));
   }
   if (total > shown) out += fmt::format("  ... and {} more\n", total - shown);
@@ -148,23 +150,26 @@ std::string epoch_1970_warning(const InputStats& s, const JsonlOptions& jsonl) {
   const char* guess = raw >= 100000000000000 ? "us" : raw >= 100000000000 ? "ms" : raw >= 100000000 ? "s" : nullptr;
   std::string hint;
   if (guess && (!jsonl.unit_given || std::string_view(guess) != time_unit_name(jsonl.ts_unit))) {
-    hint = fmt::format("; values like {} look like {} since the epoch: read them with --ts-unit {} (if they count "
-                       "from a start rather than from the epoch, this is harmless)",
-                       raw,
-                       std::string_view(guess) == "s" ? "seconds" : std::string_view(guess) == "ms" ? "milliseconds"
-                                                                                                    : "microseconds",
-                       guess);
+    hint = fmt::format(
+        "; values like {} look like {} since the epoch: read them with --ts-unit {} (if they count "
+        "from a start rather than from the epoch, this is harmless)",
+        raw,
+        std::string_view(guess) == "s"    ? "seconds"
+        : std::string_view(guess) == "ms" ? "milliseconds"
+                                          : "microseconds",
+        guess);
   } else {
     hint = "; if they count from a start rather than from the epoch, this is harmless";
   }
-  return fmt::format("every event time falls in 1970 ({} to {}): a numeric \"ts\" is read as {} since "
-                     "1970-01-01{}",
-                     format_ts(s.min_ts), format_ts(s.max_ts),
-                     jsonl.ts_unit == TimeUnit::Ns ? "nanoseconds"
-                     : jsonl.ts_unit == TimeUnit::Us ? "microseconds"
-                     : jsonl.ts_unit == TimeUnit::Ms ? "milliseconds"
-                                                     : "seconds",
-                     hint);
+  return fmt::format(
+      "every event time falls in 1970 ({} to {}): a numeric \"ts\" is read as {} since "
+      "1970-01-01{}",
+      format_ts(s.min_ts), format_ts(s.max_ts),
+      jsonl.ts_unit == TimeUnit::Ns   ? "nanoseconds"
+      : jsonl.ts_unit == TimeUnit::Us ? "microseconds"
+      : jsonl.ts_unit == TimeUnit::Ms ? "milliseconds"
+                                      : "seconds",
+      hint);
 }
 
 }  // namespace dta::cli

@@ -30,14 +30,14 @@ struct InputOptions {
 
 // What one input held so far.
 struct InputStats {
-  uint64_t lines = 0;        // lines read, blank ones included (numbers of bad lines count them)
-  uint64_t events = 0;       // valid events
-  uint64_t bad = 0;          // lines that were not valid events
-  uint64_t raw_bytes = 0;    // bytes read from the file (compressed ones for a compressed file)
-  uint64_t size = 0;         // the file's size when it is a regular file, else 0
+  uint64_t lines = 0;                              // lines read, blank ones included (numbers of bad lines count them)
+  uint64_t events = 0;                             // valid events
+  uint64_t bad = 0;                                // lines that were not valid events
+  uint64_t raw_bytes = 0;                          // bytes read from the file (compressed ones for a compressed file)
+  uint64_t size = 0;                               // the file's size when it is a regular file, else 0
   int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;  // over the valid events
-  std::string first_bad;     // the start of the first bad line, for messages (valid UTF-8)
-  const char* format = "";   // "plain", "gzip" or "zstd" once known
+  std::string first_bad;                           // the start of the first bad line, for messages (valid UTF-8)
+  const char* format = "";                         // "plain", "gzip" or "zstd" once known
 };
 
 // One events file, read line by line into events.
@@ -123,7 +123,7 @@ class MergedInput {
   std::vector<uint32_t> heap_;   // inputs with a head, a min-heap by (ts, index)
   std::vector<uint32_t> empty_;  // inputs to read a head from
   size_t source_ = 0;
-  uint64_t since_repoll_ = 0;    // events since the waiting inputs were last tried
+  uint64_t since_repoll_ = 0;  // events since the waiting inputs were last tried
 };
 
 }  // namespace dta

@@ -2,18 +2,19 @@
 // first bytes, gzip and zstd decompression, and the text-or-binary sniff.
 #include "decoded_input.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <iterator>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <utility>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+#include <utility>
 
 namespace dta::formats {
 namespace {
@@ -34,7 +35,7 @@ class FdSource : public RawSource {
  public:
   FdSource(int fd, bool owned, std::string path, bool follow)
       : fd_(fd), owned_(owned), path_(std::move(path)), follow_(follow) {
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd_, &st) == 0) {
       regular_ = S_ISREG(st.st_mode);
       dev_ = st.st_dev, ino_ = st.st_ino;
@@ -68,7 +69,7 @@ class FdSource : public RawSource {
       if (s != ReadStatus::Data) return s;  // Data: read again (the old file, then the new one)
     }
   }
-  int wait_fd() const override { return follow_ && !regular_ ? fd_ : -1; }
+  int wait_fd() const override { return regular_ ? -1 : fd_; }
   uint64_t size() const override { return size_; }
 
  private:
@@ -76,7 +77,7 @@ class FdSource : public RawSource {
   // start), replaced under its path (read what the old one still has, then
   // the new one), or Wait.
   ReadStatus at_end_of_file() {
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < offset_) {
       ::lseek(fd_, 0, SEEK_SET);
       offset_ = 0;
@@ -84,7 +85,7 @@ class FdSource : public RawSource {
       notice = "truncated: reading it again from the start";
       return ReadStatus::Restart;
     }
-    struct stat now{};
+    struct stat now {};
     if (path_.empty() || ::stat(path_.c_str(), &now) != 0 || (now.st_dev == dev_ && now.st_ino == ino_))
       return ReadStatus::Wait;
     if (!drained_) {  // the writer may have added to the old file after our last read
@@ -156,8 +157,12 @@ struct BinaryRow {
   const char* what;
 };
 constexpr BinaryRow kBinaries[] = {
-    {"\x7f" "ELF"sv, "an ELF executable"},  {"%PDF-"sv, "a PDF document"},
-    {"SQLite format 3\0"sv, "an SQLite database"}, {"\x89PNG"sv, "a PNG image"},
+    {"\x7f"
+     "ELF"sv,
+     "an ELF executable"},
+    {"%PDF-"sv, "a PDF document"},
+    {"SQLite format 3\0"sv, "an SQLite database"},
+    {"\x89PNG"sv, "a PNG image"},
     {"\xff\xd8\xff"sv, "a JPEG image"},
 };
 
@@ -441,8 +446,8 @@ bool looks_like_text(std::string_view head, std::string* why) {
     }
   }
   if (odd_bytes * 10 > head.size() * 3) {  // over 30%: no text file looks like this
-    *why = fmt::format("binary data, not JSON Lines ({}% of its first {} bytes are not text)", odd_bytes * 100 / head.size(),
-                       head.size());
+    *why = fmt::format("binary data, not JSON Lines ({}% of its first {} bytes are not text)",
+                       odd_bytes * 100 / head.size(), head.size());
     return false;
   }
   return true;

@@ -26,7 +26,7 @@ class RawSource {
   virtual ~RawSource() = default;
   // Up to n bytes into buf (*got of them): Data, Wait, Restart, End or Error.
   virtual ReadStatus read(char* buf, size_t n, size_t* got) = 0;
-  // A descriptor poll() reports readable when data waits (pipes), or -1.
+  // A descriptor poll() reports readable when data waits (pipes, terminals), or -1.
   virtual int wait_fd() const { return -1; }
   // The size of a regular file, else 0.
   virtual uint64_t size() const { return 0; }
@@ -60,8 +60,8 @@ class Decoder {
   struct Codec;
 
  private:
-  ReadStatus fill();     // more raw bytes into raw_buf_
-  ReadStatus detect();   // sets codec_ from the first bytes
+  ReadStatus fill();    // more raw bytes into raw_buf_
+  ReadStatus detect();  // sets codec_ from the first bytes
   ReadStatus decode(char* buf, size_t n, size_t* got);
   ReadStatus fail(std::string message);
 

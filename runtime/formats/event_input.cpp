@@ -1,13 +1,14 @@
 // Events from inputs: lines split from decoded bytes (a line may span reads,
 // an overlong one is skipped to its end), each parsed into an event; several
 // inputs merged in time order; replay_stream on top.
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "decoded_input.hpp"
 #include "dta/input.hpp"
@@ -131,7 +132,8 @@ struct EventInput::Impl {
             }
           }
           continue;
-        case formats::ReadStatus::Wait: return Status::Wait;
+        case formats::ReadStatus::Wait:
+          return Status::Wait;
         case formats::ReadStatus::Restart: {  // what was read of the old file ends; the new one is sniffed anew
           notice = dec.take_notice();
           need_sniff = true;
@@ -181,11 +183,12 @@ Expected<std::unique_ptr<EventInput>> EventInput::open(const std::string& path, 
         formats::open_fd_source(STDIN_FILENO, false, "", options.follow), "<stdin>", names, options)));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(fmt::format("cannot open events file: {}", std::strerror(errno)));
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return fail("is a directory, not an events file: name the files in it (DIR/*.jsonl); several are merged in "
-                "time order");
+    return fail(
+        "is a directory, not an events file: name the files in it (DIR/*.jsonl); several are merged in "
+        "time order");
   }
   return std::unique_ptr<EventInput>(new EventInput(
       std::make_unique<Impl>(formats::open_fd_source(fd, true, path, options.follow), path, names, options)));
@@ -244,10 +247,18 @@ MergedInput::Status MergedInput::next(const Event** ev) {
       }
       empty_.pop_back();
       switch (st) {
-        case Status::Event: s.has_head = true, push(i); break;
-        case Status::Wait: s.waiting = true; break;
-        case Status::End: s.ended = true; break;
-        default: s.ended = true, source_ = i; return st;  // Error: nothing more from it
+        case Status::Event:
+          s.has_head = true, push(i);
+          break;
+        case Status::Wait:
+          s.waiting = true;
+          break;
+        case Status::End:
+          s.ended = true;
+          break;
+        default:
+          s.ended = true, source_ = i;
+          return st;  // Error: nothing more from it
       }
     }
     if (!repolled && (heap_.empty() || ++since_repoll_ >= kRepollEvery)) {
@@ -285,8 +296,7 @@ std::vector<int> MergedInput::wait_fds() const {
 
 // ---------------------------------------------------------------- replay_stream
 
-bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint64_t)>& progress,
-                   std::string* error) {
+bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint64_t)>& progress, std::string* error) {
   InputOptions options;
   options.detect = false;  // a stream given as such is JSON Lines text, whatever its bytes
   const std::unique_ptr<EventInput> input = EventInput::from_stdio(in, "", engine.symbols(), options);
@@ -294,8 +304,12 @@ bool replay_stream(std::FILE* in, Engine& engine, const std::function<void(uint6
   uint64_t next_progress = 8 << 20;
   for (;;) {
     switch (input->next(ev)) {
-      case EventInput::Status::Event: engine.process(ev); break;
-      case EventInput::Status::Bad: engine.note_bad_input(input->line(), input->error()); break;
+      case EventInput::Status::Event:
+        engine.process(ev);
+        break;
+      case EventInput::Status::Bad:
+        engine.note_bad_input(input->line(), input->error());
+        break;
       case EventInput::Status::Error:
         *error = input->error();
         return false;

@@ -174,6 +174,10 @@ expect_sh(1 "(printf '%s\\n' '${job_a}'; sleep 0.8) | '${DTA}' replay '${L}' - -
 expect_match("${OUT}" "^{\"type\":\"finding\",\"rule\":\"started\",\"level\":\"info\",\"message\":\"job a started\",\"ts\":1000000000000,[^\n]*}\n{\"type\":\"finding\",\"rule\":\"job_ends\",\"level\":\"error\",[^\n]*\"key\":{\"id\":\"a\"}}\n{\"type\":\"report\",\"report\":{\"policy\":\"live\",[^\n]*}\n$"
              "--json-lines")
 expect_run(2 ${DTA} replay ${L} - --json --json-lines)
+# alerts too, and --json-lines without --follow
+expect_run(0 ${DTA} replay ${I}/burst.dta ${I}/burst.jsonl --json-lines)
+expect_match("${OUT}" "^{\"type\":\"alert\",\"rule\":\"burst\",\"severity\":\"critical\",\"message\":\"burst on cart\",\"ts\":3000000000,[^\n]*\"labels\":{\"svc\":\"cart\"}[^\n]*}\n{\"type\":\"report\""
+             "--json-lines: an alert")
 # SIGINT while following a pipe that stays open: the report is printed, the exit status is the verdict's
 expect_sh(0 "rm -f fifo; mkfifo fifo; '${DTA}' replay '${L}' - --follow < fifo & pid=$!; exec 3> fifo; sleep 0.5; kill -INT $pid; wait $pid; echo \"rc=$?\"; exec 3>&-")
 expect_match("${OUT}" "policy live: 0 events: PASS" "SIGINT: the report")
