@@ -170,6 +170,14 @@ rule seen on auth.copy { warning "copy for {u}" }
     CHECK(dta::alert_json_line(a) ==
           R"({"rule":"burst","severity":"critical","message":"m","ts":7,"labels":{"service":"cart"},"suppressed":0})"
           "\n");
+    // the lines hold the same objects as the report's finding_details and alerts
+    a.key = {{"service", "cart"}};
+    dta::Report r;
+    r.kept_findings.push_back(f);
+    r.alerts.push_back(a);
+    const json::value doc = json::parse(dta::report_to_json(r));
+    CHECK(doc.at("finding_details").at(0) == json::parse(line));
+    CHECK(doc.at("alerts").at(0) == json::parse(dta::alert_json_line(a)));
   }
 
   TEST_CASE("the kept list keeps errors before warnings before infos before oks, then the first ones, in time order") {
