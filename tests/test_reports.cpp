@@ -126,6 +126,22 @@ TEST_SUITE("reports") {
     CHECK(doc.at("rules").at("fine").at("findings").at("ok") == 1);
   }
 
+  TEST_CASE("a derived event's copy of a sensitive value is redacted in the fields a finding carries") {
+    const char* policy = R"(
+event auth.login { user: string, token: string sensitive }
+rule derive on auth.login { emit auth.copy { t: token, note: "token {token}", u: user } }
+rule seen on auth.copy { warning "copy for {u}" }
+)";
+    dta::EngineOptions opts;
+    opts.finding_fields = true;
+    const Run r = run(policy, ev(1, "auth.login", fmt::format(R"("user": "bob", "token": "{}")", kSecret)), opts);
+    REQUIRE(r.seen.size() == 1);
+    CHECK(std::get<std::string>(*field(r.seen[0], "t")) == "<redacted>");
+    CHECK(std::get<std::string>(*field(r.seen[0], "note")) == "<redacted>");
+    CHECK(std::get<std::string>(*field(r.seen[0], "u")) == "bob");
+    CHECK(dta::finding_json_line(r.seen[0]).find(kSecret) == std::string::npos);
+  }
+
   TEST_CASE("without finding_fields a finding copies no fields") {
     const Run r = run(kLogins, login(0, "bob", false));
     REQUIRE_FALSE(r.seen.empty());
@@ -154,6 +170,14 @@ TEST_SUITE("reports") {
     CHECK(dta::alert_json_line(a) ==
           R"({"rule":"burst","severity":"critical","message":"m","ts":7,"labels":{"service":"cart"},"suppressed":0})"
           "\n");
+    // the lines hold the same objects as the report's finding_details and alerts
+    a.key = {{"service", "cart"}};
+    dta::Report r;
+    r.kept_findings.push_back(f);
+    r.alerts.push_back(a);
+    const json::value doc = json::parse(dta::report_to_json(r));
+    CHECK(doc.at("finding_details").at(0) == json::parse(line));
+    CHECK(doc.at("alerts").at(0) == json::parse(dta::alert_json_line(a)));
   }
 
   TEST_CASE("the kept list keeps errors before warnings before infos before oks, then the first ones, in time order") {

@@ -70,6 +70,35 @@ json::object histogram_json(const HistogramSummary& h) {
   return o;
 }
 
+// `s` as a JSON string: quotes, backslashes and control characters escaped
+// (the text is UTF-8: the reader replaced what was not).
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t plain = 0;  // start of the run of bytes that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s, plain, s.size() - plain);
+  out += '"';
+}
+
 // A float in its shortest round-trip form ("48847.71500000001", "0.1",
 // "1e+20"; "5.0", so it stays a float), not Boost's "4.884771500000001E4".
 void write_double(std::string& out, double d) {
@@ -102,7 +131,7 @@ void write_json(std::string& out, const json::value& v, int indent) {
         out += i++ ? "," : "";
         out += open_item;
         out += pad;
-        out += json::serialize(json::string(kv.key()));
+        write_string(out, kv.key());
         out += compact ? ":" : ": ";
         write_json(out, kv.value(), inner);
       }
@@ -123,7 +152,11 @@ void write_json(std::string& out, const json::value& v, int indent) {
       return;
     }
     case json::kind::double_: write_double(out, v.get_double()); return;
-    default: out += json::serialize(v);
+    case json::kind::string: write_string(out, v.get_string()); return;
+    case json::kind::int64: fmt::format_to(std::back_inserter(out), "{}", v.get_int64()); return;
+    case json::kind::uint64: fmt::format_to(std::back_inserter(out), "{}", v.get_uint64()); return;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case json::kind::null: out += "null"; return;
   }
 }
 
@@ -215,17 +248,98 @@ std::string report_to_json(const Report& r) {
 
 namespace dta {
 
+// The lines are written directly (a run may write millions): the same
+// objects as finding_json and alert_json, without building them.
+namespace {
+
+// ,"name": before a member (no comma before the first).
+void member(std::string& out, std::string_view name, bool first = false) {
+  if (!first) out += ',';
+  write_string(out, name);
+  out += ':';
+}
+
+void write_labels(std::string& out, const KeyLabels& labels) {
+  out += '{';
+  for (size_t i = 0; i < labels.size(); ++i) {
+    member(out, labels[i].first, i == 0);
+    write_string(out, labels[i].second);
+  }
+  out += '}';
+}
+
+void write_field(std::string& out, const FieldValue& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, double>) {
+          if (std::isfinite(x)) write_double(out, x);
+          else write_string(out, std::isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          fmt::format_to(std::back_inserter(out), "{}", x);
+        } else {
+          write_string(out, x);
+        }
+      },
+      v);
+}
+
+}  // namespace
+
 std::string finding_json_line(const Finding& f) {
   std::string out;
-  write_json(out, finding_json(f), -1);
-  out += '\n';
+  out.reserve(256);
+  out += '{';
+  member(out, "rule", true);
+  write_string(out, f.rule);
+  member(out, "level");
+  write_string(out, level_name(f.level));
+  member(out, "message");
+  write_string(out, f.message);
+  member(out, "ts");
+  fmt::format_to(std::back_inserter(out), "{}", f.ts);
+  member(out, "event");
+  write_string(out, f.event);
+  if (!f.key.empty()) {
+    member(out, "key");
+    write_labels(out, f.key);
+  }
+  if (!f.fields.empty()) {
+    member(out, "fields");
+    out += '{';
+    for (size_t i = 0; i < f.fields.size(); ++i) {
+      member(out, f.fields[i].first, i == 0);
+      write_field(out, f.fields[i].second);
+    }
+    out += '}';
+  }
+  out += "}\n";
   return out;
 }
 
 std::string alert_json_line(const Alert& a) {
   std::string out;
-  write_json(out, alert_json(a), -1);
-  out += '\n';
+  out.reserve(256);
+  out += '{';
+  member(out, "rule", true);
+  write_string(out, a.rule);
+  member(out, "severity");
+  write_string(out, a.severity);
+  member(out, "message");
+  write_string(out, a.message);
+  member(out, "ts");
+  fmt::format_to(std::back_inserter(out), "{}", a.ts);
+  member(out, "labels");
+  write_labels(out, a.labels);
+  member(out, "suppressed");
+  fmt::format_to(std::back_inserter(out), "{}", a.suppressed);
+  if (!a.key.empty()) {
+    member(out, "key");
+    write_labels(out, a.key);
+  }
+  out += "}\n";
   return out;
 }
 
