@@ -31,6 +31,7 @@ constexpr int64_t kMaxCap = UINT32_MAX;   // `max N` is stored as 32 bits
 constexpr size_t kMaxTemplateHoles = 1000; // a message is read by a person, and each hole runs per finding
 constexpr size_t kMaxShownToken = 24;     // a token quoted in a message: enough to recognize it
 constexpr size_t kMaxExpectedWords = 5;   // "expected A, B, C, D or E": more would not help
+constexpr size_t kMaxQuoteScan = 4096;    // a 'single-quoted string' is looked for this far on its line
 
 // The lexer's template_position() takes the token types from POLICY to
 // SEVERITY for the non-reserved keywords: they must stay one run.
@@ -449,16 +450,19 @@ class Builder {
       return after;
     }
     if (c == "'" || c == "`") {
-      // The closing quote on the same line, if any: the whole string is one mistake.
-      for (size_t j = i + 1; j < toks.size() && toks[j]->getLine() == t->getLine(); ++j) {
-        if (toks[j]->getType() != P::BAD_CHAR || toks[j]->getText() != c) continue;
-        const size_t end = toks[j]->getStopIndex();
-        const std::string inner = parse.input.getText(antlr4::misc::Interval(after, end - 1));
-        l.len = static_cast<uint32_t>(end + 1 - t->getStartIndex());
-        const bool plain = inner.find_first_of("\"\\") == std::string::npos && code_points(inner, 0, inner.size()) <= 40;
+      // The closing quote on the same line, if any: the whole string is one
+      // mistake (whatever it lexed as: names, or a '"' opening a string).
+      const size_t stop = std::min(parse.input.size(), after + kMaxQuoteScan);
+      const std::string rest = after < stop ? parse.input.getText(antlr4::misc::Interval(after, stop - 1)) : "";
+      const size_t close = rest.find_first_of(c + "\n");
+      if (close != std::string::npos && rest[close] == c[0]) {
+        const std::string inner = rest.substr(0, close);
+        const uint32_t n = code_points(inner, 0, inner.size());
+        l.len = n + 2;
+        const bool plain = inner.find_first_of("\"\\") == std::string::npos && n <= 40;
         early_error(l, plain ? fmt::format("strings use double quotes: write \"{}\"", inner)
-                              : std::string("strings use double quotes (\"...\")"));
-        return end + 1;
+                             : std::string("strings use double quotes (\"...\")"));
+        return after + n + 1;
       }
       early_error(l, fmt::format("strings use double quotes (\"...\"), not {}", c == "'" ? "single quotes" : "backquotes"));
       return after;
@@ -474,6 +478,16 @@ class Builder {
       return after;
     }
     early_error(l, fmt::format("unexpected character {}", shown_char(c)));
+    // A control character (an escape sequence, binary data): what is glued to
+    // it is part of the same garbage.
+    const unsigned char byte = static_cast<unsigned char>(c[0]);
+    if (c.size() == 1 && (byte < 0x20 || byte == 0x7F)) {
+      size_t end = i;
+      while (end + 1 < toks.size() && toks[end + 1]->getType() != antlr4::Token::EOF &&
+             toks[end + 1]->getStartIndex() == toks[end]->getStopIndex() + 1)
+        ++end;
+      return toks[end]->getStopIndex() + 1;
+    }
     return after;
   }
 
