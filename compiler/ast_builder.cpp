@@ -116,7 +116,31 @@ struct Parse {
 
 // A keyword token: the non-reserved ones run from POLICY to SEVERITY.
 bool is_keyword(size_t t) { return t >= P::POLICY && t <= P::SEVERITY; }
-bool is_word(size_t t) { return t == P::ID || is_keyword(t) || (t >= P::AND && t <= P::FALSE); }
+bool is_word(size_t t) {
+  switch (t) {
+    case P::ID: case P::AND: case P::OR: case P::NOT: case P::IN: case P::TRUE: case P::FALSE: return true;
+    default: return is_keyword(t);
+  }
+}
+// A word that begins an action or a block statement.
+bool is_action_word(size_t t) {
+  switch (t) {
+    case P::ERROR: case P::WARNING: case P::INFO: case P::OK: case P::ALERT: case P::EMIT: case P::COUNT:
+    case P::OBSERVE: case P::COLLECT: case P::DISCARD: case P::ENABLE: case P::WHEN: case P::EXPECT:
+      return true;
+    default:
+      return false;
+  }
+}
+// A literal: a number, duration, size, percentage or string.
+bool is_literal(size_t t) {
+  switch (t) {
+    case P::INT: case P::FLOAT: case P::DURATION: case P::SIZE: case P::PERCENT: case P::STRING: case P::TEMPLATE:
+      return true;
+    default:
+      return false;
+  }
+}
 bool is_opener(size_t t) { return t == P::LPAREN || t == P::LBRACK || t == P::LBRACE; }
 bool is_closer(size_t t) { return t == P::RPAREN || t == P::RBRACK || t == P::RBRACE; }
 size_t closer_of(size_t opener) {
@@ -152,7 +176,7 @@ struct UnitAlias {
 constexpr UnitAlias kUnitAliases[] = {
     {"nsec", "ns"},   {"nsecs", "ns"},   {"nanos", "ns"},   {"nanosecond", "ns"}, {"nanoseconds", "ns"},
     {"usec", "us"},   {"usecs", "us"},   {"micros", "us"},  {"microsecond", "us"}, {"microseconds", "us"},
-    {"µs", "us"},     {"msec", "ms"},    {"msecs", "ms"},   {"millis", "ms"},     {"millisecond", "ms"},
+    {"msec", "ms"},    {"msecs", "ms"},   {"millis", "ms"},     {"millisecond", "ms"},
     {"milliseconds", "ms"}, {"sec", "s"}, {"secs", "s"},   {"second", "s"},      {"seconds", "s"},
     {"min", "m"},     {"mins", "m"},     {"minute", "m"},   {"minutes", "m"},     {"hr", "h"},
     {"hrs", "h"},     {"hour", "h"},     {"hours", "h"},    {"day", "d"},         {"days", "d"},
@@ -373,11 +397,19 @@ class Builder {
     for (size_t i = 0; i < toks.size(); ++i) {
       antlr4::Token* t = toks[i];
       const size_t type = t->getType();
+      const Loc l = loc(t, line0, col0);
+      // The nesting cap counts every token the parser will see, mistakes included.
+      if (type == P::LPAREN || type == P::LBRACK || type == P::LBRACE) ++depth;
+      if (type == P::RPAREN || type == P::RBRACK || type == P::RBRACE) --depth;
+      prefix_run = (type == P::NOT || type == P::MINUS) ? prefix_run + 1 : 0;
+      if (depth > kMaxNesting || prefix_run > kMaxNesting) {
+        early_error(l, fmt::format("nested too deeply (more than {} levels)", kMaxNesting));
+        return false;
+      }
       if (type != antlr4::Token::EOF && t->getStartIndex() < skip_to) {
         bad.push_back(i);
         continue;
       }
-      const Loc l = loc(t, line0, col0);
       switch (type) {
         case P::BAD_NUMBER:
           early_error(l, bad_number(t->getText()));
@@ -391,14 +423,7 @@ class Builder {
           skip_to = bad_char(parse, toks, i, line0, col0);
           bad.push_back(i);
           break;
-        case P::LPAREN: case P::LBRACK: case P::LBRACE: ++depth; break;
-        case P::RPAREN: case P::RBRACK: case P::RBRACE: --depth; break;
         default: break;
-      }
-      prefix_run = (type == P::NOT || type == P::MINUS) ? prefix_run + 1 : 0;
-      if (depth > kMaxNesting || prefix_run > kMaxNesting) {
-        early_error(l, fmt::format("nested too deeply (more than {} levels)", kMaxNesting));
-        return false;
       }
     }
     parse.tokens.seek(0);
@@ -668,10 +693,9 @@ class Builder {
                                    bracket_text(type == P::RPAREN ? P::LPAREN : type == P::RBRACK ? P::LBRACK : P::LBRACE)));
       return false;
     }
-    const bool value_before = prev && (is_word(prev->getType()) || prev->getType() == P::DOTTED ||
-                                       prev->getType() == P::RPAREN || prev->getType() == P::RBRACK ||
-                                       (prev->getType() >= P::DURATION && prev->getType() <= P::INT) ||
-                                       prev->getType() == P::STRING);
+    const bool value_before = prev && (is_word(prev->getType()) || is_literal(prev->getType()) ||
+                                       prev->getType() == P::DOTTED || prev->getType() == P::RPAREN ||
+                                       prev->getType() == P::RBRACK);
     if (type == P::ASSIGN && value_before) {
       early_error(at, "'=' does not compare: write '==' (a single '=' only gives a 'const' or a 'set' its value)");
       return false;
@@ -688,7 +712,7 @@ class Builder {
         return false;
       }
     }
-    if (expects(P::LBRACE) && type >= P::ERROR && type <= P::OBSERVE && !expects(type)) {
+    if (expects(P::LBRACE) && is_action_word(type) && !expects(type)) {
       early_error(at, fmt::format("syntax error: expected '{{' before {}: actions go between '{{' and '}}'", found));
       return false;
     }

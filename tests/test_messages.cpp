@@ -352,6 +352,20 @@ TEST_SUITE("messages") {
     for (const std::string& g : garbage) CHECK(g.find('\x01') == std::string::npos);
   }
 
+  TEST_CASE("text skipped as part of a mistake still counts towards the nesting cap") {
+    // a '#' comment, a 'single-quoted string' and an escape sequence are each
+    // one mistake, but the parser still sees their brackets: 10,000 levels
+    // would overflow its stack (kMaxNesting)
+    const std::string deep(10000, '(');
+    for (const std::string& text : {"# " + deep + "\nrule a on x { ok }", "rule a on x where a == '" + deep + "' { ok }",
+                                    "rule a on x where \x1b" + deep + " { ok }"}) {
+      const std::vector<std::string> e = diags(text);
+      REQUIRE(!e.empty());
+      CHECK(std::any_of(e.begin(), e.end(),
+                        [](const std::string& m) { return m.find("nested too deeply") != std::string::npos; }));
+    }
+  }
+
   TEST_CASE("the existing examples and spec corpus compile without warnings") {
     const std::string dir = std::string(DTA_EXAMPLES_DIR) + "/webservice/";
     const dta::CompileResult r = dta::compile_file(dir + "policy.dta");
