@@ -3,9 +3,12 @@
 // template holes). Nothing here throws out; ANTLR's exceptions are caught.
 #include "ast_builder.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <optional>
+#include <tuple>
 
 #include "DtaLexer.h"
 #include "DtaParser.h"
@@ -26,6 +29,9 @@ constexpr int kMaxExprDepth = 1000;       // AST depth (long operator chains nes
 constexpr size_t kMaxFractionDigits = 24; // "1.5s": exact in 128 bits up to here
 constexpr int64_t kMaxCap = UINT32_MAX;   // `max N` is stored as 32 bits
 constexpr size_t kMaxTemplateHoles = 1000; // a message is read by a person, and each hole runs per finding
+constexpr size_t kMaxShownToken = 24;     // a token quoted in a message: enough to recognize it
+constexpr size_t kMaxExpectedWords = 5;   // "expected A, B, C, D or E": more would not help
+constexpr size_t kMaxQuoteScan = 4096;    // a 'single-quoted string' is looked for this far on its line
 
 // The lexer's template_position() takes the token types from POLICY to
 // SEVERITY for the non-reserved keywords: they must stay one run.
@@ -43,49 +49,54 @@ size_t utf8_length(unsigned char c) { return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >
 
 struct TooManyErrors {};
 
-// Turns ANTLR's reports into our diagnostics, shifted by where the text starts.
+// One syntax error as the parser met it. Errors are kept until the parse ends
+// and reported then, so that the report can look at the tokens around each
+// one (an unclosed brace, the word before) and drop those that only follow
+// from an earlier one.
+struct SyntaxIssue {
+  size_t token = 0;              // index of the offending token in the stream
+  bool has_token = false;        // false: only `fallback` and `loc` are known
+  std::vector<size_t> expected;  // token types the parser could take there
+  std::string fallback;          // ANTLR's message, when there is no token
+  Loc loc;                       // where, shifted like the text
+};
+
+// Collects ANTLR's reports, shifted by where the text starts.
 class ErrorListener : public antlr4::BaseErrorListener {
  public:
-  ErrorListener(DiagBag& diags, uint32_t file, uint32_t line0, uint32_t col0)
-      : diags_(diags), file_(file), line0_(line0), col0_(col0) {}
+  ErrorListener(uint32_t file, uint32_t line0, uint32_t col0) : file_(file), line0_(line0), col0_(col0) {}
 
-  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* bad, size_t line, size_t col,
-                   const std::string& msg, std::exception_ptr) override {
-    Loc loc{file_, static_cast<uint32_t>(line) + line0_ - 1, static_cast<uint32_t>(col) + (line == 1 ? col0_ : 0) + 1, 1};
-    std::string text;
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* bad, size_t line, size_t col, const std::string& msg,
+                   std::exception_ptr) override {
+    SyntaxIssue is;
+    is.loc = Loc{file_, static_cast<uint32_t>(line) + line0_ - 1,
+                 static_cast<uint32_t>(col) + (line == 1 ? col0_ : 0) + 1, 1};
+    is.fallback = msg;
     if (bad) {
-      text = bad->getType() == antlr4::Token::EOF ? "end of input" : "'" + bad->getText() + "'";
-      loc.len = static_cast<uint32_t>(std::max<size_t>(1, bad->getText().size()));
-    }
-    std::string expected;
-    if (auto* parser = dynamic_cast<antlr4::Parser*>(recognizer)) {
-      try {
-        const auto set = parser->getExpectedTokens();
-        if (set.size() > 0 && set.size() <= 4) {
-          std::vector<std::string> names;
-          for (size_t t : set.toList()) names.push_back(parser->getVocabulary().getDisplayName(t));
-          expected = fmt::format(" (expected {})", fmt::join(names, " or "));
+      is.has_token = true;
+      is.token = bad->getTokenIndex();
+      if (auto* parser = dynamic_cast<antlr4::Parser*>(recognizer)) {
+        try {
+          for (ssize_t t : parser->getExpectedTokens().toList()) is.expected.push_back(static_cast<size_t>(t));
+        } catch (...) {
         }
-      } catch (...) {
       }
     }
-    std::string message = bad ? fmt::format("syntax error: unexpected {}{}", text, expected)
-                              : "syntax error: " + msg;
-    if (++count_ > kMaxSyntaxErrors) throw TooManyErrors{};
-    diags_.error(loc, std::move(message));
+    issues_.push_back(std::move(is));
+    if (issues_.size() > kMaxSyntaxErrors) throw TooManyErrors{};
   }
-  size_t count() const { return count_; }
+  size_t count() const { return issues_.size(); }
+  const std::vector<SyntaxIssue>& issues() const { return issues_; }
 
  private:
-  DiagBag& diags_;
   uint32_t file_, line0_, col0_;
-  size_t count_ = 0;
+  std::vector<SyntaxIssue> issues_;
 };
 
 // One lexer+parser over a piece of text (a file, or a template hole).
 struct Parse {
-  Parse(const std::string& text, DiagBag& diags, uint32_t file, uint32_t line0, uint32_t col0)
-      : input(text), lexer(&input), tokens(&lexer), parser(&tokens), listener(diags, file, line0, col0) {
+  Parse(const std::string& text, uint32_t file, uint32_t line0, uint32_t col0)
+      : input(text), lexer(&input), tokens(&lexer), parser(&tokens), listener(file, line0, col0) {
     lexer.removeErrorListeners();
     lexer.addErrorListener(&listener);
     parser.removeErrorListeners();
@@ -98,6 +109,200 @@ struct Parse {
   ErrorListener listener;
 };
 
+// ---------------------------------------------------------------- messages
+// Syntax and lexical errors that say how to fix them: what was expected in
+// words, the usual slips from other languages (&&, ||, !, =, 'x', # comments,
+// 5sec), the brace that was never closed, and one error per mistake.
+
+// A keyword token: the non-reserved ones run from POLICY to SEVERITY.
+bool is_keyword(size_t t) { return t >= P::POLICY && t <= P::SEVERITY; }
+bool is_word(size_t t) {
+  switch (t) {
+    case P::ID: case P::AND: case P::OR: case P::NOT: case P::IN: case P::TRUE: case P::FALSE: return true;
+    default: return is_keyword(t);
+  }
+}
+// A word that begins an action or a block statement.
+bool is_action_word(size_t t) {
+  switch (t) {
+    case P::ERROR: case P::WARNING: case P::INFO: case P::OK: case P::ALERT: case P::EMIT: case P::COUNT:
+    case P::OBSERVE: case P::COLLECT: case P::DISCARD: case P::ENABLE: case P::WHEN: case P::EXPECT:
+      return true;
+    default:
+      return false;
+  }
+}
+// A literal: a number, duration, size, percentage or string.
+bool is_literal(size_t t) {
+  switch (t) {
+    case P::INT: case P::FLOAT: case P::DURATION: case P::SIZE: case P::PERCENT: case P::STRING: case P::TEMPLATE:
+      return true;
+    default:
+      return false;
+  }
+}
+bool is_opener(size_t t) { return t == P::LPAREN || t == P::LBRACK || t == P::LBRACE; }
+bool is_closer(size_t t) { return t == P::RPAREN || t == P::RBRACK || t == P::RBRACE; }
+size_t closer_of(size_t opener) {
+  return opener == P::LPAREN ? P::RPAREN : opener == P::LBRACK ? P::RBRACK : P::RBRACE;
+}
+const char* bracket_text(size_t t) {
+  switch (t) {
+    case P::LPAREN: return "(";
+    case P::RPAREN: return ")";
+    case P::LBRACK: return "[";
+    case P::RBRACK: return "]";
+    case P::LBRACE: return "{";
+    default: return "}";
+  }
+}
+// Keywords that begin a top-level declaration.
+bool starts_declaration(size_t t) {
+  switch (t) {
+    case P::POLICY: case P::INCLUDE: case P::CONST: case P::EVENT: case P::RULE: case P::FILTER:
+    case P::MACHINE: case P::RECORDER: case P::PROFILE: case P::TEST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Spellings of units people write for durations and sizes, and the unit
+// the language spells them with (spec section 2).
+struct UnitAlias {
+  const char* written;
+  const char* unit;
+};
+constexpr UnitAlias kUnitAliases[] = {
+    {"nsec", "ns"},   {"nsecs", "ns"},   {"nanos", "ns"},   {"nanosecond", "ns"}, {"nanoseconds", "ns"},
+    {"usec", "us"},   {"usecs", "us"},   {"micros", "us"},  {"microsecond", "us"}, {"microseconds", "us"},
+    {"msec", "ms"},    {"msecs", "ms"},   {"millis", "ms"},     {"millisecond", "ms"},
+    {"milliseconds", "ms"}, {"sec", "s"}, {"secs", "s"},   {"second", "s"},      {"seconds", "s"},
+    {"min", "m"},     {"mins", "m"},     {"minute", "m"},   {"minutes", "m"},     {"hr", "h"},
+    {"hrs", "h"},     {"hour", "h"},     {"hours", "h"},    {"day", "d"},         {"days", "d"},
+    {"b", "B"},       {"kb", "KB"},      {"kib", "KB"},     {"mb", "MB"},         {"mib", "MB"},
+    {"gb", "GB"},     {"gib", "GB"},     {"S", "s"},        {"MS", "ms"},         {"US", "us"},
+    {"NS", "ns"},     {"H", "h"},        {"D", "d"},
+};
+constexpr const char* kUnitsText = "durations take ns, us, ms, s, m, h, d; sizes take B, KB, MB, GB";
+
+// The unit `written` probably means ("sec" -> "s"), or nullptr.
+const char* unit_alias(const std::string& written) {
+  for (const UnitAlias& a : kUnitAliases)
+    if (written == a.written) return a.unit;
+  std::string lower = written;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const UnitAlias& a : kUnitAliases)
+    if (lower == a.written) return a.unit;
+  return nullptr;
+}
+
+// A character for a message: itself when printable ASCII, else U+XXXX (a
+// control character in a message could rewrite the terminal it is shown on).
+std::string shown_char(const std::string& utf8) {
+  if (utf8.size() == 1 && utf8[0] >= 0x20 && utf8[0] < 0x7F) return "'" + utf8 + "'";
+  uint32_t cp = static_cast<unsigned char>(utf8[0]);
+  const size_t n = utf8_length(static_cast<unsigned char>(utf8[0]));
+  if (n > 1 && utf8.size() >= n) {
+    cp &= 0xFFu >> (n + 1);
+    for (size_t i = 1; i < n; ++i) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i]) & 0x3F);
+  }
+  return fmt::format("U+{:04X}", cp);
+}
+
+// A token as a message names it: 'text' (cut when long), "the end of the
+// file" (`end`: what the parsed text is the end of).
+std::string shown_token(antlr4::Token* t, const char* end) {
+  if (t->getType() == antlr4::Token::EOF) return end;
+  std::string text = t->getText();
+  if (t->getType() == P::STRING || t->getType() == P::TEMPLATE) return "a string";
+  if (code_points(text, 0, text.size()) > kMaxShownToken) {
+    size_t cut = 0;
+    for (uint32_t n = 0; cut < text.size() && n < kMaxShownToken; ++n)
+      cut += utf8_length(static_cast<unsigned char>(text[cut]));
+    text = text.substr(0, cut) + "...";
+  }
+  return "'" + text + "'";
+}
+
+// Words for a set of token types the parser could take: "an expression",
+// "'on'", "an action (error, warning, ...)"; "" when there are too many to
+// help. A group is named when its key tokens are all in the set; it then
+// takes all its tokens out.
+std::string expected_words(std::vector<size_t> set, const antlr4::dfa::Vocabulary& vocab, const char* end) {
+  struct Group {
+    const char* words;
+    std::vector<size_t> key;
+    std::vector<size_t> members;
+    bool keywords;  // also takes every non-reserved keyword (they are names too)
+  };
+  static const Group kGroups[] = {
+      {"an expression", {P::INT, P::STRING, P::LPAREN, P::MINUS},
+       {P::INT, P::FLOAT, P::DURATION, P::SIZE, P::PERCENT, P::STRING, P::TEMPLATE, P::TRUE, P::FALSE, P::LBRACK,
+        P::LPAREN, P::MINUS, P::NOT, P::DOTTED, P::ID},
+       true},
+      {"an operator", {P::AND, P::OR, P::PLUS},
+       {P::AND, P::OR, P::NOT, P::IN, P::PLUS, P::MINUS, P::STAR, P::SLASH, P::PERCENT_OP, P::LT, P::LE, P::GT, P::GE,
+        P::EQ, P::NE},
+       false},
+      {"an event pattern (db.open, db.*, *)", {P::PATTERN, P::STAR}, {P::PATTERN, P::STAR, P::DOTTED, P::ID}, true},
+      {"an event name", {P::DOTTED, P::ID}, {P::DOTTED, P::ID}, true},
+      {"a duration (10s) or a constant", {P::DURATION, P::ID}, {P::DURATION, P::ID}, true},
+      {"a name", {P::ID}, {P::ID}, true},
+      {"a declaration (rule, event, const, filter, machine, profile, include, policy)", {P::RULE, P::EVENT, P::CONST},
+       {P::POLICY, P::INCLUDE, P::CONST, P::EVENT, P::RULE, P::FILTER, P::MACHINE, P::RECORDER, P::PROFILE, P::TEST},
+       false},
+      {"an action (error, warning, info, ok, alert, emit, count, observe, when, expect)", {P::ERROR, P::WARNING, P::OK},
+       {P::ERROR, P::WARNING, P::INFO, P::OK, P::ALERT, P::COLLECT, P::DISCARD, P::ENABLE, P::EMIT, P::COUNT,
+        P::OBSERVE, P::WHEN, P::EXPECT},
+       false},
+      {"a setting (set, rule, alert, max, warnings)", {P::SET, P::WARNINGS},
+       {P::SET, P::RULE, P::ALERT, P::MAX, P::WARNINGS, P::BUDGET, P::INJECT, P::SEED},
+       false},
+      {"a filter action (drop, redact, sample)", {P::DROP, P::REDACT, P::SAMPLE}, {P::DROP, P::REDACT, P::SAMPLE}, false},
+      {"a comparison (>, >=, <, <=, ==, !=)", {P::GT, P::LT, P::EQ}, {P::LT, P::LE, P::GT, P::GE, P::EQ, P::NE}, false},
+  };
+  const auto has = [&](size_t t) { return std::find(set.begin(), set.end(), t) != set.end(); };
+  std::vector<std::string> words;
+  for (const Group& g : kGroups) {
+    if (!std::all_of(g.key.begin(), g.key.end(), has)) continue;
+    words.emplace_back(g.words);
+    std::erase_if(set, [&](size_t t) {
+      return std::find(g.members.begin(), g.members.end(), t) != g.members.end() || (g.keywords && is_keyword(t));
+    });
+  }
+  if (has(P::COMMA)) std::erase(set, P::SEMI);  // separators are optional: one is enough to name
+  for (size_t t : set) {
+    switch (t) {
+      case antlr4::Token::EOF: words.emplace_back(end); break;
+      case P::INT: case P::FLOAT: words.emplace_back("a number"); break;
+      case P::STRING: case P::TEMPLATE: words.emplace_back("a string (\"...\")"); break;
+      case P::DURATION: words.emplace_back("a duration (10s)"); break;
+      case P::SIZE: words.emplace_back("a size (10MB)"); break;
+      case P::PERCENT: words.emplace_back("a percentage (5%)"); break;
+      case P::DOTTED: case P::PATTERN: words.emplace_back("an event name"); break;
+      case P::ID: words.emplace_back("a name"); break;
+      default: words.push_back(vocab.getDisplayName(t)); break;
+    }
+  }
+  std::vector<std::string> unique;
+  for (std::string& w : words)
+    if (std::find(unique.begin(), unique.end(), w) == unique.end()) unique.push_back(std::move(w));
+  if (unique.empty() || unique.size() > kMaxExpectedWords) return "";
+  if (unique.size() == 1) return unique[0];
+  return fmt::format("{} or {}", fmt::join(unique.begin(), unique.end() - 1, ", "), unique.back());
+}
+
+// The keywords among `set` ("error", "when"), for "did you mean".
+std::vector<std::string> expected_keywords(const std::vector<size_t>& set, const antlr4::dfa::Vocabulary& vocab) {
+  std::vector<std::string> out;
+  for (size_t t : set) {
+    const std::string lit = vocab.getLiteralName(t);  // "'error'"
+    if (lit.size() > 2 && std::isalpha(static_cast<unsigned char>(lit[1]))) out.push_back(lit.substr(1, lit.size() - 2));
+  }
+  return out;
+}
+
 class Builder {
  public:
   Builder(const SourceSet& sources, uint32_t file, ast::Policy& policy, DiagBag& diags, const IncludeFn& inc)
@@ -106,16 +311,27 @@ class Builder {
   bool run() {
     const size_t before = diags_.count();
     try {
-      Parse parse(sources_.files[file_].text, diags_, file_, 1, 0);
-      if (!lex_ok(parse, 1, 0)) return false;
-      P::FileContext* tree = parse.parser.file();
-      if (parse.listener.count() > 0 || diags_.count() > before) return false;
+      const std::string& text = sources_.files[file_].text;
+      if (looks_like_json(text)) {
+        diags_.error(Loc{file_, 1, 1, 1}, "this is JSON, not a policy (an events file?)");
+        return false;
+      }
+      Parse parse(text, file_, 1, 0);
+      std::vector<size_t> bad;  // tokens of lexical mistakes (reported)
+      if (!lex(parse, 1, 0, bad)) {
+        flush_early();
+        return false;
+      }
+      std::vector<P::ItemContext*> items;
+      std::vector<size_t> firsts;
+      const bool parsed = parse_items(parse, items, firsts);
+      if (!parsed) report_syntax(parse, 1, 0, firsts, bad);
+      flush_early();
+      if (!parsed || !bad.empty() || diags_.count() > before) return false;
       // Errors from here on (a lone '}', chained comparisons, a bad escape) may
       // leave parts of the tree missing: the file fails, and no pass sees it.
-      for (P::ItemContext* item : tree->item()) build_item(item);
+      for (P::ItemContext* item : items) build_item(item);
       return diags_.count() == before;
-    } catch (const TooManyErrors&) {
-      return false;
     } catch (const std::exception& e) {
       diags_.error_at_file(sources_.files[file_].path, fmt::format("parser failure: {}", e.what()));
       return false;
@@ -141,39 +357,382 @@ class Builder {
     return l;
   }
 
-  // Lexical errors and the nesting cap, before the parser runs.
-  bool lex_ok(Parse& parse, uint32_t line0, uint32_t col0) {
+  // Lexical and syntax errors wait here until the parse is over, and are
+  // then reported in the order of their places (a lexical mistake on line 9
+  // is found before a syntax error on line 2).
+  struct EarlyError {
+    Loc loc;
+    std::string message;
+    std::vector<std::pair<Loc, std::string>> notes;
+  };
+  void early_error(const Loc& l, std::string message) {
+    early_kept_ = early_.size() < kMaxSyntaxErrors;  // more would bury the first ones
+    if (!early_kept_) return;
+    early_.push_back({l, std::move(message), {}});
+  }
+  void early_note(const Loc& l, std::string message) {
+    if (!early_.empty() && early_kept_) early_.back().notes.emplace_back(l, std::move(message));
+  }
+  // Reports the early errors in the order of their places.
+  void flush_early() {
+    std::stable_sort(early_.begin(), early_.end(), [](const EarlyError& x, const EarlyError& y) {
+      return std::tie(x.loc.line, x.loc.col) < std::tie(y.loc.line, y.loc.col);
+    });
+    for (EarlyError& e : early_) {
+      diags_.error(e.loc, std::move(e.message));
+      for (auto& [l, note] : e.notes) diags_.note(l, std::move(note));
+    }
+    early_.clear();
+  }
+
+  // Lexical errors and the nesting cap, before the parser runs. Each mistake
+  // is one error (`&&` is one, and so is a whole 'single-quoted' string); its
+  // tokens go to `bad`, so that the parser's errors there are not reported
+  // again. False when the text must not be parsed (nested too deeply).
+  bool lex(Parse& parse, uint32_t line0, uint32_t col0, std::vector<size_t>& bad) {
     parse.tokens.fill();
-    bool ok = true;
     int depth = 0, prefix_run = 0;
-    for (antlr4::Token* t : parse.tokens.getTokens()) {
+    const std::vector<antlr4::Token*> toks = parse.tokens.getTokens();
+    size_t skip_to = 0;  // tokens that start before this character index belong to a mistake already reported
+    for (size_t i = 0; i < toks.size(); ++i) {
+      antlr4::Token* t = toks[i];
       const size_t type = t->getType();
       const Loc l = loc(t, line0, col0);
-      switch (type) {
-        case P::BAD_NUMBER:
-          diags_.error(l, fmt::format("malformed number '{}' (a letter, digit or '.' glued to a number)", t->getText()));
-          ok = false;
-          break;
-        case P::BAD_STRING:
-          diags_.error(l, "unterminated string (or unbalanced '{' in a template)");
-          ok = false;
-          break;
-        case P::BAD_CHAR:
-          diags_.error(l, fmt::format("unexpected character '{}'", t->getText()));
-          ok = false;
-          break;
-        case P::LPAREN: case P::LBRACK: case P::LBRACE: ++depth; break;
-        case P::RPAREN: case P::RBRACK: case P::RBRACE: --depth; break;
-        default: break;
-      }
+      // The nesting cap counts every token the parser will see, mistakes included.
+      if (type == P::LPAREN || type == P::LBRACK || type == P::LBRACE) ++depth;
+      if (type == P::RPAREN || type == P::RBRACK || type == P::RBRACE) --depth;
       prefix_run = (type == P::NOT || type == P::MINUS) ? prefix_run + 1 : 0;
       if (depth > kMaxNesting || prefix_run > kMaxNesting) {
-        diags_.error(l, fmt::format("nested too deeply (more than {} levels)", kMaxNesting));
+        early_error(l, fmt::format("nested too deeply (more than {} levels)", kMaxNesting));
         return false;
+      }
+      if (type != antlr4::Token::EOF && t->getStartIndex() < skip_to) {
+        bad.push_back(i);
+        continue;
+      }
+      switch (type) {
+        case P::BAD_NUMBER:
+          early_error(l, bad_number(t->getText()));
+          bad.push_back(i);
+          break;
+        case P::BAD_STRING:
+          early_error(l, "unterminated string (or unbalanced '{' in a template)");
+          bad.push_back(i);
+          break;
+        case P::BAD_CHAR:
+          skip_to = bad_char(parse, toks, i, line0, col0);
+          bad.push_back(i);
+          break;
+        default: break;
       }
     }
     parse.tokens.seek(0);
-    return ok;
+    return true;
+  }
+
+  // "5sec": the units the language knows, and the one probably meant.
+  static std::string bad_number(const std::string& text) {
+    size_t i = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i + 1 < text.size() && text[i] == '.' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+      i += 2;
+      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    }
+    const std::string number = text.substr(0, i), unit = text.substr(i);
+    const bool letters = !unit.empty() && std::all_of(unit.begin(), unit.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+    const bool hex = text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    if (!letters || hex || unit == "e" || unit == "E")
+      return fmt::format("malformed number '{}' (a letter, digit or '.' glued to a number)", text);
+    if (const char* meant = unit_alias(unit))
+      return fmt::format("unknown unit '{}' in '{}': write '{}{}' ({})", unit, text, number, meant, kUnitsText);
+    return fmt::format("unknown unit '{}' in '{}' ({})", unit, text, kUnitsText);
+  }
+
+  // Reports the unexpected character at toks[i] and what it probably meant
+  // (`&&`, `||`, `!`, quotes, `#`); returns the character index up to which
+  // the following tokens are part of the same mistake.
+  size_t bad_char(Parse& parse, const std::vector<antlr4::Token*>& toks, size_t i, uint32_t line0, uint32_t col0) {
+    antlr4::Token* t = toks[i];
+    const std::string c = t->getText();
+    const size_t after = t->getStopIndex() + 1;
+    Loc l = loc(t, line0, col0);
+    if (c == "&" || c == "|") {
+      // `&&` (or `&&&`): the same character right after this one is the same mistake.
+      size_t end = i;
+      while (end + 1 < toks.size() && toks[end + 1]->getType() == P::BAD_CHAR && toks[end + 1]->getText() == c &&
+             toks[end + 1]->getStartIndex() == toks[end]->getStopIndex() + 1)
+        ++end;
+      std::string written;
+      for (size_t k = i; k <= end; ++k) written += c;
+      l.len = static_cast<uint32_t>(written.size());
+      early_error(l, fmt::format("use '{}' instead of '{}'", c == "&" ? "and" : "or", written));
+      return toks[end]->getStopIndex() + 1;
+    }
+    if (c == "!") {
+      early_error(l, "use 'not' instead of '!'");
+      return after;
+    }
+    if (c == "'" || c == "`") {
+      // The closing quote on the same line, if any: the whole string is one
+      // mistake (whatever it lexed as: names, or a '"' opening a string).
+      const size_t stop = std::min(parse.input.size(), after + kMaxQuoteScan);
+      const std::string rest = after < stop ? parse.input.getText(antlr4::misc::Interval(after, stop - 1)) : "";
+      const size_t close = rest.find_first_of(c + "\n");
+      if (close != std::string::npos && rest[close] == c[0]) {
+        const std::string inner = rest.substr(0, close);
+        const uint32_t n = code_points(inner, 0, inner.size());
+        l.len = n + 2;
+        const bool plain = inner.find_first_of("\"\\") == std::string::npos && n <= 40;
+        early_error(l, plain ? fmt::format("strings use double quotes: write \"{}\"", inner)
+                             : std::string("strings use double quotes (\"...\")"));
+        return after + n + 1;
+      }
+      early_error(l, fmt::format("strings use double quotes (\"...\"), not {}", c == "'" ? "single quotes" : "backquotes"));
+      return after;
+    }
+    if (c == "#") {
+      early_error(l, "comments start with '//' (or are written /* ... */), not '#'");
+      size_t end = after;  // the rest of the line is the comment
+      for (size_t j = i + 1; j < toks.size() && toks[j]->getLine() == t->getLine(); ++j) end = toks[j]->getStopIndex() + 1;
+      return end;
+    }
+    if (c == "~") {
+      early_error(l, "there is no '~' operator: test a regex with matches(s, \"regex\")");
+      return after;
+    }
+    early_error(l, fmt::format("unexpected character {}", shown_char(c)));
+    // A control character (an escape sequence, binary data): what is glued to
+    // it is part of the same garbage.
+    const unsigned char byte = static_cast<unsigned char>(c[0]);
+    if (c.size() == 1 && (byte < 0x20 || byte == 0x7F)) {
+      size_t end = i;
+      while (end + 1 < toks.size() && toks[end + 1]->getType() != antlr4::Token::EOF &&
+             toks[end + 1]->getStartIndex() == toks[end]->getStopIndex() + 1)
+        ++end;
+      return toks[end]->getStopIndex() + 1;
+    }
+    return after;
+  }
+
+  // Whether the text is JSON (an events file given as a policy): an object
+  // whose first key is a string. No policy starts with '{'.
+  static bool looks_like_json(const std::string& text) {
+    size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    const auto blank = [&] {
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
+    };
+    blank();
+    if (i >= text.size() || text[i] != '{') return false;
+    ++i;
+    blank();
+    return i < text.size() && text[i] == '"';
+  }
+
+  // Parses the file's declarations (the grammar's `file: item* EOF`), one at
+  // a time, so that after a syntax error the parse resumes at the next
+  // declaration (a declaration keyword first on its line, outside brackets)
+  // and finds the next independent mistake. False when any was found.
+  // `firsts` gets the index (in the listener's issues) of the first error of
+  // each declaration that had one: the others are its consequences.
+  bool parse_items(Parse& parse, std::vector<P::ItemContext*>& items, std::vector<size_t>& firsts) {
+    std::optional<TokenLayout> layout;  // only needed after an error
+    try {
+      while (parse.tokens.LA(1) != antlr4::Token::EOF) {
+        const size_t errors = parse.listener.count(), start = parse.tokens.index();
+        P::ItemContext* item = parse.parser.item();
+        if (parse.listener.count() == errors) {
+          items.push_back(item);
+          continue;
+        }
+        firsts.push_back(errors);
+        const SyntaxIssue& first = parse.listener.issues()[errors];
+        if (!first.has_token) break;
+        if (!layout) layout.emplace(parse.tokens.getTokens());
+        parse.tokens.seek(layout->next_fresh_start(std::max(first.token, start)));  // always forward
+        parse.parser.getErrorHandler()->reset(&parse.parser);
+      }
+    } catch (const TooManyErrors&) {
+    }
+    return parse.listener.count() == 0;
+  }
+
+  // Runs a parse; nullptr when it reported syntax errors (or too many).
+  template <class F>
+  auto parse_checked(Parse& parse, F&& run) -> decltype(run()) {
+    try {
+      auto* tree = run();
+      return parse.listener.count() > 0 ? nullptr : tree;
+    } catch (const TooManyErrors&) {
+      return nullptr;
+    }
+  }
+
+  // ---------------------------------------------------------------- syntax errors
+  // Reports the syntax errors of a parse: one per mistake. Only the first
+  // error of each declaration is reported (ANTLR's recovery makes the others
+  // out of it), none where a lexical mistake was already reported (`bad`),
+  // and none after an unclosed bracket, which explains everything after it.
+  void report_syntax(Parse& parse, uint32_t line0, uint32_t col0, const std::vector<size_t>& firsts,
+                     const std::vector<size_t>& bad) {
+    const TokenLayout layout(parse.tokens.getTokens());
+    const std::vector<antlr4::Token*>& toks = layout.tokens();
+    for (size_t i : firsts) {
+      const SyntaxIssue& is = parse.listener.issues()[i];
+      if (!is.has_token || is.token >= toks.size()) {
+        early_error(is.loc, "syntax error: " + is.fallback);
+        continue;
+      }
+      if (std::binary_search(bad.begin(), bad.end(), is.token)) continue;
+      if (report_issue(parse, layout, is, line0, col0)) return;
+    }
+  }
+
+  // Where brackets open and close, and how lines are indented, in a token stream.
+  class TokenLayout {
+   public:
+    explicit TokenLayout(const std::vector<antlr4::Token*>& toks) : toks_(toks), depth_(toks.size(), 0) {
+      std::vector<size_t> stack;
+      matched_.assign(toks.size(), SIZE_MAX);
+      for (size_t i = 0; i < toks.size(); ++i) {
+        const size_t t = toks[i]->getType();
+        depth_[i] = static_cast<int>(stack.size());
+        const size_t line = toks[i]->getLine();
+        if (line >= indent_.size()) indent_.resize(line + 1, UINT32_MAX);
+        if (indent_[line] == UINT32_MAX) indent_[line] = static_cast<uint32_t>(toks[i]->getCharPositionInLine());
+        if (is_opener(t)) stack.push_back(i);
+        if (is_closer(t)) {
+          // Close the nearest opener of the same kind; a closer that matches none is stray.
+          for (size_t k = stack.size(); k-- > 0;) {
+            if (closer_of(toks[stack[k]]->getType()) != t) continue;
+            matched_[stack[k]] = i;
+            matched_[i] = stack[k];
+            stack.resize(k);
+            break;
+          }
+        }
+      }
+    }
+    const std::vector<antlr4::Token*>& tokens() const { return toks_; }
+    // Whether token i is the first on its line.
+    bool first_on_line(size_t i) const {
+      return i == 0 || toks_[i - 1]->getLine() != toks_[i]->getLine() ||
+             toks_[i]->getType() == antlr4::Token::EOF;
+    }
+    // The indentation of the line token i is on.
+    uint32_t indent(size_t i) const { return indent_[toks_[i]->getLine()]; }
+    // The token that closes (or opens) bracket i, or SIZE_MAX.
+    size_t match(size_t i) const { return matched_[i]; }
+    // The first declaration that starts after token `after` (a declaration
+    // keyword first on its line, outside brackets), or the end of the file.
+    size_t next_fresh_start(size_t after) const {
+      for (size_t k = after + 1; k < toks_.size(); ++k)
+        if (toks_[k]->getType() == antlr4::Token::EOF || (starts_declaration(toks_[k]->getType()) && first_on_line(k) && depth_[k] == 0))
+          return k;
+      return toks_.empty() ? 0 : toks_.size() - 1;
+    }
+    // The brackets open before token `at`, outermost first.
+    std::vector<size_t> open_before(size_t at) const {
+      std::vector<size_t> stack;
+      for (size_t i = 0; i < at && i < toks_.size(); ++i) {
+        if (is_opener(toks_[i]->getType())) stack.push_back(i);
+        if (is_closer(toks_[i]->getType()) && matched_[i] != SIZE_MAX)
+          while (!stack.empty() && stack.back() >= matched_[i]) stack.pop_back();
+      }
+      return stack;
+    }
+
+   private:
+    const std::vector<antlr4::Token*> toks_;  // a copy: getTokens() returns one
+    std::vector<int> depth_;         // brackets open before each token
+    std::vector<size_t> matched_;    // each bracket's partner
+    std::vector<uint32_t> indent_;   // by line: the column of its first token
+  };
+
+  // Reports one syntax error; returns whether it was an unclosed bracket.
+  bool report_issue(Parse& parse, const TokenLayout& layout, const SyntaxIssue& is, uint32_t line0, uint32_t col0) {
+    const std::vector<antlr4::Token*>& toks = layout.tokens();
+    antlr4::Token* bad = toks[is.token];
+    const size_t type = bad->getType();
+    const Loc at = loc(bad, line0, col0);
+    antlr4::Token* prev = is.token > 0 ? toks[is.token - 1] : nullptr;
+    const auto expects = [&](size_t t) { return std::find(is.expected.begin(), is.expected.end(), t) != is.expected.end(); };
+    const char* end = line0 == 1 && col0 == 0 ? "the end of the file" : "the end of the hole";  // a hole never starts at 1:1
+    const std::string found = shown_token(bad, end);
+
+    // A bracket open here that nothing ever closes: point at it.
+    const std::vector<size_t> open = layout.open_before(is.token);
+    for (size_t k = open.size(); k-- > 0;) {
+      if (layout.match(open[k]) != SIZE_MAX) continue;
+      size_t culprit = open[k];
+      // A '}' less indented than the line of the '{' it closes probably
+      // belonged to an outer brace: that '{' is the one missing its '}'.
+      for (size_t j = culprit + 1; j < is.token; ++j) {
+        const size_t m = layout.match(j);
+        if (is_opener(toks[j]->getType()) && m != SIZE_MAX && layout.first_on_line(m) &&
+            toks[m]->getCharPositionInLine() < layout.indent(j)) {
+          culprit = j;
+          break;
+        }
+      }
+      antlr4::Token* o = toks[culprit];
+      const char* closer = bracket_text(closer_of(o->getType()));
+      if (type == antlr4::Token::EOF) {
+        early_error(loc(o, line0, col0), fmt::format("'{}' is never closed: expected '{}' before the end of the file",
+                                                      o->getText(), closer));
+      } else {
+        early_error(loc(o, line0, col0), fmt::format("'{}' is never closed: expected '{}' before {} on line {}",
+                                                      o->getText(), closer, found, at.line));
+        early_note(at, fmt::format("'{}' missing before this", closer));
+      }
+      return true;
+    }
+    if (is_closer(type) && layout.match(is.token) == SIZE_MAX) {
+      early_error(at, fmt::format("this '{}' closes nothing: no '{}' is open here", bad->getText(),
+                                   bracket_text(type == P::RPAREN ? P::LPAREN : type == P::RBRACK ? P::LBRACK : P::LBRACE)));
+      return false;
+    }
+    const bool value_before = prev && (is_word(prev->getType()) || is_literal(prev->getType()) ||
+                                       prev->getType() == P::DOTTED || prev->getType() == P::RPAREN ||
+                                       prev->getType() == P::RBRACK);
+    if (type == P::ASSIGN && value_before) {
+      early_error(at, "'=' does not compare: write '==' (a single '=' only gives a 'const' or a 'set' its value)");
+      return false;
+    }
+    if (prev && is_word(type) && (prev->getType() == P::INT || prev->getType() == P::FLOAT) &&
+        prev->getLine() == bad->getLine()) {
+      const std::string word = bad->getText();
+      static const char* const kUnits[] = {"ns", "us", "ms", "s", "m", "h", "d", "B", "KB", "MB", "GB"};
+      const char* unit = unit_alias(word);
+      for (const char* u : kUnits)
+        if (word == u) unit = u;
+      if (unit) {
+        early_error(at, fmt::format("a unit is written against its number: write '{}{}'", prev->getText(), unit));
+        return false;
+      }
+    }
+    if (expects(P::LBRACE) && is_action_word(type) && !expects(type)) {
+      early_error(at, fmt::format("syntax error: expected '{{' before {}: actions go between '{{' and '}}'", found));
+      return false;
+    }
+    const auto& vocab = parse.parser.getVocabulary();
+    const std::string words = expected_words(is.expected, vocab, end);
+    std::string hint;
+    if (is_word(type)) {
+      const std::string best = closest_name(bad->getText(), expected_keywords(is.expected, vocab));
+      if (!best.empty()) hint = fmt::format(" (did you mean '{}'?)", best);
+    }
+    std::string after;
+    if (prev && (is_word(prev->getType()) || vocab.getLiteralName(prev->getType()).size() > 2) &&
+        code_points(prev->getText(), 0, prev->getText().size()) <= kMaxShownToken)
+      after = fmt::format(" after '{}'", prev->getText());
+    early_error(at, words.empty() ? fmt::format("syntax error: unexpected {}{}", found, hint)
+                                   : fmt::format("syntax error: expected {}{}, found {}{}", words, after, found, hint));
+    // A ')' or ']' expected: show where its bracket opened.
+    if (!open.empty() && expects(closer_of(toks[open.back()]->getType())) && toks[open.back()]->getType() != P::LBRACE)
+      early_note(loc(toks[open.back()], line0, col0), fmt::format("the '{}' opened here", toks[open.back()]->getText()));
+    return false;
   }
 
   // ---------------------------------------------------------------- literals
@@ -345,10 +904,16 @@ class Builder {
   // Parses a hole's text as an expression; columns continue the string's.
   ExprPtr parse_hole(const std::string& text, uint32_t line, uint32_t col) {
     const size_t before = diags_.count();
-    Parse parse(text, diags_, file_, line, col);
-    if (!lex_ok(parse, line, col)) return nullptr;
-    P::HoleExprContext* tree = parse.parser.holeExpr();
-    if (parse.listener.count() > 0 || diags_.count() > before) return nullptr;
+    Parse parse(text, file_, line, col);
+    std::vector<size_t> bad;
+    if (!lex(parse, line, col, bad)) {
+      flush_early();
+      return nullptr;
+    }
+    P::HoleExprContext* tree = parse_checked(parse, [&] { return parse.parser.holeExpr(); });
+    if (!tree) report_syntax(parse, line, col, {0}, bad);
+    flush_early();
+    if (!tree || !bad.empty() || diags_.count() > before) return nullptr;
     hole_line0_ = line;
     hole_col0_ = col;
     in_hole_ = true;
@@ -949,6 +1514,8 @@ class Builder {
   const IncludeFn& on_include_;
   int depth_ = 0;
   bool depth_reported_ = false;
+  std::vector<EarlyError> early_;  // see early_error()
+  bool early_kept_ = false;
   bool in_hole_ = false;
   uint32_t hole_line0_ = 1, hole_col0_ = 0;
 };

@@ -28,10 +28,10 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   ast::Policy policy;
   try {
     // A tree with errors never reaches the passes.
-    if (load_policy(sources, policy, diags, options.include_resolver) && !diags.has_errors()) {
+    if (load_policy(sources, policy, diags, options.include_resolver) && !diags.failed()) {
       PassContext ctx(policy, diags, sources);
       ctx.builtins = stdlib_functions(&ctx.nbuiltins);
-      if (run_passes(ctx) && !diags.has_errors()) {
+      if (run_passes(ctx) && !diags.failed()) {
         if (Outcome finalized = ctx.program->finalize(ctx.builtins, ctx.nbuiltins); finalized)
           result.program = std::move(ctx.program);
         else
@@ -45,7 +45,7 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   } catch (...) {
     diags.error_at_file(path, "internal compiler error");
   }
-  if (!diags.has_errors() && !result.program) diags.error_at_file(path, "internal compiler error");
+  if (!diags.failed() && !result.program) diags.error_at_file(path, "internal compiler error");
   result.diagnostics = diags.take();
   return result;
 }

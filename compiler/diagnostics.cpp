@@ -68,10 +68,7 @@ std::string path_of(const SourceSet& sources, const ast::Loc& loc) {
 void DiagBag::add(const ast::Loc& loc, std::string message, DiagnosticSeverity severity) {
   const bool warning = severity == DiagnosticSeverity::Warning;
   warning ? ++warnings_ : ++errors_;
-  if (warning && werror_) {
-    severity = DiagnosticSeverity::Error;
-    ++errors_;
-  }
+  if (warning && werror_) severity = DiagnosticSeverity::Error;
   size_t kept = 0;
   for (const Diagnostic& d : diags_) kept += (d.severity == severity);
   last_kept_ = kept < kMaxDiagnostics;

@@ -25,13 +25,16 @@ class DiagBag {
   void note(const ast::Loc& loc, std::string message);
   // Records an error that has no place in the text (e.g. an unreadable file).
   void error_at_file(const std::string& path, std::string message);
-  // Whether any error was reported, kept or not.
+  // Whether any error was reported, kept or not (warnings made errors by
+  // werror aside: they leave the AST sound, so the passes go on).
   bool has_errors() const { return errors_ > 0; }
   // How many errors were reported, including those beyond the cap that are not
   // kept: a pass compares this before and after to know whether it failed.
   size_t count() const { return errors_; }
-  // How many warnings were reported (kept or not; under werror they are errors).
+  // How many warnings were reported (kept or not), made errors by werror or not.
   size_t warning_count() const { return warnings_; }
+  // Whether the compilation must give no program: an error, or a warning under werror.
+  bool failed() const { return errors_ > 0 || (werror_ && warnings_ > 0); }
   std::vector<Diagnostic> take() { return std::move(diags_); }
 
  private:

@@ -18,6 +18,7 @@ bool parse_type(const std::string& s, Type* t) { return parse_enum(s, *t) && dec
 constexpr const char* kQuantileQ = "quantile(e, q) needs a constant q between 0 and 1";
 
 std::string misspelled_constant(const PassContext& ctx, const std::string& name);
+std::string constant_suggestion(const PassContext& ctx, const ast::Expr& e);
 void warn_loose_name(PassContext& ctx, const ast::Expr& e, const std::string& constant);
 
 class Resolver {
@@ -263,7 +264,8 @@ class Resolver {
     if (e.kind == ast::ExprKind::IntLit) return;
     auto it = ctx_.consts.find(e.s);
     if (e.kind != ast::ExprKind::Name || it == ctx_.consts.end()) {
-      ctx_.diags.error(e.loc, fmt::format("a duration must be a literal or a constant, not '{}'", e.s));
+      ctx_.diags.error(e.loc, fmt::format("a duration must be a literal or a constant, not '{}'{}", e.s,
+                                          constant_suggestion(ctx_, e)));
       return;
     }
     e.ref = ast::NameRef::Const;
@@ -286,7 +288,8 @@ class Resolver {
       }
       default: break;
     }
-    ctx_.diags.error(e.loc, message);
+    const std::string hint = constant_suggestion(ctx_, e);
+    ctx_.diags.error(e.loc, hint.empty() ? std::string(message) : fmt::format("{}: '{}' is not one{}", message, e.s, hint));
   }
 
   void block(ast::Block& b) {
@@ -477,6 +480,13 @@ std::string misspelled_constant(const PassContext& ctx, const std::string& name)
   if (ctx.consts.empty()) return "";
   const std::string best = closest_name(name, PassContext::names(ctx.consts));
   return !best.empty() && constant_style(best) == constant_style(name) ? best : "";
+}
+
+// Where only a constant may go (a duration, a threshold): " (did you mean
+// 'LIMIT'?)" for a name close to a constant's, or "".
+std::string constant_suggestion(const PassContext& ctx, const ast::Expr& e) {
+  if (e.kind != ast::ExprKind::Name) return "";
+  return did_you_mean(e.s, PassContext::names(ctx.consts));
 }
 
 // A name that no schema checks reads a field: say so when it looks like a

@@ -79,17 +79,18 @@ TEST_SUITE("parser") {
       const char* error;
     };
     const Case cases[] = {
-        {"rule a on x where 10sec > 1 { ok }", "malformed number '10sec' (a letter, digit or '.' glued to a number)"},
+        {"rule a on x where 10sec > 1 { ok }",
+         "unknown unit 'sec' in '10sec': write '10s' (durations take ns, us, ms, s, m, h, d; sizes take B, KB, MB, GB)"},
         {"const X = 1.", "malformed number '1.' (a letter, digit or '.' glued to a number)"},
         {"rule a on x { error \"open }", "unterminated string (or unbalanced '{' in a template)"},
         {"rule a on x where $ { ok }", "unexpected character '$'"},
-        {"rule a on x where { ok }", "syntax error: unexpected '{'"},
+        {"rule a on x where { ok }", "syntax error: expected an expression after 'where', found '{'"},
         {"rule a on x where a < b < c { ok }", "comparisons do not chain: write 'a < b and b < c'"},
         {"rule a on x where a == b in [1] { ok }", "comparisons do not chain: write 'a < b and b < c'"},
-        {"rule a on x where x.* > 1 { ok }", "syntax error: unexpected 'x.*'"},
+        {"rule a on x where x.* > 1 { ok }", "syntax error: expected an expression after 'where', found 'x.*'"},
         {"rule a on x { error \"a } b\" }", "lone '}' in a template (write '}}' for a brace)"},
         {"rule a on x { error \"a {} b\" }", "empty template hole"},
-        {"rule a on x { error \"{1 +}\" }", "syntax error: unexpected end of input"},
+        {"rule a on x { error \"{1 +}\" }", "syntax error: expected an expression after '+', found the end of the hole"},
         {"const X = 99999999999999999999", "integer literal '99999999999999999999' out of range"},
         {"const X = 1.5ns", "'1.5ns' is not a whole number of nanoseconds/bytes"},
     };
@@ -102,6 +103,6 @@ TEST_SUITE("parser") {
   TEST_CASE("template holes report errors at their column in the file") {
     const auto errs = dta::test::errors("rule a on x {\n  error \"v={1 + }\"\n}");
     REQUIRE(!errs.empty());
-    CHECK(errs[0] == "2:17: syntax error: unexpected end of input");
+    CHECK(errs[0] == "2:17: syntax error: expected an expression after '+', found the end of the hole");
   }
 }

@@ -323,13 +323,15 @@ std::string bash_completion() {
   for (const CommandDoc& c : commands())
     out += fmt::format("    {}) opts=\"{}\" valued=\"{}\" ;;\n", c.name, option_words(c), valued_words(c));
   out += "    *) return ;;\n  esac\n";
-  out += "  # the positional arguments before this word (the first is the policy)\n";
-  out += "  for ((i = 2; i < COMP_CWORD; i++)); do\n";
+  out += "  # the positional arguments: how many come before this word, and the\n";
+  out += "  # first of the line (the policy, whose profiles --profile offers)\n";
+  out += "  for ((i = 2; i < ${#COMP_WORDS[@]}; i++)); do\n";
   out += "    w=\"${COMP_WORDS[i]}\"\n";
+  out += "    ((i == COMP_CWORD)) && continue\n";
   out += "    if [[ \" $valued \" == *\" $w \"* ]]; then ((i++)); continue; fi\n";
   out += "    [[ $w == -?* ]] && continue\n";
   out += "    [[ -z $policy ]] && policy=\"$w\"\n";
-  out += "    ((n++))\n  done\n";
+  out += "    ((i < COMP_CWORD)) && ((n++))\n  done\n";
   out += "  # an option's value\n  case \"$cmd $prev\" in\n";
   for (const CommandDoc& c : commands())
     for (const OptionDoc& o : c.options) {
