@@ -15,7 +15,7 @@
 namespace dta::fuzz {
 
 // Every kind of site: sliding and tumbling windows of each aggregate, keyed
-// and not, an expectation, a machine with `after`, alerts with dedup.
+// and not, an expectation and a counted one, a machine with `after`, alerts with dedup.
 constexpr const char* kStatePolicy = R"DTA(
 event req { host: string, bytes: int, ms: int, user: string }
 event job.start { id: int }
@@ -34,6 +34,7 @@ rule t_q on req { when quantile(ms, 0.5) every 5s > 10 by host { info "q {value}
 rule t_distinct on req { when distinct(user) every 5s > 2 { info "d {value}" } }
 rule t_max on req { when max(ms) every 4s > 90 { alert warning "slow {value}" dedup host every 20s } }
 rule waits on job.start { expect job.end matching id within 6s then { info "done {id}" } else { error "lost {id}" } }
+rule thrice on job.start { expect 3 job.end matching id within 8s then { info "3 ends {id}" } else { warning "{arrived} of 3 {id}" } }
 rule loud on req where ms > 97 { alert critical "loud {host}" labels { h: host } dedup host every 15s }
 machine life by id {
   initial idle

@@ -451,23 +451,6 @@ TEST_SUITE("inputs") {
     CHECK(carried.warnings().empty());
   }
 
-  TEST_CASE("the pending note lists what still waits and how to let it fire") {
-    dta::Report r;
-    CHECK(dta::cli::pending_note(r, 20).empty());
-    r.pending_expectations = 3;
-    r.pending_timers = 1;
-    r.pending.push_back({"upgrade", "expectation", {{"pkg", "libc6\x1b[2J"}}, 16000000000, ""});
-    r.pending.push_back({"proc", "after", {{"pid", "42"}}, 64000000000, "running"});
-    const std::string note = dta::cli::pending_note(r, 1);
-    CHECK(note.find("3 expectations, 1 machine timer") != std::string::npos);
-    CHECK(note.find("--end-at") != std::string::npos);
-    CHECK(note.find("due 1970-01-01T00:00:16.000Z  upgrade  expectation {pkg=libc6\\x1b[2J}") != std::string::npos);
-    CHECK(note.find("proc") == std::string::npos);            // only the first one listed...
-    CHECK(note.find("... and 3 more") != std::string::npos);  // ...and the rest counted
-    CHECK(note.find('\x1b') == std::string::npos);
-    CHECK(dta::cli::pending_note(r, 20).find("{pid=42} in state running") != std::string::npos);
-  }
-
   TEST_CASE("a stream whose times all fall in 1970 gets a warning with the unit its values suggest") {
     dta::InputStats s;
     dta::JsonlOptions ns;

@@ -392,7 +392,7 @@ TEST_SUITE("messages") {
       CHECK(find_command(c.name) == &c);
       const std::string help = command_help(c);
       CHECK(help.rfind("usage: dta " + std::string(c.name), 0) == 0);
-      CHECK(overview.find(usage_line(c)) != std::string::npos);
+      CHECK(overview.find(usage_block(c, "  ")) != std::string::npos);
       CHECK(man.find(".SS \"dta " + std::string(c.name)) != std::string::npos);
       CHECK(bash.find("    " + std::string(c.name) + ") opts=") != std::string::npos);
       for (const OptionDoc& o : c.options) {

@@ -632,6 +632,7 @@ rule wait on x { expect z matching n within 1h else { info "late" } }
     CHECK(out.find("  c: 1 critical alert\n") < out.find("  a: 30 warning alerts\n"));
     CHECK(out.find("    ... 27 more alerts\n") != std::string::npos);
     CHECK(out.find("pending when the stream ended: 30 expectations, 0 machine timers\n") != std::string::npos);
+    CHECK(out.find("--end-at TIME or --end-at +DURATION lets time pass") != std::string::npos);
     CHECK(out.find("  ... 25 more pending items (--json lists the first 30)\n") != std::string::npos);
     CHECK(out.find("(due 59m59.9s after the last event)") != std::string::npos);  // durations as durations
     CHECK(out.find("  ... 2 more bad lines (--json lists the first 7)\n") != std::string::npos);

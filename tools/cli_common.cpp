@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fmt/format.h>
 
 #include "dta/compiler.hpp"
+#include "help.hpp"
 
 namespace dta::cli {
 
@@ -43,14 +45,27 @@ Expected<Args> parse_args(int argc, char** argv, int first, const std::vector<st
         return fail(fmt::format("unknown option '{}'", a));
       }
       out.options.emplace_back(name, value);
-    } else if (a == "-o") {
-      if (i + 1 >= argc) return fail("option -o needs a value");
-      out.options.emplace_back("out", argv[++i]);
     } else {
       out.positional.push_back(a);
     }
   }
   return out;
+}
+
+Expected<Args> parse_command_args(int argc, char** argv, const CommandDoc& command) {
+  std::vector<std::string> with_value, flags;
+  std::vector<char*> args(argv, argv + argc);
+  for (const OptionDoc& o : command.options) (o.value ? with_value : flags).emplace_back(o.name + 2);
+  for (char*& a : args)  // a short name is its long name's spelling
+    for (const OptionDoc& o : command.options)
+      if (o.short_name && std::strcmp(a, o.short_name) == 0) a = const_cast<char*>(o.name);
+  return parse_args(argc, args.data(), 2, with_value, flags);
+}
+
+int usage_error(const CommandDoc& command, const std::string& what) {
+  std::fprintf(stderr, "dta %s: %s\n%s('dta %s --help' for more)\n", command.name, what.c_str(),
+               usage_block(command, "usage: ").c_str(), command.name);
+  return kExitInvalid;
 }
 
 std::shared_ptr<const Program> load(const std::string& path, bool werror) {

@@ -30,6 +30,15 @@ struct Args {
 Expected<Args> parse_args(int argc, char** argv, int first, const std::vector<std::string>& with_value,
                           const std::vector<std::string>& flags);
 
+struct CommandDoc;
+// Parses argv[2..] by the options `command` lists in the help table
+// (tools/help_pages.cpp): one table says what is accepted and what is
+// documented. Options with a short name (-o) accept it too.
+Expected<Args> parse_command_args(int argc, char** argv, const CommandDoc& command);
+// Prints "dta CMD: WHAT", the command's usage line and where to read more on
+// stderr; returns the exit status of a usage error (2).
+int usage_error(const CommandDoc& command, const std::string& what);
+
 // Compiles a .dta or loads a .dtb; prints diagnostics (errors and warnings)
 // and their counts on stderr; nullptr on error. `werror`: warnings are errors.
 std::shared_ptr<const Program> load(const std::string& path, bool werror = false);

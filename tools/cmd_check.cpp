@@ -7,24 +7,14 @@
 #include "help.hpp"
 
 namespace dta::cli {
-namespace {
-
-// "dta CMD: WHAT\nusage: ...\n" on stderr; the exit status of a usage error.
-int usage_error(const char* cmd, const std::string& what) {
-  std::fprintf(stderr, "dta %s: %s\nusage: %s\n('dta %s --help' for more)\n", cmd, what.c_str(),
-               usage_line(*find_command(cmd)).c_str(), cmd);
-  return kExitInvalid;
-}
-
-}  // namespace
-
 int cmd_check(int argc, char** argv) {
-  const Expected<Args> parsed = parse_args(argc, argv, 2, {"profile"}, {"Werror", "list-profiles"});
-  if (!parsed) return usage_error("check", parsed.error());
+  const CommandDoc& doc = *find_command("check");
+  const Expected<Args> parsed = parse_command_args(argc, argv, doc);
+  if (!parsed) return usage_error(doc, parsed.error());
   const Args& args = *parsed;
-  if (args.positional.empty()) return usage_error("check", "expected a policy");
+  if (args.positional.empty()) return usage_error(doc, "expected a policy");
   if (args.has("list-profiles")) {
-    if (args.positional.size() != 1) return usage_error("check", "--list-profiles takes one policy");
+    if (args.positional.size() != 1) return usage_error(doc, "--list-profiles takes one policy");
     auto prog = load(args.positional[0], args.has("Werror"));
     if (!prog) return kExitInvalid;
     for (const Profile& p : prog->profiles) std::printf("%s\n", p.name.c_str());
@@ -49,10 +39,11 @@ int cmd_check(int argc, char** argv) {
 }
 
 int cmd_compile(int argc, char** argv) {
-  const Expected<Args> parsed = parse_args(argc, argv, 2, {"out"}, {"Werror"});
-  if (!parsed) return usage_error("compile", parsed.error());
+  const CommandDoc& doc = *find_command("compile");
+  const Expected<Args> parsed = parse_command_args(argc, argv, doc);
+  if (!parsed) return usage_error(doc, parsed.error());
   if (parsed->positional.size() != 1 || !parsed->has("out"))
-    return usage_error("compile", "expected one policy and -o OUT.dtb");
+    return usage_error(doc, "expected one policy and -o OUT.dtb");
   const Args& args = *parsed;
   auto prog = load(args.positional[0], args.has("Werror"));
   if (!prog) return kExitInvalid;

@@ -8,12 +8,10 @@
 namespace dta::cli {
 
 int cmd_disasm(int argc, char** argv) {
-  const Expected<Args> parsed = parse_args(argc, argv, 2, {}, {"Werror"});
-  if (!parsed || parsed->positional.size() != 1) {
-    std::fprintf(stderr, "dta disasm: %s\nusage: %s\n('dta disasm --help' for more)\n",
-                 parsed ? "expected one file" : parsed.error().c_str(), usage_line(*find_command("disasm")).c_str());
-    return kExitInvalid;
-  }
+  const CommandDoc& doc = *find_command("disasm");
+  const Expected<Args> parsed = parse_command_args(argc, argv, doc);
+  if (!parsed) return usage_error(doc, parsed.error());
+  if (parsed->positional.size() != 1) return usage_error(doc, "expected one file");
   const Args& args = *parsed;
   auto prog = load(args.positional[0], args.has("Werror"));
   if (!prog) return kExitInvalid;

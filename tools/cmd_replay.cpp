@@ -6,6 +6,7 @@
 #include "cli_common.hpp"
 #include "dta/engine.hpp"
 #include "dta/report_json.hpp"
+#include "help.hpp"
 #include "live_output.hpp"
 #include "replay_inputs.hpp"
 #include "replay_notes.hpp"
@@ -17,23 +18,13 @@ namespace {
 
 constexpr size_t kListed = 20;  // findings, alerts and pending items the summary lists: a screenful
 
-constexpr const char* kUsage =
-    "usage: dta replay POLICY EVENTS... [--profile P] [--out DIR] [--json | --json-lines] [options]\n";
-
-int usage_error(const std::string& why) {
-  std::fprintf(stderr, "dta replay: %s\n%s%s  %s\n", why.c_str(), kUsage, kInputUsage, report_options_usage());
-  return kExitInvalid;
-}
-
 // The report on stdout: JSON, one JSON line after the live ones, or the
 // human summary with what is still pending.
 void print_report(const Report& report, const Args& args, const EngineOptions& opts, LiveOutput& live,
                   const ReportOptions& ro) {
   if (args.has("json-lines")) return live.report(report);
   const std::string text =
-      args.has("json") ? report_to_json(report)
-                       : replay_summary(report, opts, summary_style(ro, fileno(stdout), kListed)) +
-                             pending_note(report, kListed);
+      args.has("json") ? report_to_json(report) : replay_summary(report, opts, summary_style(ro, fileno(stdout), kListed));
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
@@ -49,22 +40,19 @@ void print_notes(const FeedResult& fed, const CarriedFields& carried, const Repo
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  std::vector<std::string> with_value = {"profile", "out"}, flags = {"json"};
-  for (const std::string& o : input_value_options()) with_value.push_back(o);
-  for (const std::string& o : input_flag_options()) flags.push_back(o);
-  with_value.insert(with_value.end(), report_option_names().begin(), report_option_names().end());
-  const Expected<Args> parsed = parse_args(argc, argv, 2, with_value, flags);
-  if (!parsed) return usage_error(parsed.error());
+  const CommandDoc& doc = *find_command("replay");
+  const Expected<Args> parsed = parse_command_args(argc, argv, doc);
+  if (!parsed) return usage_error(doc, parsed.error());
   const Args& args = *parsed;
   const Expected<ReportOptions> report_opts = parse_report_options(args);  // --findings, --fail-on, ...
-  if (!report_opts) return usage_error(report_opts.error());
-  if (args.positional.size() < 2) return usage_error("expected a policy and at least one events file");
-  if (args.has("json") && args.has("json-lines")) return usage_error("--json and --json-lines: choose one");
+  if (!report_opts) return usage_error(doc, report_opts.error());
+  if (args.positional.size() < 2) return usage_error(doc, "expected a policy and at least one events file");
+  if (args.has("json") && args.has("json-lines")) return usage_error(doc, "--json and --json-lines: choose one");
   const Expected<InputSettings> settings =
       input_settings(args, std::vector<std::string>(args.positional.begin() + 1, args.positional.end()));
-  if (!settings) return usage_error(settings.error());
+  if (!settings) return usage_error(doc, settings.error());
   const std::string& policy_path = args.positional[0];
-  auto prog = load(policy_path);
+  auto prog = load(policy_path, args.has("Werror"));
   if (!prog) return kExitInvalid;
   EngineOptions opts;
   opts.profile = args.get("profile");

@@ -62,6 +62,9 @@ std::span<const OptionDoc> common_options();
 std::string version_text();
 // "dta check POLICY... [--profile P] [--Werror]".
 std::string usage_line(const CommandDoc& c);
+// The usage line wrapped to 80 columns after `lead` ("usage: "), the
+// continuation lines under the first argument; ends with a newline.
+std::string usage_block(const CommandDoc& c, const std::string& lead);
 // The short usage `dta` prints when run without a command (on stderr).
 std::string short_usage();
 // `dta help`: what the tool is, its commands, exit status, where to read more.

@@ -34,12 +34,42 @@ constexpr ArgDoc kDisasmArgs[] = {{"POLICY|PROGRAM.dtb", Complete::Program, fals
 constexpr OptionDoc kDisasmOptions[] = {kWerror};
 
 constexpr ArgDoc kReplayArgs[] = {{"POLICY", Complete::Program, false, false},
-                                  {"EVENTS", Complete::File, false, false}};
+                                  {"EVENTS", Complete::File, false, true}};
+// Every option `dta replay` accepts: cmd_replay parses by this table.
 constexpr OptionDoc kReplayOptions[] = {
     kProfile,
     {"--out", nullptr, "DIR", Complete::Dir, nullptr, "where collections are written (default dta-out)"},
     {"--json", nullptr, nullptr, Complete::None, nullptr,
      "print the report as one JSON object (spec section 11) instead of the summary"},
+    {"--json-lines", nullptr, nullptr, Complete::None, nullptr,
+     "print each finding and alert as one JSON object as it happens, then the report as one more line"},
+    {"--findings", nullptr, "FILE", Complete::File, nullptr,
+     "write every finding to FILE as JSON Lines (rule, level, message, ts, key, the event's fields), "
+     "however many the report keeps"},
+    {"--max-findings", nullptr, "N", Complete::None, nullptr,
+     "how many findings the report lists in detail, errors before warnings (default 1000)"},
+    {"--fail-on", nullptr, "LEVEL", Complete::Words, "info warning error critical",
+     "exit 1 when a finding at or above LEVEL, or an alert of that severity or above, was raised "
+     "(default: the spec's verdict, a finding of level error)"},
+    {"--color", nullptr, "WHEN", Complete::Words, "auto always never",
+     "colours in the summary: auto (on a terminal, unless NO_COLOR is set), always or never"},
+    {"--ts-unit", nullptr, "UNIT", Complete::Words, "s ms us ns",
+     "the unit of a numeric \"ts\" (default ns); with s, ms or us it may have a fraction"},
+    {"--max-bad", nullptr, "N|P%", Complete::None, nullptr,
+     "exit 2 when more than N lines (or P% of the lines) are not valid events"},
+    {"--allow-empty", nullptr, nullptr, Complete::None, nullptr, "an input without events is not an error"},
+    {"--since", nullptr, "T", Complete::None, nullptr,
+     "replay only events at or after T (RFC 3339, a date, a number in --ts-unit, or -DURATION before now)"},
+    {"--until", nullptr, "T", Complete::None, nullptr, "replay only events before T (as --since)"},
+    {"--end-at", nullptr, "T|+D", Complete::None, nullptr,
+     "at the end, let time pass to T (or D after the last event) so deadlines and 'after' transitions "
+     "due by then fire"},
+    {"--follow", nullptr, nullptr, Complete::None, nullptr,
+     "keep reading as the files grow (a pipe until it closes), print findings and alerts as they happen; "
+     "on a quiet stream the clock moves with wall time; SIGINT or SIGTERM prints the report"},
+    {"--lateness", nullptr, "D", Complete::None, nullptr,
+     "with --follow: how far the clock stays behind wall time on a quiet stream (default 1s)"},
+    kWerror,
 };
 
 constexpr ArgDoc kHelpArgs[] = {{"COMMAND", Complete::Command, true, false}};
@@ -73,15 +103,19 @@ constexpr CommandDoc kCommands[] = {
      "came from. Takes a policy (compiled first) or a .dtb file.",
      "dta disasm policy.dta | less\n"
      "dta disasm policy.dtb"},
-    {"replay", "run a policy over a recorded JSON Lines stream", kReplayArgs, kReplayOptions,
-     "Runs POLICY (a .dta or a .dtb) over EVENTS, a JSON Lines file with one event per line ('-' reads "
-     "standard input), and prints a summary: the verdict, each rule's level and counts, findings, "
-     "alerts, metrics and diagnostics. With --json it prints the report of the language specification, "
-     "section 11. Warnings about the policy are printed on standard error first.\n\n"
+    {"replay", "run a policy over recorded or live JSON Lines streams", kReplayArgs, kReplayOptions,
+     "Runs POLICY (a .dta or a .dtb) over EVENTS, JSON Lines files with one event per line ('-' reads "
+     "standard input), and prints a summary: the verdict, each rule's level and counts, findings grouped "
+     "by rule, alerts, metrics, diagnostics and what is still pending. With --json it prints the report of "
+     "the language specification, section 11. Warnings about the policy are printed on standard error "
+     "first.\n\n"
+     "Inputs may be plain, gzip or zstd; several files are merged in time order. A binary file, a "
+     "directory, or a stream with bad lines and no valid event is refused (exit 2).\n\n"
      "The policy comes first and the events second.",
      "dta replay policy.dta events.jsonl\n"
      "dta replay policy.dta events.jsonl --profile unit --json\n"
-     "producer | dta replay policy.dta -"},
+     "dta replay p.dta a.jsonl.gz b.jsonl.zst --findings all.jsonl --fail-on warning\n"
+     "tail -F app.jsonl | dta replay policy.dta - --follow --json-lines"},
     {"help", "show help for dta or one of its commands", kHelpArgs, kHelpOptions,
      "Without COMMAND, lists the commands; with one, prints its help (the same as 'dta COMMAND --help'). "
      "With --man, prints this manual in roff.",

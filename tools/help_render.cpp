@@ -217,16 +217,44 @@ std::string version_text() {
   return fmt::format("dta {} (policy language {}, .dtb format {})\n", DTA_VERSION, kLanguageVersion, kDtbVersion);
 }
 
-std::string usage_line(const CommandDoc& c) {
-  std::string out = fmt::format("dta {}", c.name);
+namespace {
+
+// The words of a usage line: "dta replay", then each argument and option.
+std::vector<std::string> usage_words(const CommandDoc& c) {
+  std::vector<std::string> words = {fmt::format("dta {}", c.name)};
   for (const ArgDoc& a : c.args)
-    out += fmt::format(fmt::runtime(a.optional ? " [{}{}]" : " {}{}"), a.name, a.repeats ? "..." : "");
+    words.push_back(fmt::format(fmt::runtime(a.optional ? "[{}{}]" : "{}{}"), a.name, a.repeats ? "..." : ""));
   for (const OptionDoc& o : c.options) {
     const std::string spelled =
         fmt::format("{}{}", o.short_name ? o.short_name : o.name, o.value ? fmt::format(" {}", o.value) : "");
-    out += fmt::format(fmt::runtime(o.required ? " {}" : " [{}]"), spelled);
+    words.push_back(fmt::format(fmt::runtime(o.required ? "{}" : "[{}]"), spelled));
   }
+  return words;
+}
+
+}  // namespace
+
+std::string usage_line(const CommandDoc& c) {
+  std::string out;
+  for (const std::string& w : usage_words(c)) out += (out.empty() ? "" : " ") + w;
   return out;
+}
+
+std::string usage_block(const CommandDoc& c, const std::string& lead) {
+  const std::vector<std::string> words = usage_words(c);
+  const size_t indent = lead.size() + words[0].size() + 1;  // continuation lines start under the first argument
+  std::string out = lead + words[0];
+  size_t col = out.size();
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (col + 1 + words[i].size() > kWidth) {
+      out += "\n" + std::string(indent, ' ') + words[i];
+      col = indent + words[i].size();
+    } else {
+      out += " " + words[i];
+      col += 1 + words[i].size();
+    }
+  }
+  return out + "\n";
 }
 
 std::string short_usage() {
@@ -244,7 +272,7 @@ std::string overview_help() {
       "change what counts as an error without touching the policy's rules.",
       0);
   out += "\nusage:\n";
-  for (const CommandDoc& c : commands()) out += "  " + usage_line(c) + "\n";
+  for (const CommandDoc& c : commands()) out += usage_block(c, "  ");
   out += "\ncommands:\n";
   for (const CommandDoc& c : commands()) out += fmt::format("  {:<12}{}\n", c.name, c.summary);
   out += "\noptions:\n";
@@ -257,7 +285,7 @@ std::string overview_help() {
 }
 
 std::string command_help(const CommandDoc& c) {
-  std::string out = "usage: " + usage_line(c) + "\n\n";
+  std::string out = usage_block(c, "usage: ") + "\n";
   out += wrap(c.summary, 0) + "\n";
   out += wrap(c.description, 0);
   out += "\noptions:\n";

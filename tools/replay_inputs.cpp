@@ -314,27 +314,6 @@ bool inputs_valid(const MergedInput& in, const InputSettings& s, const std::vect
 
 }  // namespace
 
-std::vector<std::string> input_value_options() {
-  return {"ts-unit", "max-bad", "since", "until", "end-at", "lateness"};
-}
-std::vector<std::string> input_flag_options() { return {"follow", "allow-empty", "json-lines"}; }
-
-const char* const kInputUsage =
-    "  EVENTS...          JSON Lines files, plain, gzip or zstd ('-': standard input); several are merged\n"
-    "                     in time order\n"
-    "  --ts-unit U        unit of a numeric \"ts\": s, ms, us or ns (default ns); may then have a fraction\n"
-    "  --max-bad N|P%     exit 2 when more than N lines (or P% of the lines) are not valid events\n"
-    "  --allow-empty      an input without events is not an error\n"
-    "  --since T, --until T  replay only events with since <= ts < until (T: RFC 3339, a date, a number\n"
-    "                     in --ts-unit, or -DURATION before now)\n"
-    "  --end-at T|+D      let time pass to T (or D after the last event) at the end, so deadlines and\n"
-    "                     `after` transitions due by then fire\n"
-    "  --follow           keep reading as the files grow (a pipe until it closes); print findings and\n"
-    "                     alerts as they happen; on a quiet stream the clock moves with wall time;\n"
-    "                     SIGINT or SIGTERM prints the report\n"
-    "  --lateness D       --follow: how far the clock stays behind wall time on a quiet stream (1s)\n"
-    "  --json-lines       print each finding and alert as one JSON object as it happens, then the report\n";
-
 Expected<int64_t> parse_duration(std::string_view text) {
   struct Unit {
     std::string_view name;

@@ -15,12 +15,6 @@
 
 namespace dta::cli {
 
-// The options replay_inputs handles: with a value, and flags.
-std::vector<std::string> input_value_options();
-std::vector<std::string> input_flag_options();
-// Their lines of `dta replay`'s usage.
-extern const char* const kInputUsage;
-
 struct InputSettings {
   std::vector<std::string> paths;         // "-": standard input
   JsonlOptions jsonl;                     // --ts-unit

@@ -1,4 +1,4 @@
-// Notes after a replay: pending items, fields never carried, 1970 times.
+// Notes after a replay: fields never carried, 1970 times.
 #include "replay_notes.hpp"
 
 #include <fmt/format.h>
@@ -115,30 +115,6 @@ std::vector<std::string> CarriedFields::warnings() const {
                     "events do not have?)",
                     escape_for_terminal(k.name), who, k.readers.size() == 1 ? "s" : ""));
   }
-  return out;
-}
-
-std::string pending_note(const Report& r, size_t max_listed) {
-  const uint64_t total = r.pending_expectations + r.pending_timers;
-  if (total == 0) return "";
-  std::string out = fmt::format(
-      "still pending when the stream ended: {} expectation{}, {} machine timer{} (their deadlines did not fire; "
-      "--end-at TIME or --end-at +DURATION lets time pass to fire them)\n",
-      r.pending_expectations, r.pending_expectations == 1 ? "" : "s", r.pending_timers,
-      r.pending_timers == 1 ? "" : "s");
-  size_t width = 4;
-  for (const PendingItem& p : r.pending) width = std::max(width, p.rule.size());
-  const size_t shown = std::min(max_listed, r.pending.size());
-  for (size_t i = 0; i < shown; ++i) {
-    const PendingItem& p = r.pending[i];
-    std::string key;
-    for (const auto& [k, v] : p.key)
-      key += fmt::format("{}{}={}", key.empty() ? "" : ", ", escape_for_terminal(k), escape_for_terminal(v));
-    out += fmt::format("  due {}  {:<{}}  {:<11}{}{}\n", format_ts(p.due), escape_for_terminal(p.rule), width, p.kind,
-                       key.empty() ? "" : " {" + key + "}",
-                       p.state.empty() ? "" : " in state " + escape_for_terminal(p.state));
-  }
-  if (total > shown) out += fmt::format("  ... and {} more\n", total - shown);
   return out;
 }
 

@@ -1,5 +1,5 @@
-// What `dta replay` says after a run besides the report: the pending items
-// still waiting, fields the policy reads that no event carried, and inputs
+// What `dta replay` says after a run besides the report: fields the policy
+// reads that no event carried, and inputs
 // whose times all fall in 1970 (epoch seconds read as nanoseconds).
 #pragma once
 #include <cstdint>
@@ -42,11 +42,6 @@ class CarriedFields {
   std::vector<uint8_t> state_;  // by interned id
   size_t left_ = 0;             // keys not seen yet
 };
-
-// The human note on what still waited when the stream ended: counts, the
-// first `max_listed` items (rule, kind, key, due time, machine state), and
-// how to let them fire (--end-at). "" when nothing waits.
-std::string pending_note(const Report& r, size_t max_listed);
 
 // A warning when every event time of an input falls in 1970, with the unit
 // its values suggest (--ts-unit s for ~1.8e9); "" otherwise.

@@ -313,6 +313,7 @@ class Summary {
     if (!r_.pending_expectations && !r_.pending_timers && r_.pending.empty()) return;
     out_ += fmt::format("pending when the stream ended: {}, {}\n", plural(r_.pending_expectations, "expectation"),
                         plural(r_.pending_timers, "machine timer"));
+    out_ += "  (their deadlines did not come; --end-at TIME or --end-at +DURATION lets time pass to fire them)\n";
     size_t shown = 0;
     for (const PendingItem& p : r_.pending) {
       if (shown == style_.max_listed) break;

@@ -20,16 +20,6 @@ constexpr size_t kFindingsBuffer = size_t{1} << 20;
 
 }  // namespace
 
-const std::vector<std::string>& report_option_names() {
-  static const std::vector<std::string> names = {"findings", "max-findings", "fail-on", "color"};
-  return names;
-}
-
-const char* report_options_usage() {
-  return "[--findings FILE] [--max-findings N] [--fail-on info|warning|error|critical] "
-         "[--color auto|always|never]";
-}
-
 Expected<ReportOptions> parse_report_options(const Args& args) {
   ReportOptions ro;
   if (args.has("findings")) {

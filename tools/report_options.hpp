@@ -27,10 +27,6 @@ struct ReportOptions {
   ColorMode color = ColorMode::Auto;
 };
 
-// The option names above (they all take a value), for parse_args.
-const std::vector<std::string>& report_option_names();
-// Their usage line: "[--findings FILE] [--max-findings N] ...".
-const char* report_options_usage();
 // The options from parsed arguments, or what is wrong with one of them.
 Expected<ReportOptions> parse_report_options(const Args& args);
 

@@ -107,6 +107,9 @@ file(WRITE ${WORK}/warn.jsonl "{\"ts\": 1, \"name\": \"request.end\", \"fields\"
 expect_run(0 ${DTA} replay ${WORK}/warn.dta ${WORK}/warn.jsonl)
 expect_match("${ERR}" "warning: 'latency_ms' is in milliseconds" "replay prints warnings")
 expect_match("${OUT}" "PASS" "replay still runs")
+expect_run(2 ${DTA} replay --Werror ${WORK}/warn.dta ${WORK}/warn.jsonl)
+expect_match("${ERR}" "error: 'latency_ms' is in milliseconds.* \\[--Werror\\]" "replay --Werror refuses the policy")
+expect_no_match("${OUT}" "PASS" "replay --Werror runs nothing")
 # several policies at once; one bad one fails the check, the others still say ok
 expect_run(2 ${DTA} check ${DIR}/pass.dta ${DIR}/broken.dta ${DIR}/fail.dta)
 expect_match("${OUT}" "pass.dta: ok .*fail.dta: ok" "every good policy is reported")

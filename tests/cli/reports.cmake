@@ -118,7 +118,7 @@ expect_run(1 ${DTA} replay ${WORK}/quiet.dta ${WORK}/events.jsonl --fail-on info
 expect_run(1 ${DTA} replay ${DIR}/fail.dta ${DIR}/events.jsonl --fail-on critical)  # errors always fail
 expect_run(2 ${DTA} replay ${WORK}/quiet.dta ${WORK}/events.jsonl --fail-on fatal)
 expect_match("${ERR}" "--fail-on wants info, warning, error or critical, not 'fatal'" "bad --fail-on")
-expect_match("${ERR}" "usage: dta replay POLICY EVENTS .*--fail-on" "usage names the options")
+expect_match("${ERR}" "usage: dta replay POLICY EVENTS\\.\\.\\. .*--fail-on" "usage names the options")
 expect_run(2 ${DTA} replay ${WORK}/quiet.dta ${WORK}/events.jsonl --max-findings lots)
 expect_match("${ERR}" "--max-findings wants a count" "bad --max-findings")
 expect_run(2 ${DTA} replay ${WORK}/quiet.dta ${WORK}/events.jsonl --findings)
