@@ -272,6 +272,14 @@ Status to_float(const Value* a, Value& out, Arena&) {
 
 Status to_string(const Value* a, Value& out, Arena& arena);
 
+// dur(ns): an int of nanoseconds (a duration, a difference of times) as the
+// language writes durations: dur(1800000000000) is "30m", dur(1500000) "1.5ms".
+Status dur(const Value* a, Value& out, Arena& arena) {
+  if (a[0].type != Type::Int) return Status::TypeError;
+  out = Value::of_string(arena.copy(format_duration(a[0].i)));
+  return Status::Ok;
+}
+
 // ---- round(x, digits): x to `digits` decimal places (negative: to tens,
 // hundreds...), half away from zero; an int stays an int, a float a float.
 // A float is rounded as it reads (its shortest round-trip decimal, what
@@ -392,6 +400,7 @@ constexpr Builtin kStdlib[] = {
     {"hash", 1, {A}, Result::Int, hash_fn, Special::None, "stable 64-bit hash of x"},
     {"round", 2, {N, I}, Result::SameAsArg, round_fn, Special::None,
      "x to `digits` decimal places (negative: tens, hundreds...), half away from zero, as x reads"},
+    {"dur", 1, {I}, Result::String, dur, Special::None, "an int of nanoseconds as a duration: 30m, 1.5s, 250ms"},
 };
 
 Status to_string(const Value* a, Value& out, Arena& arena) {

@@ -1,5 +1,5 @@
 // Language conveniences of issue 9 item 13: `expect N PATTERN ...` (met at
-// the N-th matching arrival, `arrived` in `then`/`else`) and round(x, digits).
+// the N-th matching arrival, `arrived` in `then`/`else`), round(x, digits) and dur(ns).
 // Syntax, compile errors, run-time behaviour, profiles, export/import of a
 // partly met expectation, the .dtb round trip.
 #include <doctest/doctest.h>
@@ -493,6 +493,26 @@ TEST_SUITE("lang") {
     CHECK(where("round(x, -19) == 0", "\"x\": 4999999999999999999") == "true");
     CHECK(where("round(x, -308) > 0", "\"x\": 1.7976931348623157e308") == "arith_error");  // beyond double
     CHECK(where("round(x, 2) == x", "\"x\": 1e400") == "true");                            // infinity stays infinity
+  }
+
+  // ---------------------------------------------------------------- dur()
+
+  TEST_CASE("dur(ns): durations and time differences as the language writes durations") {
+    CHECK(render("timeout {dur(30m)}") == "timeout 30m");
+    CHECK(render("{dur(T)}", "\"x\": 1") == "<missing>");  // T is a field here, and absent
+    CHECK(dta::test::run("const T = 1800s\nrule r on e { info \"{T} is {dur(T)}\" }", ev(1, "e", "\"x\": 1"))
+              .kept_findings.at(0)
+              .message == "1800000000000 is 30m");  // a plain hole keeps the spec's rendering
+    CHECK(render("{dur(x)}", "\"x\": 1500000") == "1.5ms");
+    CHECK(render("{dur(x)}", "\"x\": 5400000000000") == "1h30m");
+    CHECK(render("{dur(x)}", "\"x\": -3000000000") == "-3s");
+    CHECK(render("{dur(x)}", "\"x\": 0") == "0s");
+    CHECK(render("{dur(x)}", "\"x\": -9223372036854775808") == "-106751d23h47m16.854s");
+    CHECK(render("{dur(x)}", "\"x\": 1.5") == "<missing>");  // a float is a type error
+    using V = std::vector<std::string>;
+    CHECK(dta::test::errors("rule r on e where dur(\"a\") == \"1s\" { ok }") ==
+          V{"1:23: argument 1 of 'dur' cannot be string"});
+    CHECK(where("dur(x) == \"2s\"", "\"x\": 2000000000") == "true");
   }
 
   TEST_CASE("round: random values against what the result must be") {

@@ -493,7 +493,7 @@ profile calm { alert crit: info }
   // ------------------------------------------------------------ item 9: for people
 
   TEST_CASE("durations, numbers and floats in text, for people") {
-    using dta::cli::format_duration;
+    using dta::format_duration;
     CHECK(format_duration(0) == "0s");
     CHECK(format_duration(42) == "42ns");
     CHECK(format_duration(1500) == "1.5us");

@@ -13,8 +13,7 @@
 namespace dta::cli {
 namespace {
 
-constexpr int64_t kNsPerUs = 1000, kNsPerMs = 1000000, kNsPerS = 1000000000;
-constexpr int64_t kNsPerMin = 60 * kNsPerS, kNsPerHour = 60 * kNsPerMin, kNsPerDay = 24 * kNsPerHour;
+constexpr int64_t kNsPerMs = 1000000, kNsPerS = 1000000000;
 // Floats written with more decimals than this are computed values, rounded
 // for people; fewer are left as written (1.5, 0.25, 10.0.0.1).
 constexpr size_t kRoundAfterDecimals = 6;
@@ -37,15 +36,6 @@ std::string plural(uint64_t n, std::string_view one, std::string_view many = {})
 // A count of findings of one level: "3 errors", "1 warning", "2 infos", "4 ok".
 std::string level_count(uint64_t n, Level l) {
   return l == Level::Ok ? fmt::format("{} ok", n) : plural(n, level_name(l));
-}
-
-// `units` (ns) as an integer part and up to 3 decimals, trailing zeros dropped: 1500 / 1000 -> "1.5".
-std::string decimal(uint64_t n, uint64_t unit) {
-  const uint64_t whole = n / unit, thousandths = n % unit / (unit / 1000);
-  if (thousandths == 0) return fmt::format("{}", whole);
-  std::string frac = fmt::format("{:03}", thousandths);
-  while (frac.back() == '0') frac.pop_back();
-  return fmt::format("{}.{}", whole, frac);
 }
 
 // Whether `c` may be part of a word or number around a float in text.
@@ -424,25 +414,6 @@ std::string format_ts(int64_t ns) {
   char buf[40];
   if (!gmtime_r(&t, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm)) return fmt::format("{}ns", ns);
   return fmt::format("{}.{:03}Z", buf, sub / kNsPerMs);
-}
-
-std::string format_duration(int64_t ns) {
-  if (ns == 0) return "0s";
-  // The magnitude as unsigned: INT64_MIN has no positive int64.
-  const uint64_t u = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
-  const std::string sign = ns < 0 ? "-" : "";
-  if (u < static_cast<uint64_t>(kNsPerUs)) return fmt::format("{}{}ns", sign, u);
-  if (u < static_cast<uint64_t>(kNsPerMs)) return sign + decimal(u, kNsPerUs) + "us";
-  if (u < static_cast<uint64_t>(kNsPerS)) return sign + decimal(u, kNsPerMs) + "ms";
-  std::string out = sign;
-  uint64_t rest = u;
-  for (auto [unit, name] : {std::pair{kNsPerDay, "d"}, std::pair{kNsPerHour, "h"}, std::pair{kNsPerMin, "m"}}) {
-    const auto n = static_cast<uint64_t>(unit);
-    if (rest >= n) out += fmt::format("{}{}", rest / n, name);
-    rest %= n;
-  }
-  if (rest >= static_cast<uint64_t>(kNsPerMs)) out += decimal(rest, kNsPerS) + "s";
-  return out;
 }
 
 std::string format_number(double x) {

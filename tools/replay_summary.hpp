@@ -18,10 +18,6 @@ namespace dta::cli {
 // 2262-04-11) formats without overflow.
 std::string format_ts(int64_t ns);
 
-// A duration in nanoseconds as the language writes durations, largest unit
-// first: "30m", "1h30m", "2.5s", "250ms", "1.5us", "42ns", "-3s", "0s".
-std::string format_duration(int64_t ns);
-
 // A float for people: integers as integers, magnitudes from 1e6 to 1e15
 // rounded to an integer, others to 6 significant digits ("1817.2",
 // "48847.7", "0.3"); "inf", "-inf", "nan".

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Writes events.jsonl: a deterministic recording of the shop service (12,000
-events over ~20 minutes, with an incident at minute 10). Run it from this folder."""
+events over ~20 minutes, with an incident at minute 10). Run it from this folder.
+
+With --live [SPEED], writes the same events to standard output as a live
+service would, stamped with the current time and paced SPEED times faster than
+recorded (default 10: the incident comes after a minute), for
+`dta replay policy.dta - --follow`."""
 import json
 import random
+import sys
+import time
 
 rng = random.Random(20261126)
 t = 1795687200_000_000_000  # 2026-11-26T10:00:00Z
@@ -64,5 +71,29 @@ for i in range(12000):
 out.insert(7000, '{"ts":1795687800000000000,"name":"http.request","fields":{"status":2')
 out.insert(9000, json.dumps({"ts": 1795687200_000_000_000, "name": "db.open",
                              "fields": {"path": "/srv/shop/shop.db", "errno": 0, "latency_ms": 0.5}}))
-with open("events.jsonl", "w") as f:
-    f.write("\n".join(out) + "\n")
+
+
+def live(lines, speed):
+    """The lines paced as recorded (divided by speed), each stamped with now."""
+    prev = None
+    for line in lines:
+        try:
+            e = json.loads(line)
+        except ValueError:
+            print(line, flush=True)  # the truncated line stays bad
+            continue
+        if prev is not None and e["ts"] > prev:
+            time.sleep((e["ts"] - prev) / 1e9 / speed)
+        prev = max(prev or e["ts"], e["ts"])
+        e["ts"] = time.time_ns()
+        print(json.dumps(e, separators=(",", ":")), flush=True)
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "--live":
+    try:
+        live(out, float(sys.argv[2]) if len(sys.argv) > 2 else 10.0)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+else:
+    with open("events.jsonl", "w") as f:
+        f.write("\n".join(out) + "\n")

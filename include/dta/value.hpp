@@ -104,6 +104,10 @@ struct Value {
 // Appends v as messages show it: ints in decimal, floats in shortest
 // round-trip form (812.5, 0.1), bools as true/false, strings as they are.
 void append_value(std::string& out, const Value& v);
+// A duration in nanoseconds as the language writes durations, largest unit
+// first, up to 3 decimals: "30m", "1h30m", "2.5s", "250ms", "1.5us", "42ns",
+// "-3s", "0s" (the `dur()` builtin and the replay summary).
+std::string format_duration(int64_t ns);
 
 // Outcome of evaluating code: the spec's runtime misses (4.2) are statuses, not exceptions.
 // RegexBudget: a `matches` call ran out of its step budget (counted, the `where` is false).
