@@ -1,5 +1,10 @@
 // The JSON Lines reader on good and bad input (spec section 1).
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <bit>
+#include <cstring>
+#include <random>
 
 #include "helpers.hpp"
 
@@ -21,6 +26,29 @@ Parsed parse(dta::Interner& names, const std::string& line) {
 }  // namespace
 
 TEST_SUITE("jsonl") {
+  TEST_CASE("a float field reads as the double nearest its text, as strtod (Boost.JSON's own is not always)") {
+    dta::Interner names;
+    std::mt19937_64 rng(7);
+    size_t checked = 0;
+    for (int i = 0; i < 20000; ++i) {
+      double x = 0;
+      const uint64_t bits = rng() & ~(uint64_t{0x7ff} << 52) | (uint64_t{1023 + rng() % 40 - 20} << 52);
+      std::memcpy(&x, &bits, sizeof x);
+      // the shortest text that reads back, 17 digits, and a long decimal between two doubles
+      for (const std::string& text : {fmt::format("{}", x), fmt::format("{:.17g}", x), fmt::format("{:.25g}", x)}) {
+        CAPTURE(text);
+        const Parsed p = parse(names, R"({"ts": 1, "name": "a", "fields": {"x": )" + text + "}}");
+        REQUIRE(p.ok);
+        const dta::Field* f = p.ev.find(names.find("x"));
+        REQUIRE(f);
+        if (f->type != dta::Type::Float) continue;  // "1e+20" without a fraction may read as an int
+        CHECK(p.ev.value(*f).f == std::strtod(text.c_str(), nullptr));
+        ++checked;
+      }
+    }
+    CHECK(checked > 50000);
+  }
+
   TEST_CASE("both ts forms, id, severity and typed fields") {
     dta::Interner names;
     auto a = parse(names, R"({"ts": 1764151200000000000, "name": "db.open", "severity": "warning", "fields": {"path": "/srv/app.db", "errno": 13}})");

@@ -7,10 +7,12 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
+#include <charconv>
 #include <cstring>
 #include <fmt/format.h>
 #include <iterator>
 #include <unordered_map>
+#include <utility>
 
 namespace dta {
 namespace {
@@ -523,9 +525,11 @@ class EventHandler {
   }
   bool on_number_part(boost::json::string_view s, ec_t&) {
     if (collect_ || (depth_ == 1 && top_ == Top::Ts)) num_part_.append(s.data(), s.size());
+    split_number_ = true;
     return true;
   }
   bool on_int64(int64_t i, boost::json::string_view text, ec_t& ec) {
+    split_number_ = false;
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {
@@ -537,6 +541,7 @@ class EventHandler {
     return true;
   }
   bool on_uint64(uint64_t u, boost::json::string_view text, ec_t& ec) {
+    split_number_ = false;
     if (depth_ == 0) return fail("not a JSON object", ec);
     if (collect_) return put_number(text);
     if (in_fields_) {  // beyond int64: a float, as any JSON reader that has only doubles
@@ -548,8 +553,21 @@ class EventHandler {
     if (depth_ == 1 && top_ != Top::Other) return wrong(ec);
     return true;
   }
+  // The double nearest the number's text. Boost.JSON 1.81 parses some
+  // numbers one ulp off (its fast path multiplies by inexact powers of ten),
+  // so the whole text, when the parser gives it in one part, is read again
+  // with from_chars, which rounds correctly; its out-of-range cases (1e999,
+  // 1e-400) keep Boost's infinity or zero.
+  double nearest_double(double d, boost::json::string_view text) {
+    const bool split = std::exchange(split_number_, false);
+    if (split || text.empty()) return d;
+    double exact = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), exact);
+    return err == std::errc() && end == text.data() + text.size() ? exact : d;
+  }
   bool on_double(double d, boost::json::string_view text, ec_t& ec) {
     if (depth_ == 0) return fail("not a JSON object", ec);
+    d = nearest_double(d, text);
     if (collect_) return put_number(text);
     if (in_fields_) {  // beyond the double range (1e999): +-inf, as JavaScript's JSON.parse
       if (!add_leaf(ec)) return false;
@@ -843,6 +861,7 @@ class EventHandler {
   const JsonlOptions options_;
   Event* ev_ = nullptr;
   bool exact_ = false;
+  bool split_number_ = false;  // the number being read came in several parts (on_number_part)
   int depth_ = 0;    // nesting of the current value: 1 inside the top-level object
   int collect_ = 0;  // > 0 inside an array field: open brackets and braces of its text
   Top top_ = Top::Other;
