@@ -32,7 +32,7 @@ TEST_SUITE("jsonl") {
     size_t checked = 0;
     for (int i = 0; i < 20000; ++i) {
       double x = 0;
-      const uint64_t bits = rng() & ~(uint64_t{0x7ff} << 52) | (uint64_t{1023 + rng() % 40 - 20} << 52);
+      const uint64_t bits = (rng() & ~(uint64_t{0x7ff} << 52)) | (uint64_t{1023 + rng() % 40 - 20} << 52);
       std::memcpy(&x, &bits, sizeof x);
       // the shortest text that reads back, 17 digits, and a long decimal between two doubles
       for (const std::string& text : {fmt::format("{}", x), fmt::format("{:.17g}", x), fmt::format("{:.25g}", x)}) {
