@@ -6,6 +6,7 @@
 
 #include "dta/dtb.hpp"
 #include "dta/stdlib.hpp"
+#include "host_schema_pass.hpp"
 #include "passes.hpp"
 #include "source_loader.hpp"
 
@@ -28,7 +29,8 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   ast::Policy policy;
   try {
     // A tree with errors never reaches the passes.
-    if (load_policy(sources, policy, diags, options.include_resolver) && !diags.failed()) {
+    if (load_policy(sources, policy, diags, options.include_resolver) && !diags.failed() &&
+        apply_host_schemas(policy, options.host_schemas, diags)) {
       PassContext ctx(policy, diags, sources);
       ctx.builtins = stdlib_functions(&ctx.nbuiltins);
       if (run_passes(ctx) && !diags.failed()) {
@@ -93,20 +95,37 @@ CompileResult compile_file(const std::string& path, const CompileOptions& option
   });
 }
 
+// A .dtb (by its magic) or a policy, from bytes already read.
+static CompileResult load_bytes(const std::string& path, const std::string& bytes, const CompileOptions& options) {
+  if (!looks_like_dtb(bytes)) return compile_source_unguarded(path, bytes, options);
+  Expected<std::unique_ptr<Program>> prog = load_dtb(bytes);
+  if (!prog) return failure(path, prog.error());
+  size_t n = 0;
+  const Builtin* fns = stdlib_functions(&n);
+  if (Outcome finalized = (*prog)->finalize(fns, n); !finalized)
+    return failure(path, "invalid bytecode: " + finalized.error());
+  CompileResult r;
+  r.program = std::move(*prog);
+  return r;
+}
+
+PolicyLoader policy_loader() {
+  return [](const std::string& name, const std::string& text, const std::vector<HostEventSchema>& schemas) {
+    CompileOptions options;
+    options.host_schemas = schemas;
+    CompileResult r = guarded(name, [&] { return load_bytes(name, text, options); });
+    LoadedPolicy out;
+    out.program = std::move(r.program);
+    for (Diagnostic& d : r.diagnostics) out.diagnostics.push_back(std::move(d.rendered));
+    return out;
+  };
+}
+
 CompileResult load_program(const std::string& path, const CompileOptions& options) {
   return guarded(path, [&] {
     Expected<std::string> bytes = read_file(path, kMaxProgramFileBytes);
     if (!bytes) return failure(path, "cannot read: " + bytes.error());
-    if (!looks_like_dtb(*bytes)) return compile_source_unguarded(path, *bytes, options);
-    Expected<std::unique_ptr<Program>> prog = load_dtb(*bytes);
-    if (!prog) return failure(path, prog.error());
-    size_t n = 0;
-    const Builtin* fns = stdlib_functions(&n);
-    if (Outcome finalized = (*prog)->finalize(fns, n); !finalized)
-      return failure(path, "invalid bytecode: " + finalized.error());
-    CompileResult r;
-    r.program = std::move(*prog);
-    return r;
+    return load_bytes(path, *bytes, options);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dta/program.hpp"
+#include "dta/runtime.hpp"
 
 namespace dta {
 
@@ -80,6 +81,9 @@ struct CompileOptions {
   IncludeResolver include_resolver;  // empty: read_include
   // Warnings are errors (rendered "error: ... [--Werror]"): no program when any.
   bool werror = false;
+  // The host's registered events (RuntimeOptions::schemas): a policy that
+  // contradicts them is refused; the events it does not declare are declared.
+  std::vector<HostEventSchema> host_schemas;
 };
 
 // Compiles the policy in file `path` (and the files it includes).
@@ -89,5 +93,9 @@ CompileResult compile_source(const std::string& path, const std::string& text, c
 // Loads a program from a policy (.dta) or a compiled (.dtb) file, finalized.
 // `options` apply to a policy (a .dtb was checked when it was compiled).
 CompileResult load_program(const std::string& path, const CompileOptions& options = {});
+
+// The runtime's policy loader with the compiler: .dta source (checked
+// against the host's schemas) or .dtb bytes (dta::make_runtime sets it).
+PolicyLoader policy_loader();
 
 }  // namespace dta

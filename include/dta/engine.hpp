@@ -74,6 +74,10 @@ struct ImportReport {
   std::vector<std::string> skipped;  // "ID: why"
 };
 
+// Whether event `name` matches `pattern`: the name itself, "PREFIX.*" (a
+// dotted prefix and at least one more character) or "*".
+bool event_pattern_matches(const std::string& pattern, std::string_view name);
+
 // A snapshot as bytes (to keep it in a file), and back; decode checks
 // everything (the bytes may come from anywhere).
 std::string encode_state(const StateSnapshot& snapshot);
@@ -118,6 +122,10 @@ class Engine {
   Report report() const;
   // The footprint of every site, in the order the sites were made.
   std::vector<SiteStats> site_stats() const;
+  // The event patterns ("db.open", "db.*", "*") that something consumes under
+  // the engine's profile: rules not turned off, what their expectations
+  // await, machine transitions. An event no pattern matches does nothing.
+  std::vector<std::string> listened_patterns() const;
   // Every site's state and the queued timers (the report's counters are not state).
   StateSnapshot export_state() const;
   // Takes the state of every site of `snapshot` this engine's program has

@@ -4,6 +4,7 @@
 // actions, and keeps the counters the report is made from.
 #include "dta/engine.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -23,6 +24,28 @@ bool pattern_matches(const std::string& pattern, std::string_view name) {
     return name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix;
   }
   return name == pattern;
+}
+
+bool event_pattern_matches(const std::string& pattern, std::string_view name) { return pattern_matches(pattern, name); }
+
+std::vector<std::string> Engine::listened_patterns() const {
+  const Program& p = *impl_->prog;
+  std::vector<std::string> out;
+  auto add = [&](const std::vector<std::string>& patterns) { out.insert(out.end(), patterns.begin(), patterns.end()); };
+  for (uint32_t i = 0; i < p.rules.size(); ++i) {
+    if (impl_->units[i].off) continue;
+    add(p.rules[i].patterns);
+    for (const Expect& x : p.rules[i].expects) add(x.patterns);
+  }
+  for (uint32_t m = 0; m < p.machines.size(); ++m) {
+    if (impl_->units[p.rules.size() + m].off) continue;
+    for (const MachineState& st : p.machines[m].states)
+      for (const Transition& t : st.transitions)
+        if (!t.after) add(t.patterns);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 bool any_matches(const std::vector<std::string>& patterns, std::string_view name) {
