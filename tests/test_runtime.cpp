@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -373,5 +375,84 @@ rule once on db.query where ms > 1000 { alert warning "very slow" dedup ms }
     CHECK(h.findings[1].ts == 2000);
     CHECK(h.rt->stats().evaluated == 2);
     CHECK(h.rt->report().diagnostics.late == 0);
+  }
+}
+
+TEST_SUITE("runtime") {
+  TEST_CASE("watch: an edited policy file reloads (in place, and written anew and renamed over); a broken edit is refused") {
+    const std::string dir = "runtime-watch-work";
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/p.dta";
+    auto write = [&](const std::string& text, bool rename_over) {
+      const std::string tmp = rename_over ? path + ".tmp" : path;
+      {
+        std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
+      }
+      if (rename_over) std::filesystem::rename(tmp, path);
+    };
+    write(kDbPolicy, false);
+    Host h(sync_options());
+    REQUIRE(h.rt->load_file(path).ok);
+    REQUIRE(h.rt->watch(path));
+    auto wait_for = [&](auto done) {
+      const auto t0 = std::chrono::steady_clock::now();
+      while (!done() && std::chrono::steady_clock::now() - t0 < 5s) std::this_thread::sleep_for(10ms);
+      return done();
+    };
+    std::string v2 = kDbPolicy;
+    v2.replace(v2.find("where ms > 100"), 14, "where ms > 10");
+    write(v2, true);
+    CHECK(wait_for([&] { return h.rt->stats().reloads_ok == 1; }));
+    query(*h.rt, 50);
+    CHECK(h.count("slow") == 1);
+    write("rule broken on { nope", false);  // a broken edit mid-run
+    CHECK(wait_for([&] { return h.rt->stats().reloads_failed == 1; }));
+    {
+      std::lock_guard lock(h.mu);
+      REQUIRE(!h.errors.empty());
+      CHECK(h.errors.back().kind == dta::RuntimeError::Kind::Load);
+      CHECK(!h.errors.back().diagnostics.empty());
+    }
+    query(*h.rt, 50);  // v2 still runs
+    CHECK(h.count("slow") == 2);
+    write(kDbPolicy, false);
+    CHECK(wait_for([&] { return h.rt->stats().reloads_ok == 2; }));
+    query(*h.rt, 50);
+    CHECK(h.count("slow") == 2);
+    h.rt->unwatch();
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("eight threads emit while the policy reloads every 10 ms (the TSan job runs this)") {
+    dta::RuntimeOptions o;
+    o.mode = dta::EvalMode::Async;
+    o.queue_capacity = 4096;
+    Host h(o);
+    REQUIRE(h.rt->load_source("p.dta", kDbPolicy).ok);
+    std::atomic<bool> done{false};
+    std::atomic<uint64_t> sent{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; !done.load(); ++i) {
+          query(*h.rt, (i * 7 + t) % 300);
+          open_db(*h.rt, "/x", i % 2);
+          sent += 2;
+        }
+      });
+    std::string v2 = kDbPolicy;
+    v2.replace(v2.find("where ms > 100"), 14, "where ms > 200");
+    for (int k = 0; k < 30; ++k) {
+      REQUIRE(h.rt->load_source("p.dta", k % 2 ? kDbPolicy : v2).ok);
+      if (k == 15) REQUIRE(h.rt->set_profile("lenient").ok);
+      std::this_thread::sleep_for(10ms);
+    }
+    done = true;
+    for (std::thread& t : threads) t.join();
+    h.rt->flush();
+    const dta::RuntimeStats s = h.rt->stats();
+    CHECK(s.evaluated + s.dropped == sent.load());
+    CHECK(s.reloads_ok == 30);
+    CHECK(s.evaluated > 0);
   }
 }

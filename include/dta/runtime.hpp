@@ -224,7 +224,7 @@ class Runtime {
   LoadResult load_program(std::shared_ptr<const Program> program);
   // Reloads `path` whenever it changes (editors that write a new file and
   // rename it included); results go to on_error when they fail. One path at a time.
-  Expected<void> watch(const std::string& path);
+  Outcome watch(const std::string& path);
   void unwatch();
   // Switches the profile of the running policy, keeping its state.
   LoadResult set_profile(const std::string& profile);

@@ -52,6 +52,7 @@ bool ListenSet::listens(std::string_view name, Severity severity, int64_t now) c
 // ---------------------------------------------------------------- life
 
 Runtime::Impl::Impl(RuntimeOptions o) : opts(std::move(o)) { profile = opts.profile; }
+Runtime::Impl::~Impl() = default;
 
 int64_t Runtime::Impl::now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -81,7 +82,7 @@ std::unique_ptr<Runtime> Runtime::create(RuntimeOptions options) {
 Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Runtime::~Runtime() {
-  // (watch: added with the file watcher)
+  unwatch();
   SiteRegistry::instance().detach(impl_->slot);  // no new events from sites
   impl_->stopping = true;
   impl_->wake.notify_all();

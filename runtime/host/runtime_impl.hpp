@@ -66,7 +66,18 @@ struct Runtime::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> flush_waiters{0};
 
+  // Watching a policy file (policy_watch.cpp): a thread that looks at it.
+  struct Watch {
+    std::string path;
+    std::thread thread;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stop = false;
+  };
+  std::unique_ptr<Watch> watch;
+
   explicit Impl(RuntimeOptions o);
+  ~Impl();
 
   // Wall-clock now, ns.
   static int64_t now_ns();
