@@ -39,6 +39,26 @@ function(expect_sh want_rc script)
   set(ERR "${ERR}" PARENT_SCOPE)
 endfunction()
 
+# Shell helpers for the --follow cases: they wait for what dta printed, or
+# for dta to catch a signal, instead of sleeping for a fixed time (a loaded
+# machine or an instrumented build starts slower than any fixed guess).
+file(WRITE ${WORK}/wait.sh [=[
+wait_for() {  # wait_for TEXT FILE: until FILE holds TEXT (30 s at most)
+  i=0
+  while ! grep -q "$1" "$2" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && return 1; sleep 0.1
+  done
+}
+wait_caught() {  # wait_caught PID BIT: until process PID handles (catches or blocks to wait for) the signal of mask BIT
+  i=0
+  while :; do
+    for m in $(sed -n 's/^Sig\(Cgt\|Blk\):[[:space:]]*//p' /proc/$1/status 2>/dev/null); do
+      [ $(( 0x$m & $2 )) -ne 0 ] && return 0
+    done
+    i=$((i + 1)); [ $i -gt 600 ] && return 1; sleep 0.05
+  done
+}
+]=])
 set(I ${DIR}/inputs)
 set(P ${I}/deadlines.dta)
 
@@ -164,13 +184,13 @@ expect_no_match("${ERR}" "no event carried" "every field read was carried")
 set(L "${I}/live.dta")
 set(job_a "{\"ts\": 1000000000000, \"name\": \"job.start\", \"fields\": {\"id\": \"a\"}}")
 set(job_c "{\"ts\": 1000010000000, \"name\": \"job.start\", \"fields\": {\"id\": \"c\\u001b[2J\\nfake\"}}")
-expect_sh(1 "(printf '%s\\n' '${job_a}'; sleep 1.2; printf '%s\\n' '${job_c}') | '${DTA}' replay '${L}' - --follow --lateness 0s")
+expect_sh(1 ". ./wait.sh; rm -f out.txt; (printf '%s\\n' '${job_a}'; wait_for 'did not end' out.txt; printf '%s\\n' '${job_c}') | '${DTA}' replay '${L}' - --follow --lateness 0s > out.txt; rc=$?; cat out.txt; exit $rc")
 expect_match("${OUT}" "info    started: job a started\n[^\n]*error   job_ends: job a did not end {id=a}\n[^\n]*info    started: job c\\\\x1b\\[2J\\\\nfake started\n"
              "--follow: findings as they happen, in order, escaped")
 expect_match("${OUT}" "policy live: 2 events: FAIL" "--follow: the report at the end of the pipe")
 expect_no_match("${OUT}" "\n[^\n]*fake started\n[^\n]*\nfake" "no forged line")
 # --json-lines: one JSON object per finding, then the report
-expect_sh(1 "(printf '%s\\n' '${job_a}'; sleep 0.8) | '${DTA}' replay '${L}' - --follow --lateness 0s --json-lines")
+expect_sh(1 ". ./wait.sh; rm -f out.txt; (printf '%s\\n' '${job_a}'; wait_for job_ends out.txt) | '${DTA}' replay '${L}' - --follow --lateness 0s --json-lines > out.txt; rc=$?; cat out.txt; exit $rc")
 expect_match("${OUT}" "^{\"type\":\"finding\",\"rule\":\"started\",\"level\":\"info\",\"message\":\"job a started\",\"ts\":1000000000000,[^\n]*}\n{\"type\":\"finding\",\"rule\":\"job_ends\",\"level\":\"error\",[^\n]*\"key\":{\"id\":\"a\"}}\n{\"type\":\"report\",\"report\":{\"policy\":\"live\",[^\n]*}\n$"
              "--json-lines")
 expect_run(2 ${DTA} replay ${L} - --json --json-lines)
@@ -179,13 +199,13 @@ expect_run(0 ${DTA} replay ${I}/burst.dta ${I}/burst.jsonl --json-lines)
 expect_match("${OUT}" "^{\"type\":\"alert\",\"rule\":\"burst\",\"severity\":\"critical\",\"message\":\"burst on cart\",\"ts\":3000000000,[^\n]*\"labels\":{\"svc\":\"cart\"}[^\n]*}\n{\"type\":\"report\""
              "--json-lines: an alert")
 # SIGINT while following a pipe that stays open: the report is printed, the exit status is the verdict's
-expect_sh(0 "rm -f fifo; mkfifo fifo; '${DTA}' replay '${L}' - --follow < fifo & pid=$!; exec 3> fifo; sleep 0.5; kill -INT $pid; wait $pid; echo \"rc=$?\"; exec 3>&-")
+expect_sh(0 ". ./wait.sh; rm -f fifo; mkfifo fifo; '${DTA}' replay '${L}' - --follow < fifo & pid=$!; exec 3> fifo; wait_caught $pid 2; kill -INT $pid; wait $pid; echo \"rc=$?\"; exec 3>&-")
 expect_match("${OUT}" "policy live: 0 events: PASS" "SIGINT: the report")
 expect_match("${OUT}" "rc=0" "SIGINT: exit status of the verdict")
 expect_match("${ERR}" "note: interrupted" "SIGINT: said")
 # SIGTERM while following a growing file
 file(WRITE ${WORK}/grow.jsonl "${job_a}\n")
-expect_sh(0 "'${DTA}' replay '${L}' grow.jsonl --follow --lateness 0s & pid=$!; sleep 0.6; printf '%s\\n' '${job_c}' >> grow.jsonl; sleep 0.6; kill -TERM $pid; wait $pid; echo \"rc=$?\"")
+expect_sh(0 ". ./wait.sh; rm -f out.txt; '${DTA}' replay '${L}' grow.jsonl --follow --lateness 0s > out.txt & pid=$!; wait_for 'did not end' out.txt; printf '%s\\n' '${job_c}' >> grow.jsonl; wait_for 'job c' out.txt; wait_caught $pid 16384; kill -TERM $pid; wait $pid; rc=$?; cat out.txt; echo \"rc=$rc\"")
 expect_match("${OUT}" "job a did not end[^\n]*\n[^\n]*job c[^\n]*started" "growing file: deadline, then the appended line")
 expect_match("${OUT}" "policy live: 2 events: FAIL" "SIGTERM: the report")
 expect_match("${OUT}" "rc=1" "SIGTERM: exit status of the verdict")
