@@ -108,7 +108,15 @@ TEST_SUITE("file_watch") {
     CHECK(seen.changes(1) == std::vector<std::string>{"v1"});
     write(d / "p.dta", "v2");
     CHECK(seen.changes(2) == std::vector<std::string>{"v1", "v2"});
-    // Truncated, then written in pieces: one save, delivered whole.
+    // Truncated, then written in pieces: one save, delivered whole. (The
+    // pieces are 5 ms apart; the quiet period is far longer, so a loaded
+    // machine does not split the save.)
+    w.reset();
+    dta::FileWatchOptions slow;
+    slow.debounce = 300ms;
+    slow.known_contents = "v2";
+    w = watch(d / "p.dta", seen, slow);
+    std::this_thread::sleep_for(100ms);  // the watch's first look at the file (it holds "v2") is done
     {
       std::ofstream out(d / "p.dta", std::ios::binary | std::ios::trunc);
       out << "rule a on x { error \"a\" }" << std::flush;
@@ -124,18 +132,40 @@ TEST_SUITE("file_watch") {
     CHECK(seen.errors_now().empty());
   }
 
-  TEST_CASE("deliver_initial=false: the contents at start are the baseline, not a change") {
+  TEST_CASE("a burst of writes within the quiet period is one callback with the last contents") {
+    TempDir d;
+    write(d / "p.dta", "start");
+    Seen seen;
+    dta::FileWatchOptions opts;
+    opts.debounce = 300ms;  // long against the burst, even on a loaded machine
+    auto w = watch(d / "p.dta", seen, opts);
+    REQUIRE(seen.changes(1).size() == 1);
+    for (int i = 0; i < 20; ++i) {
+      write(d / "p.dta", "v" + std::to_string(i));
+      std::this_thread::sleep_for(1ms);
+    }
+    CHECK(seen.changes(2) == std::vector<std::string>{"start", "v19"});
+    std::this_thread::sleep_for(opts.debounce * 2);
+    CHECK(seen.changes_now().size() == 2);
+  }
+
+  TEST_CASE("known_contents: what the host already loaded is not a change; a stale copy is") {
     TempDir d;
     write(d / "p.dta", "v1");
     Seen seen;
     dta::FileWatchOptions opts;
-    opts.deliver_initial = false;
+    opts.known_contents = "v1";
     auto w = watch(d / "p.dta", seen, opts);
     write(d / "p.dta", "v1");  // the same bytes: nothing
     std::this_thread::sleep_for(kSettle);
     CHECK(seen.changes_now().empty());
     write(d / "p.dta", "v2");
     CHECK(seen.changes(1) == std::vector<std::string>{"v2"});
+    // The host's copy is older than the file (it changed between its load and start): handed over at once.
+    Seen stale;
+    opts.known_contents = "v0";
+    auto w2 = watch(d / "p.dta", stale, opts);
+    CHECK(stale.changes(1) == std::vector<std::string>{"v2"});
   }
 
   TEST_CASE("write a new file and rename it over (vim, emacs, VS Code, sed -i)") {
@@ -279,7 +309,7 @@ TEST_SUITE("file_watch") {
           if (++calls == 1) throw std::runtime_error("boom");
           seen.change(t);
         },
-        [&](const std::string& m) { seen.error(m); }, {kDebounce, dta::kMaxWatchedFileBytes, true});
+        [&](const std::string& m) { seen.error(m); }, {kDebounce, dta::kMaxWatchedFileBytes, std::nullopt});
     REQUIRE(w.ok());
     write(d / "p.dta", "v1");
     const auto errors = seen.errors(1);
@@ -332,7 +362,7 @@ TEST_SUITE("file_watch") {
           w->stop();
           seen.change(t);
         },
-        nullptr, {kDebounce, dta::kMaxWatchedFileBytes, true});
+        nullptr, {kDebounce, dta::kMaxWatchedFileBytes, std::nullopt});
     REQUIRE(started.ok());
     w = std::move(*started);
     hold.unlock();

@@ -72,7 +72,7 @@ struct FileWatch::State {
   // Watched directory -> the names in it that matter (a symlink on the way,
   // the file, or the next component of a path that does not exist yet).
   std::map<int, std::vector<std::string>> watches;
-  std::optional<std::string> last;  // the contents last delivered (or found at start)
+  std::optional<std::string> last;  // the contents last delivered (or the host's, known_contents)
 
   ~State() {
     if (ino >= 0) ::close(ino);
@@ -233,7 +233,7 @@ struct FileWatch::State {
 
   // The quiet period ended (or the watch started): follow the path again,
   // read the file, and hand over contents that changed.
-  void settle(bool deliver) {
+  void settle() {
     std::string file;
     std::string error = rewatch(&file);
     if (!error.empty()) report(error);
@@ -245,7 +245,7 @@ struct FileWatch::State {
     }
     if (!text || (last && *last == *text)) return;
     last = std::move(text);
-    if (!deliver || stopping.load()) return;
+    if (stopping.load()) return;
     try {
       on_change(*last);
     } catch (const std::exception& e) {
@@ -258,8 +258,11 @@ struct FileWatch::State {
   // The thread: wait for events or stop, and settle after each quiet period.
   void run() {
     using Clock = std::chrono::steady_clock;
-    settle(opts.deliver_initial);
+    // The contents at start (unless the host has them, opts.known_contents);
+    // when the file is already changing, after the save's quiet period.
     std::optional<Clock::time_point> due;
+    if (drain_events()) due = Clock::now() + opts.debounce;
+    else settle();
     while (!stopping.load()) {
       int timeout = -1;
       if (due) {
@@ -276,7 +279,7 @@ struct FileWatch::State {
       if ((fds[0].revents & POLLIN) && drain_events()) due = Clock::now() + opts.debounce;
       if (due && Clock::now() >= *due) {
         due.reset();
-        settle(true);
+        settle();
       }
     }
   }
@@ -288,7 +291,9 @@ Expected<std::unique_ptr<FileWatch>> FileWatch::start(const std::string& path, O
   if (!on_change) return fail("no change callback to watch '" + path + "' with");
   auto s = std::make_shared<State>();
   s->path = path;
-  s->opts = options;
+  s->last = std::move(options.known_contents);
+  options.known_contents.reset();
+  s->opts = std::move(options);
   s->on_change = std::move(on_change);
   s->on_error = std::move(on_error);
   if (path.starts_with('/')) {

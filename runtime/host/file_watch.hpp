@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "dta/expected.hpp"
@@ -42,7 +43,10 @@ constexpr std::chrono::milliseconds kDefaultWatchDebounce{50};
 struct FileWatchOptions {
   std::chrono::milliseconds debounce = kDefaultWatchDebounce;  // quiet time that ends a save
   size_t max_bytes = kMaxWatchedFileBytes;  // a larger file is an error, not read
-  bool deliver_initial = true;  // hand over the contents found at start (when the file exists)
+  // The contents the host already has (it loaded the file itself): the first
+  // callback comes only when the file differs from them. Unset: the contents
+  // found at start are handed over (when the file exists).
+  std::optional<std::string> known_contents;
 };
 
 class FileWatch {
