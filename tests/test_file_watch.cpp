@@ -373,6 +373,25 @@ TEST_SUITE("file_watch") {
     w.reset();
   }
 
+  TEST_CASE("a symlink loop is a clear error, at start or later") {
+    TempDir d;
+    fs::create_symlink("p.dta", d / "p.dta");
+    auto loop = dta::FileWatch::start((d / "p.dta").string(), [](const std::string&) {}, nullptr);
+    REQUIRE_FALSE(loop.ok());
+    CHECK(loop.error().find("too many symlinks") != std::string::npos);
+    fs::remove(d / "p.dta");
+    Seen seen;
+    auto w = watch(d / "p.dta", seen);
+    fs::create_symlink("q.dta", d / "p.dta");
+    fs::create_symlink("p.dta", d / "q.dta");
+    const auto errors = seen.errors(1);
+    REQUIRE_FALSE(errors.empty());
+    CHECK(errors[0].find("too many symlinks") != std::string::npos);
+    fs::remove(d / "q.dta");
+    write(d / "q.dta", "v1");  // the loop is broken: the file is reached
+    CHECK(seen.changes(1) == std::vector<std::string>{"v1"});
+  }
+
   TEST_CASE("start refuses an empty path or a missing callback") {
     CHECK_FALSE(dta::FileWatch::start("", [](const std::string&) {}, nullptr).ok());
     CHECK_FALSE(dta::FileWatch::start("/tmp/x.dta", nullptr, nullptr).ok());
