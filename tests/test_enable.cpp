@@ -82,8 +82,7 @@ TEST_SUITE("enable") {
 
   TEST_CASE("check errors name the place") {
     CHECK(errors("rule r on a { enable db.* level verbose for 5m }") ==
-          std::vector<std::string>{
-              "1:33: unknown severity 'verbose' (debug, info, warning, error or critical)"});
+          std::vector<std::string>{"1:33: unknown severity 'verbose' (debug, info, warning, error or critical)"});
     const auto warn = errors("rule r on a { enable db.* level warnig for 5m }");
     REQUIRE(warn.size() == 1);
     CHECK(warn[0].starts_with("1:33: unknown severity 'warnig'"));
@@ -262,7 +261,8 @@ TEST_SUITE("enable") {
     CHECK(e.got[0].until == INT64_MAX);
     dta::EngineOptions opts;
     opts.on_enable = [](const dta::EnableRequest&) { throw std::runtime_error("host failed"); };
-    const dta::Report r = dta::test::run("rule r on a { enable db.* for 1s }\n", "{\"ts\": 1, \"name\": \"a\"}\n", "", opts);
+    const dta::Report r =
+        dta::test::run("rule r on a { enable db.* for 1s }\n", "{\"ts\": 1, \"name\": \"a\"}\n", "", opts);
     CHECK(r.diagnostics.enables == 1);
     CHECK(r.diagnostics.callback_errors == 1);
   }

@@ -240,11 +240,11 @@ TEST_SUITE("file_watch") {
     Seen seen;
     auto w = watch(d / "p.dta", seen);
     seen.changes(1);
-    write(d / "p.dta", "v1");                        // rewritten, same bytes
+    write(d / "p.dta", "v1");                                            // rewritten, same bytes
     fs::last_write_time(d / "p.dta", fs::file_time_type::clock::now());  // touched
     write(d / ".p.dta.tmp", "v1");
-    fs::rename(d / ".p.dta.tmp", d / "p.dta");       // renamed over, same bytes
-    write(d / "other.dta", "x");                     // other files
+    fs::rename(d / ".p.dta.tmp", d / "p.dta");  // renamed over, same bytes
+    write(d / "other.dta", "x");                // other files
     write(d / "p.dta.bak", "y");
     fs::remove(d / "other.dta");
     fs::create_directory(d / "sub");
@@ -303,13 +303,13 @@ TEST_SUITE("file_watch") {
     TempDir d;
     Seen seen;
     int calls = 0;
-    auto w = dta::FileWatch::start(
-        (d / "p.dta").string(),
-        [&](const std::string& t) {
-          if (++calls == 1) throw std::runtime_error("boom");
-          seen.change(t);
-        },
-        [&](const std::string& m) { seen.error(m); }, {kDebounce, dta::kMaxWatchedFileBytes, std::nullopt});
+    auto w = dta::FileWatch::start((d / "p.dta").string(),
+                                   [&](const std::string& t) {
+                                     if (++calls == 1) throw std::runtime_error("boom");
+                                     seen.change(t);
+                                   },
+                                   [&](const std::string& m) { seen.error(m); },
+                                   {kDebounce, dta::kMaxWatchedFileBytes, std::nullopt});
     REQUIRE(w.ok());
     write(d / "p.dta", "v1");
     const auto errors = seen.errors(1);
@@ -355,14 +355,13 @@ TEST_SUITE("file_watch") {
     std::unique_ptr<dta::FileWatch> w;
     std::mutex mu;
     std::unique_lock hold(mu);  // the callback waits until w is set
-    auto started = dta::FileWatch::start(
-        (d / "p.dta").string(),
-        [&](const std::string& t) {
-          std::lock_guard lock(mu);
-          w->stop();
-          seen.change(t);
-        },
-        nullptr, {kDebounce, dta::kMaxWatchedFileBytes, std::nullopt});
+    auto started = dta::FileWatch::start((d / "p.dta").string(),
+                                         [&](const std::string& t) {
+                                           std::lock_guard lock(mu);
+                                           w->stop();
+                                           seen.change(t);
+                                         },
+                                         nullptr, {kDebounce, dta::kMaxWatchedFileBytes, std::nullopt});
     REQUIRE(started.ok());
     w = std::move(*started);
     hold.unlock();
@@ -393,7 +392,9 @@ TEST_SUITE("file_watch") {
   }
 
   TEST_CASE("start refuses an empty path or a missing callback") {
-    CHECK_FALSE(dta::FileWatch::start("", [](const std::string&) {}, nullptr).ok());
+    CHECK_FALSE(dta::FileWatch::start(
+                    "", [](const std::string&) {}, nullptr)
+                    .ok());
     CHECK_FALSE(dta::FileWatch::start("/tmp/x.dta", nullptr, nullptr).ok());
   }
 }

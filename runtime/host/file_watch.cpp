@@ -3,6 +3,7 @@
 #include "host/file_watch.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -15,7 +16,6 @@
 #include <climits>
 #include <cstring>
 #include <deque>
-#include <fmt/format.h>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -203,8 +203,8 @@ struct FileWatch::State {
     } else if (!S_ISREG(st.st_mode)) {
       *error = fmt::format("cannot read '{}': not a regular file", path);
     } else if (static_cast<uint64_t>(st.st_size) > opts.max_bytes) {
-      *error = fmt::format("'{}' is {} bytes, more than the {} a watched file may hold", path, st.st_size,
-                           opts.max_bytes);
+      *error =
+          fmt::format("'{}' is {} bytes, more than the {} a watched file may hold", path, st.st_size, opts.max_bytes);
     } else {
       std::string text;
       text.reserve(static_cast<size_t>(st.st_size));
@@ -261,8 +261,10 @@ struct FileWatch::State {
     // The contents at start (unless the host has them, opts.known_contents);
     // when the file is already changing, after the save's quiet period.
     std::optional<Clock::time_point> due;
-    if (drain_events()) due = Clock::now() + opts.debounce;
-    else settle();
+    if (drain_events())
+      due = Clock::now() + opts.debounce;
+    else
+      settle();
     while (!stopping.load()) {
       int timeout = -1;
       if (due) {

@@ -42,7 +42,7 @@ constexpr std::chrono::milliseconds kDefaultWatchDebounce{50};
 
 struct FileWatchOptions {
   std::chrono::milliseconds debounce = kDefaultWatchDebounce;  // quiet time that ends a save
-  size_t max_bytes = kMaxWatchedFileBytes;  // a larger file is an error, not read
+  size_t max_bytes = kMaxWatchedFileBytes;                     // a larger file is an error, not read
   // The contents the host already has (it loaded the file itself): the first
   // callback comes only when the file differs from them. Unset: the contents
   // found at start are handed over (when the file exists).
