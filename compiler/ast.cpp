@@ -72,7 +72,9 @@ std::string dump_action(const ActionAst& a) {
     case ActionKind::CollectSnapshot: return "(collect snapshot " + quote(a.name) + ")";
     case ActionKind::CollectProcess: return "(collect process)";
     case ActionKind::Discard: return "(discard recorder " + a.name + ")";
-    case ActionKind::Enable: return "(enable " + a.name + ")";
+    case ActionKind::Enable:
+      return "(enable " + a.name + (a.min_severity.empty() ? "" : " (level " + a.min_severity + ")") +
+             (a.for_d ? " (for " + dump(*a.for_d) + ")" : "") + ")";
     case ActionKind::Emit: return "(emit " + a.name + dump_entries(a.entries) + ")";
     case ActionKind::Count: return "(count " + a.name + dump_entries(a.entries) + ")";
     case ActionKind::Observe: return "(observe " + a.name + " " + dump(*a.value) + dump_entries(a.entries) + ")";

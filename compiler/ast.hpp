@@ -104,6 +104,9 @@ struct ActionAst {
   ExprPtr value;                         // Observe
   NameList dedup;                        // Alert: dedup keys
   ExprPtr every;                         // Alert: at most one per this duration
+  std::string min_severity;              // Enable: `level L` ("" when not written: every severity)
+  Loc min_severity_loc;
+  ExprPtr for_d;                         // Enable: for how long
 };
 
 // A construct the grammar accepts but whose semantics later issues add.

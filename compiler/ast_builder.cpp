@@ -1182,6 +1182,12 @@ class Builder {
     } else if (auto* en = dynamic_cast<P::EnableActionContext*>(c)) {
       a.kind = ast::ActionKind::Enable;
       a.name = en->pattern()->getText();
+      a.name_loc = loc(en->pattern());
+      if (en->LEVEL()) {
+        a.min_severity = name(en->ident());
+        a.min_severity_loc = loc(en->ident());
+      }
+      a.for_d = duration_ref(en->durationRef());
     } else if (auto* em = dynamic_cast<P::EmitActionContext*>(c)) {
       a.kind = ast::ActionKind::Emit;
       a.name = em->eventName()->getText();

@@ -477,6 +477,11 @@ class Codegen {
         for (const auto& d : a.dedup) act.dedup.push_back({d.first, -1, field_chunk(d.first)});
         if (a.every) act.every_k = duration_k(*a.every);
         break;
+      case ast::ActionKind::Enable:
+        act.kind = ActionKind::Enable;
+        if (!a.min_severity.empty()) parse_severity(a.min_severity, act.min_severity);  // resolve_pass checked it
+        act.for_k = duration_k(*a.for_d);
+        break;
       default: break;  // rejected by support_pass
     }
     for (ast::MapEntry& m : a.entries) {

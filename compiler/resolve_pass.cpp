@@ -251,6 +251,15 @@ class Resolver {
       for (const auto& [k, loc] : a.dedup) check_field_name(k, loc);
       if (a.every) duration(*a.every);
     }
+    if (a.kind == ast::ActionKind::Enable) {
+      Severity sev;
+      if (!a.min_severity.empty() && !parse_severity(a.min_severity, sev)) {
+        const auto all = enum_names_where<Severity>([](Severity) { return true; });
+        ctx_.diags.error(a.min_severity_loc, fmt::format("unknown severity '{}' ({}){}", a.min_severity,
+                                                         names_text(all), did_you_mean(a.min_severity, all)));
+      }
+      duration(*a.for_d);
+    }
     if (a.message) templ(*a.message);
     if (a.value) expr(*a.value);
     for (ast::MapEntry& m : a.entries) {

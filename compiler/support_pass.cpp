@@ -29,7 +29,6 @@ void support_pass(PassContext& ctx) {
         case ast::ActionKind::CollectSnapshot: reject(s.action.loc, "collect snapshot"); break;
         case ast::ActionKind::CollectProcess: reject(s.action.loc, "collect process"); break;
         case ast::ActionKind::Discard: reject(s.action.loc, "discard"); break;
-        case ast::ActionKind::Enable: reject(s.action.loc, "enable"); break;
         default: break;
       }
     }

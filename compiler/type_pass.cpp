@@ -210,6 +210,7 @@ class Typer {
 
   void action(ast::ActionAst& a) {
     if (a.every) duration(*a.every, DurationRule::Positive, "every");
+    if (a.for_d) duration(*a.for_d, DurationRule::Positive, "enable ... for");
     if (a.message) templ(*a.message);
     if (a.value) {
       expr(*a.value);

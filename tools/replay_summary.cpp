@@ -397,6 +397,7 @@ class Summary {
     note(d.alerts_not_kept, "alerts_not_kept",
          fmt::format("alerts counted but not listed (beyond the first {})", o.max_kept_alerts));
     note(d.redacted_observations, "redacted_observations", "observe values not recorded because they were sensitive");
+    note(d.enables, "enables", "enable actions ran; a replay has no event sites to turn on, so they were only counted");
     note(d.symbols_overflow, "symbols_overflow",
          fmt::format("event names or field keys read as <other>: the engine remembers {} names", o.max_symbols));
     note(d.callback_errors, "callback_errors", "host callbacks that threw (caught)");

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "dta/event.hpp"
 #include "dta/expected.hpp"
@@ -15,6 +16,20 @@
 #include "dta/report.hpp"
 
 namespace dta {
+
+// What an `enable PATTERN [level L] for D` action asks of the host (spec 6):
+// turn on its event sites whose name matches `pattern` ("db.open", "db.*",
+// "*") and whose severity is `min_severity` or above (`debug` when the action
+// names no level), from event time `at` until event time `until` (at + D,
+// saturated), then back off. Each run of the action is one request; a host
+// merges overlapping ones. The views are valid during the call.
+struct EnableRequest {
+  std::string_view pattern;
+  Severity min_severity = Severity::Debug;
+  int64_t at = 0;
+  int64_t until = 0;
+  std::string_view rule;  // the rule or machine whose action it was
+};
 
 struct EngineOptions {
   std::string profile;                  // "" for the policy as written
@@ -43,6 +58,9 @@ struct EngineOptions {
   std::function<void(const Finding&)> on_finding;  // called for every finding
   std::function<void(const Alert&)> on_alert;      // called for every alert raised (not suppressed)
   std::function<void(const std::string&)> on_error;  // engine errors the host should know of
+  // Called for every `enable` action that runs (unset in a replay: the action is only counted,
+  // diagnostics.enables). The host turns its event sites on and off; the engine keeps no state for it.
+  std::function<void(const EnableRequest&)> on_enable;
 };
 
 // A copy of an engine's state, site by site, to continue in another engine:

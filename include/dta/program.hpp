@@ -180,6 +180,8 @@ struct Action {
   AlertSeverity severity = AlertSeverity::Warning;  // Alert
   std::vector<Entry> dedup;     // Alert: dedup keys (chunks)
   int32_t every_k = -1;         // Alert: constant index of `every D`, -1 when none
+  Severity min_severity = Severity::Debug;  // Enable: the least severe site it turns on (`level L`)
+  int32_t for_k = -1;           // Enable: constant index of `for D`; -1 for the other kinds
   SrcLoc loc;
   Site site;                    // Alert with `dedup` or `every`: its rate-limiting state; else empty
 };

@@ -111,6 +111,7 @@ struct Diagnostics {
   uint64_t symbols_overflow = 0;  // event names / field keys read as "<other>": the symbol table was full
   uint64_t callback_errors = 0;   // host callbacks that threw (caught)
   uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)
+  uint64_t enables = 0;           // `enable` actions run (EngineOptions::on_enable was told, when set)
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 

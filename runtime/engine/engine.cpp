@@ -361,8 +361,16 @@ void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionC
         break;
       }
       case ActionKind::Alert: alert(a, ctx); break;
+      case ActionKind::Enable: enable(a, ctx); break;
     }
   }
+}
+
+void Engine::Impl::enable(const Action& a, const ActionCtx& ctx) {
+  ++rep.diagnostics.enables;
+  if (!opts.on_enable) return;
+  const int64_t d = std::max<int64_t>(const_int(a.for_k), 0);  // > 0 from the compiler; a crafted .dtb gets nothing
+  notify(opts.on_enable, EnableRequest{a.name, a.min_severity, ctx.now, sat_add(ctx.now, d), unit_name(ctx.unit)});
 }
 
 bool Engine::Impl::sample_keeps(const Event& ev, double fraction) const {

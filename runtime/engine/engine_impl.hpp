@@ -195,6 +195,8 @@ struct Engine::Impl : StateLookup {
   // The fields of `ev` as output: sensitive ones read "<redacted>".
   EventFields event_fields(const Event& ev);
   void emit(const Action& a, const ActionCtx& ctx);
+  // `enable PATTERN [level L] for D`: counted, and handed to the host's on_enable.
+  void enable(const Action& a, const ActionCtx& ctx);
   bool sample_keeps(const Event& ev, double fraction) const;
   const std::string& unit_name(uint32_t unit) const;
   size_t cap_for(uint32_t unit, uint32_t declared) const;

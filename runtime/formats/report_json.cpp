@@ -209,6 +209,7 @@ std::string report_to_json(const Report& r) {
   if (d.symbols_overflow) diag["symbols_overflow"] = d.symbols_overflow;
   if (d.callback_errors) diag["callback_errors"] = d.callback_errors;
   if (d.reentrant_calls) diag["reentrant_calls"] = d.reentrant_calls;
+  if (d.enables) diag["enables"] = d.enables;
   if (d.redacted_observations) diag["redacted_observations"] = d.redacted_observations;
   if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
   if (d.metric_quantiles_dropped) diag["metric_quantiles_dropped"] = d.metric_quantiles_dropped;

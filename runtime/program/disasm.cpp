@@ -100,6 +100,12 @@ class Disasm : public schema::Walker<Disasm> {
   }
   template <class E>
   void enumeration(E v) {
+    // An action shows the enums of its kind: `enable` its minimum severity
+    // only; the others their level and alert severity, as before `enable`.
+    if constexpr (std::is_same_v<E, Severity>)
+      if (action_kind_ != ActionKind::Enable) return;
+    if constexpr (std::is_same_v<E, Level> || std::is_same_v<E, AlertSeverity>)
+      if (action_kind_ == ActionKind::Enable) return;
     part(enum_name(v));
   }
   template <class N>
@@ -190,9 +196,12 @@ class Disasm : public schema::Walker<Disasm> {
     Frame* outer = frame_;
     const Machine* outer_machine = machine_;
     if constexpr (std::is_same_v<T, Machine>) machine_ = &rec;
+    const ActionKind outer_kind = action_kind_;
+    if constexpr (std::is_same_v<T, Action>) action_kind_ = rec.kind;
     frame_ = &f;
     schema::fields(*this, rec);
     frame_ = outer;
+    action_kind_ = outer_kind;
     // A top-level record with lines under it starts a paragraph.
     const std::string label = path.empty() ? fmt::format("{}{} {}", f.children.empty() ? "" : "\n",
                                                          schema::kItemName<T>, index)
@@ -317,6 +326,7 @@ class Disasm : public schema::Walker<Disasm> {
   Frame* frame_ = nullptr;
   const char* field_ = "";
   const Machine* machine_ = nullptr;  // the machine being listed (its states name transition targets)
+  ActionKind action_kind_ = ActionKind::Verdict;  // the action being listed (its kind decides what it shows)
   std::vector<std::vector<size_t>> starts_;  // per source file, built on first use
 };
 

@@ -198,6 +198,8 @@ void fields(IO& io, Rec<IO, Action>& a) {
   io("severity", a.severity);
   io("dedup", a.dedup);
   io("every", a.every_k, kConstOpt);
+  io("min_severity", a.min_severity);
+  io("for", a.for_k, kConstOpt);
   io("loc", a.loc);
   io("site", a.site);
 }

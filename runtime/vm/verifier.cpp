@@ -451,6 +451,22 @@ class Structure {
     for (const TemplatePart& part : p_.templates[t].parts) chunk(part.chunk, true, role, context, kResAny);
   }
 
+  // An event pattern as the grammar writes one: "*", a name, or a name and
+  // ".*"; a name is parts joined by dots, each a letter or '_' and then
+  // letters, digits and '_'.
+  static bool valid_pattern(std::string_view p) {
+    if (p == "*") return true;
+    if (p.ends_with(".*")) p.remove_suffix(2);
+    bool part_start = true;
+    for (const char ch : p) {  // ASCII only, whatever the locale
+      const bool letter = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+      if (ch == '.' && !part_start) part_start = true;
+      else if (letter || (!part_start && ch >= '0' && ch <= '9')) part_start = false;
+      else return false;
+    }
+    return !part_start;
+  }
+
   // A constant index that must hold an int (durations).
   void duration(int64_t k, bool optional, const std::string& what) {
     if (k == -1 && optional) return;
@@ -501,6 +517,12 @@ class Structure {
         duration(a.every_k, true, fmt::format("the 'every' of {}", what));
       } else if (!a.dedup.empty() || a.every_k != -1) {
         return fail(fmt::format("{} has alert settings but is not an alert", what));
+      }
+      if (a.kind == ActionKind::Enable) {
+        if (!valid_pattern(a.name)) return fail(fmt::format("{} enables a bad pattern ({:?})", what, a.name));
+        duration(a.for_k, false, fmt::format("the 'for' of {}", what));
+      } else if (a.for_k != -1 || a.min_severity != Severity::Debug) {
+        return fail(fmt::format("{} has enable settings but is not an enable", what));
       }
     }
   }
