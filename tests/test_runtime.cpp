@@ -135,6 +135,33 @@ TEST_SUITE("runtime") {
     CHECK(h.count("t") == 1);
   }
 
+  TEST_CASE("a rule's enable turns debug sites on for a while, then they go silent again") {
+    dta::RuntimeOptions o = sync_options();
+    o.tick = 5ms;
+    Host h(o);
+    REQUIRE(h.rt->load_source("p.dta", R"DTA(
+rule on_err on db.open where errno != 0 { enable db.* level debug for 200ms }
+rule t on db.trace { info "trace {n}" }
+)DTA").ok);
+    const int before = g_evaluated_args;
+    trace(*h.rt, 1);
+    CHECK(g_evaluated_args == before);
+    open_db(*h.rt, "/a", 5);  // the error enables db.* for 200 ms
+    CHECK(h.rt->listens("db.trace", dta::Severity::Debug));
+    trace(*h.rt, 2);
+    CHECK(h.count("t") == 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    while (h.rt->listens("db.trace", dta::Severity::Debug) && std::chrono::steady_clock::now() - t0 < 5s)
+      std::this_thread::sleep_for(5ms);
+    CHECK(std::chrono::steady_clock::now() - t0 >= 150ms);
+    std::this_thread::sleep_for(20ms);
+    const int after = g_evaluated_args;
+    trace(*h.rt, 3);
+    CHECK(g_evaluated_args == after);
+    CHECK(h.count("t") == 1);
+    CHECK(h.rt->report().diagnostics.enables == 1);
+  }
+
   TEST_CASE("async: eight threads, every event evaluated or counted dropped, exactly") {
     dta::RuntimeOptions o;
     o.mode = dta::EvalMode::Async;

@@ -37,6 +37,8 @@ EngineOptions Runtime::Impl::engine_options(const std::string& prof) {
     if (opts.on_alert) opts.on_alert(a);
   };
   eo.on_error = [this](const std::string& message) { report_error(RuntimeError::Kind::Engine, message); };
+  // `enable` in a rule: event time is the wall clock here, so `until` is a wall-clock time.
+  eo.on_enable = [this](const EnableRequest& r) { enable_until(std::string(r.pattern), r.min_severity, r.until); };
   return eo;
 }
 

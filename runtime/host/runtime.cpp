@@ -288,12 +288,22 @@ void Runtime::set_disabled(bool disabled) {
   SiteRegistry::instance().refresh(impl_->slot);
 }
 
-void Runtime::enable(const std::string& pattern, Severity level, std::chrono::nanoseconds duration) {
+void Runtime::Impl::enable_until(std::string pattern, Severity level, int64_t until) {
   {
-    std::lock_guard lock(impl_->listen_mu);
-    impl_->listen.enabled.push_back({pattern, level, Impl::now_ns() + duration.count()});
+    std::lock_guard lock(listen_mu);
+    for (ListenSet::Enabled& e : listen.enabled)
+      if (e.pattern == pattern && e.level == level) {  // the same enable again: extended, not repeated
+        e.until = std::max(e.until, until);
+        return;
+      }
+    listen.enabled.push_back({std::move(pattern), level, until});
   }
-  SiteRegistry::instance().refresh(impl_->slot);
+  SiteRegistry::instance().refresh(slot);
+}
+
+void Runtime::enable(const std::string& pattern, Severity level, std::chrono::nanoseconds duration) {
+  const int64_t now = Impl::now_ns();
+  impl_->enable_until(pattern, level, duration.count() > INT64_MAX - now ? INT64_MAX : now + duration.count());
 }
 
 RuntimeStats Runtime::stats() const {

@@ -10,6 +10,7 @@
 
 #include "dta/runtime.hpp"
 #include "event_queue.hpp"
+#include "file_watch.hpp"
 
 namespace dta {
 
@@ -66,15 +67,8 @@ struct Runtime::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> flush_waiters{0};
 
-  // Watching a policy file (policy_watch.cpp): a thread that looks at it.
-  struct Watch {
-    std::string path;
-    std::thread thread;
-    std::mutex mu;
-    std::condition_variable cv;
-    bool stop = false;
-  };
-  std::unique_ptr<Watch> watch;
+  // Watching a policy file (policy_watch.cpp).
+  std::unique_ptr<FileWatch> watch;
 
   explicit Impl(RuntimeOptions o);
   ~Impl();
@@ -102,6 +96,8 @@ struct Runtime::Impl {
   // Replaces the engine (policy_swap.cpp).
   LoadResult publish(std::shared_ptr<const Program> prog, const std::string& profile, bool is_reload);
   LoadResult load_text(const std::string& name, const std::string& text, bool is_reload);
+  // Turns on the sites matching `pattern` at `level` or above until `until` (wall-clock ns).
+  void enable_until(std::string pattern, Severity level, int64_t until);
   void report_error(RuntimeError::Kind kind, std::string message, std::vector<std::string> diagnostics = {});
 };
 
