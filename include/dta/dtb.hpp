@@ -16,7 +16,7 @@ namespace dta {
 
 // Version 3: every stateful construct carries its site (id and shape).
 // Version 4: an expectation carries its count (`expect N ...`).
-constexpr uint32_t kDtbVersion = 4;
+constexpr uint32_t kDtbVersion = 5;
 constexpr size_t kDtbHeaderBytes = 24;  // magic, version, payload size, checksum
 
 // The bytes of a .dtb for `prog`.
