@@ -254,6 +254,11 @@ TEST_SUITE("cost") {
     CHECK(none.cpu == 0);
   }
 
+  TEST_CASE("budget: one AST item per entry, with its value and period") {
+    CHECK(dta::test::ast_of("profile p { budget { disk: 1MB, dumps: 2 per 1h } }") ==
+          "(profile p (budget disk 1MB:1048576) (budget dumps 2 per 1h:3600000000000))\n");
+  }
+
   TEST_CASE("budget: extends applies the parent's items first, then the child's") {
     const char* text =
         "profile base { budget { disk: 1GB, cpu: 5% } }\n"
