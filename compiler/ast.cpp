@@ -184,7 +184,9 @@ std::string dump(const Policy& p) {
         case ProfileItemKind::Set: out += fmt::format(" (set {} {})", it.name, dump(*it.value)); break;
         case ProfileItemKind::RuleLevel: out += fmt::format(" (rule {} {})", it.name, it.level); break;
         case ProfileItemKind::Warnings: out += fmt::format(" (warnings {})", it.level); break;
-        case ProfileItemKind::Budget: out += " (budget ...)"; break;
+        case ProfileItemKind::Budget:
+          out += fmt::format(" (budget {} {}{})", it.name, dump(*it.value), it.per ? " per " + dump(*it.per) : "");
+          break;
         case ProfileItemKind::Inject: out += " (inject ...)"; break;
         case ProfileItemKind::Seed: out += " (seed ...)"; break;
         case ProfileItemKind::AlertLevel: out += fmt::format(" (alert {} {})", it.name, it.level); break;

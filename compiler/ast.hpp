@@ -244,7 +244,8 @@ struct ProfileItem {
   Loc name_loc;
   std::string level;     // rule level / warnings level
   Loc level_loc;
-  ExprPtr value;         // set
+  ExprPtr value;         // set; a budget item's value
+  ExprPtr per;           // a budget item's `per D` (dumps: 10 per 1h)
   int64_t number = 0;    // max
 };
 

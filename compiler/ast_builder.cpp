@@ -1243,8 +1243,19 @@ class Builder {
         item.kind = ast::ProfileItemKind::Warnings;
         item.level = name(w->ident());
         item.level_loc = loc(w->ident());
-      } else if (dynamic_cast<P::BudgetItemContext*>(it)) {
-        item.kind = ast::ProfileItemKind::Budget;
+      } else if (auto* b = dynamic_cast<P::BudgetItemContext*>(it)) {
+        // one item per entry: `budget { disk: 256MB, dumps: 10 per 1h }` is two
+        for (P::BudgetEntryContext* e : b->budgetEntry()) {
+          ast::ProfileItem entry;
+          entry.kind = ast::ProfileItemKind::Budget;
+          entry.loc = loc(e->getStart());
+          entry.name = name(e->ident());
+          entry.name_loc = loc(e->ident());
+          entry.value = expr(e->expr());
+          entry.per = duration_ref(e->durationRef());
+          p.items.push_back(std::move(entry));
+        }
+        continue;
       } else if (dynamic_cast<P::InjectItemContext*>(it)) {
         item.kind = ast::ProfileItemKind::Inject;
       } else {

@@ -10,6 +10,27 @@
 namespace dta {
 namespace {
 
+// The items of a profile's `budget { ... }` (spec 7) and what each takes.
+enum class BudgetValue : uint8_t { Size, CountPer, Percent };
+struct BudgetItemRow {
+  const char* name;
+  BudgetValue value;
+  const char* example;
+};
+constexpr BudgetItemRow kBudgetItems[] = {
+    {"disk", BudgetValue::Size, "256MB"},
+    {"dumps", BudgetValue::CountPer, "10 per 1h"},
+    {"recorder_memory", BudgetValue::Size, "32MB"},
+    {"cpu", BudgetValue::Percent, "2%"},
+};
+
+// Whether a literal was written with a size unit (256MB) or a percent sign.
+bool has_size_unit(const ast::Expr& e) { return e.kind == ast::ExprKind::IntLit && !e.unit.empty() && e.unit.back() == 'B'; }
+bool has_percent(const ast::Expr& e) { return e.kind == ast::ExprKind::FloatLit && !e.unit.empty() && e.unit.back() == '%'; }
+bool is_duration(const ast::Expr& e) {
+  return e.kind == ast::ExprKind::IntLit && !e.unit.empty() && e.unit.back() != 'B';
+}
+
 class Profiles {
  public:
   explicit Profiles(PassContext& ctx) : ctx_(ctx), p_(ctx.policy) {}
@@ -45,6 +66,7 @@ class Profiles {
         }
       }
     }
+    std::map<std::string, uint32_t> seen;  // budget items set: name -> line
     for (const ast::ProfileItem& it : pr.items) {
       switch (it.kind) {
         case ast::ProfileItemKind::Set: set(pr, it); break;
@@ -72,8 +94,54 @@ class Profiles {
         case ast::ProfileItemKind::Warnings:
           if (it.level != "error") error(it.level_loc, "only 'warnings: error' is allowed");
           break;
+        case ast::ProfileItemKind::Budget: budget_item(pr, it, seen); break;
         default: break;
       }
+    }
+  }
+
+  // One `name: value [per D]` of a budget: a known item, set once per
+  // profile, with a value of its kind.
+  void budget_item(const ast::ProfileDecl& pr, const ast::ProfileItem& it, std::map<std::string, uint32_t>& seen) {
+    const BudgetItemRow* row = nullptr;
+    std::vector<std::string> names;
+    for (const BudgetItemRow& r : kBudgetItems) {
+      names.emplace_back(r.name);
+      if (it.name == r.name) row = &r;
+    }
+    if (!row) {
+      error(it.name_loc, fmt::format("unknown budget item '{}' ({}){}", it.name, names_text(names),
+                                     did_you_mean(it.name, names)));
+      return;
+    }
+    if (auto [at, fresh] = seen.emplace(it.name, it.loc.line); !fresh) {
+      error(it.name_loc, fmt::format("budget item '{}' is set twice in profile '{}' (first at line {})", it.name,
+                                     pr.name, at->second));
+      return;
+    }
+    const ast::Expr& v = *it.value;
+    const std::string want = fmt::format("budget '{}' takes {} (like {})", it.name,
+                                         row->value == BudgetValue::Size       ? "a size"
+                                         : row->value == BudgetValue::Percent ? "a percentage"
+                                                                              : "a count per duration",
+                                         row->example);
+    if (row->value != BudgetValue::CountPer && it.per) {
+      error(it.per->loc, fmt::format("{}, without 'per'", want));
+      return;
+    }
+    switch (row->value) {
+      case BudgetValue::Size:
+        if (!has_size_unit(v)) error(v.loc, want);
+        break;
+      case BudgetValue::Percent:
+        if (!has_percent(v)) error(v.loc, want);
+        else if (!(v.f > 0 && v.f <= 1)) error(v.loc, fmt::format("budget 'cpu' must be above 0% and at most 100%, not {}", v.unit));
+        break;
+      case BudgetValue::CountPer:
+        if (v.kind != ast::ExprKind::IntLit || !v.unit.empty() || !it.per) error(v.loc, want);
+        else if (!is_duration(*it.per)) error(it.per->loc, fmt::format("{}: 'per' takes a duration literal", want));
+        else if (it.per->i <= 0) error(it.per->loc, fmt::format("budget '{}' needs a period above zero", it.name));
+        break;
     }
   }
 
@@ -181,6 +249,12 @@ class Profiles {
           caps[static_cast<uint32_t>(unit(*pr, it))] = static_cast<uint32_t>(it.number);
         } else if (it.kind == ast::ProfileItemKind::Warnings) {
           out.warnings_error = true;
+        } else if (it.kind == ast::ProfileItemKind::Budget) {
+          Budget& b = out.budget;  // checked above; a later profile in the chain overrides
+          if (it.name == "disk") b.disk = it.value->i;
+          else if (it.name == "recorder_memory") b.recorder_memory = it.value->i;
+          else if (it.name == "cpu") b.cpu = it.value->f;
+          else if (it.name == "dumps") b.dumps = it.value->i, b.dumps_period = it.per->i;
         }
       }
     }

@@ -1,5 +1,5 @@
 // Pass: unsupported constructs -> "error: 'X' is not supported yet" (recorders,
-// collection, enable, budgets, fault injection, tests).
+// collection, enable, fault injection, tests).
 #include "support_pass.hpp"
 
 #include <fmt/format.h>
@@ -40,7 +40,6 @@ void support_pass(PassContext& ctx) {
   for (const ast::ProfileDecl& p : ctx.policy.profiles) {
     for (const ast::ProfileItem& it : p.items) {
       switch (it.kind) {
-        case ast::ProfileItemKind::Budget: reject(it.loc, "budget"); break;
         case ast::ProfileItemKind::Inject: reject(it.loc, "inject"); break;
         case ast::ProfileItemKind::Seed: reject(it.loc, "seed"); break;
         default: break;

@@ -68,7 +68,8 @@ TEST_SUITE("checker") {
         {"rule r on a { collect recorder main }", {"1:15: 'collect recorder' is not supported yet"}},
         {"rule r on a { when count() over 1s > 1 { collect process } }", {"1:42: 'collect process' is not supported yet"}},
         {"recorder main capacity 4096", {"1:1: 'recorder' is not supported yet"}},
-        {"profile production { budget { disk: 256MB, dumps: 10 per 1h } }", {"1:22: 'budget' is not supported yet"}},
+        {"profile production { budget { disc: 256MB, dumps: 10 per 1h } }",
+         {"1:31: unknown budget item 'disc' (disk, dumps, recorder_memory or cpu) (did you mean 'disk'?)"}},
         // state: windows, expectations, machines, alerts (spec 5, 6)
         {s + "rule r on db.open { when sum(path) over 10s > 5 { ok } }", {"2:30: aggregate 'sum' needs a number, not string"}},
         {s + "rule r on db.open { when count() over 10s > 5 by usr { ok } }",

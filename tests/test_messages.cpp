@@ -408,7 +408,7 @@ TEST_SUITE("messages") {
       for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 80);
     }
     CHECK(usage_line(*find_command("compile")) == "dta compile POLICY -o OUT.dtb [--Werror]");
-    CHECK(usage_line(*find_command("check")) == "dta check POLICY... [--profile P] [--Werror] [--list-profiles]");
+    CHECK(usage_line(*find_command("check")) == "dta check POLICY... [--profile P] [--Werror] [--list-profiles] [--cost] [--json]");
     CHECK(closest_command("chek") == find_command("check"));
     CHECK(closest_command("replya") == find_command("replay"));
     CHECK(closest_command("frobnicate") == nullptr);

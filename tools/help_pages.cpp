@@ -22,6 +22,12 @@ constexpr OptionDoc kCheckOptions[] = {
     kWerror,
     {"--list-profiles", nullptr, nullptr, Complete::None, nullptr,
      "print the names of the policy's profiles, one per line, and nothing else (for scripts and completion)"},
+    {"--cost", nullptr, nullptr, Complete::None, nullptr,
+     "also print each rule's, machine's and filter's static worst-case cost of one event, in VM instructions "
+     "(the longest path through its code, plus fixed costs for builtins, regex searches, actions and state "
+     "updates), and what each profile changes (with --profile, that profile only)"},
+    {"--json", nullptr, nullptr, Complete::None, nullptr,
+     "with --cost: print the costs as one JSON object per policy instead of the table"},
 };
 
 constexpr ArgDoc kCompileArgs[] = {{"POLICY", Complete::Policy, false, false}};

@@ -31,6 +31,16 @@ struct EnableRequest {
   std::string_view rule;  // the rule or machine whose action it was
 };
 
+// An engine error the host should know of (EngineOptions::on_engine_error).
+struct EngineError {
+  enum class Kind : uint8_t {
+    ReentrantCall,  // a call from one of the engine's callbacks, refused
+    CpuBudget,      // a rule or machine went over the profile's `cpu` budget and was disabled
+  };
+  Kind kind = Kind::ReentrantCall;
+  std::string message;
+};
+
 struct EngineOptions {
   std::string profile;                  // "" for the policy as written
   size_t max_kept_findings = 1000;      // findings (but bare oks) kept with their message in the report;
@@ -52,6 +62,15 @@ struct EngineOptions {
   uint32_t max_symbols = 100000;        // event names and field keys an engine remembers (the program's
                                         // come first); beyond, a new one reads as "<other>" (diagnostics.symbols_overflow)
   size_t max_pending_items = 100;       // pending items listed by finish() (all are counted)
+  // Rule time: one event in time_sample_every (0: none) is timed, each rule and
+  // machine charged for its part (RuleReport::time_ns, an estimate). With
+  // enforce_cpu_budget and a profile `cpu: P%`, a rule whose estimated time
+  // over a second of `clock` exceeds P% of it is disabled (as if `off`) for the
+  // rest of the engine's life and reported through on_engine_error. Off by
+  // default: in `dta replay` the tool is the host, always over any budget.
+  uint32_t time_sample_every = 256;
+  bool enforce_cpu_budget = false;
+  std::function<int64_t()> clock;       // ns, monotonic; empty: std::chrono::steady_clock (tests inject one)
   // Host callbacks. They run on the thread that called the engine; one that throws is
   // caught and counted (diagnostics.callback_errors); one that calls back into the engine
   // is refused (diagnostics.reentrant_calls) and on_error says so.
@@ -61,6 +80,7 @@ struct EngineOptions {
   // Called for every `enable` action that runs (unset in a replay: the action is only counted,
   // diagnostics.enables). The host turns its event sites on and off; the engine keeps no state for it.
   std::function<void(const EnableRequest&)> on_enable;
+  std::function<void(const EngineError&)> on_engine_error;  // the same with their kind, and budget overruns
 };
 
 // A copy of an engine's state, site by site, to continue in another engine:

@@ -355,6 +355,17 @@ struct Filter {
   double fraction = 1.0;            // Sample
 };
 
+// A profile's `budget { ... }` (spec 7 and 8). Only `cpu` has an effect
+// today (EngineOptions::enforce_cpu_budget); the others bound collection,
+// which recorders will do: they are stored, checked and shown.
+struct Budget {
+  int64_t disk = -1;             // bytes the collection may write; -1: no budget
+  int64_t dumps = -1;            // dumps allowed in any span of dumps_period; -1: no budget
+  int64_t dumps_period = 0;      // ns, > 0 when dumps is set
+  int64_t recorder_memory = -1;  // bytes all recorders may hold; -1: no budget
+  double cpu = 0;                // share of one CPU the engine's rules may take, in (0, 1]; 0: no budget
+};
+
 // A profile, flattened by the compiler (its `extends` chain already applied).
 // Rules and machines share one index space, "units": rule i is unit i,
 // machine j is unit rules.size() + j.
@@ -365,6 +376,7 @@ struct Profile {
   std::vector<std::pair<uint32_t, AlertSeverity>> alerts;  // unit -> alert severity or off
   std::vector<std::pair<uint32_t, uint32_t>> max_keys;     // unit -> key cap
   bool warnings_error = false;
+  Budget budget;                                           // item by item, the last one set in the chain
 };
 
 struct NamedConst {

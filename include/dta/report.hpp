@@ -21,6 +21,11 @@ struct RuleReport {
   uint64_t type_error = 0;
   uint64_t arith_error = 0;
   std::array<uint64_t, 4> findings{};  // the findings it produced, by level error..ok (after the profile)
+  // Estimated time spent in it: the time of the events timed (one in
+  // EngineOptions::time_sample_every) times that rate. Not in the JSON
+  // report: it changes from run to run.
+  uint64_t time_ns = 0;
+  bool disabled_by_budget = false;  // over the profile's `cpu` budget: off since
 };
 
 // A construct's key as output: (name, rendered value) pairs, sensitive values redacted.
@@ -112,6 +117,7 @@ struct Diagnostics {
   uint64_t callback_errors = 0;   // host callbacks that threw (caught)
   uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)
   uint64_t enables = 0;           // `enable` actions run (EngineOptions::on_enable was told, when set)
+  uint64_t disabled_by_budget = 0;  // rules and machines disabled over the profile's `cpu` budget
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 

@@ -109,6 +109,7 @@ bool Engine::Impl::bind(std::string* error) {
   }
   bind_outputs();
   bind_sites();
+  bind_timing();
   rep.policy = prog->policy;
   rep.profile = opts.profile;
   return true;
@@ -395,7 +396,8 @@ void Engine::Impl::append_key(std::string& out, const Value& v) {
   }
 }
 
-void Engine::Impl::run_event(const Event& in) {
+template <bool kTimed>
+void Engine::Impl::run_event_as(const Event& in) {
   const Dispatch& d = dispatch_for(in.name);
   const Event* ev = &in;
   for (uint32_t fi : d.filters) {
@@ -418,10 +420,22 @@ void Engine::Impl::run_event(const Event& in) {
         break;
     }
   }
-  for (ExpectSite* x : d.expects) x->arrival(*ev);
-  for (MachineSite* m : d.machines) m->event(*ev);
+  // Timed (one event in EngineOptions::time_sample_every): each unit's part
+  // is charged to it, from one clock reading to the next (cpu_budget.cpp).
+  if constexpr (kTimed) lap_start();
+  for (ExpectSite* x : d.expects) {
+    x->arrival(*ev);
+    if constexpr (kTimed) lap(x->unit());
+  }
+  for (MachineSite* m : d.machines) {
+    m->event(*ev);
+    if constexpr (kTimed) lap(m->unit());
+  }
   for (const RuleSlot& slot : d.rules) {
-    if (slot.where && !where_chunk(*slot.where, *ev, &slot.unit->stats)) continue;
+    if (slot.where && !where_chunk(*slot.where, *ev, &slot.unit->stats)) {
+      if constexpr (kTimed) lap(slot.index);
+      continue;
+    }
     const Rule& rule = *slot.rule;
     ++slot.unit->stats.matched;
     if (rule.counts_fired) {
@@ -430,8 +444,11 @@ void Engine::Impl::run_event(const Event& in) {
     }
     for (WhenSite* w : slot.whens) w->event(*ev);
     for (ExpectSite* x : slot.expects) x->start(*ev);
+    if constexpr (kTimed) lap(slot.index);
   }
 }
+template void Engine::Impl::run_event_as<false>(const Event& in);
+template void Engine::Impl::run_event_as<true>(const Event& in);
 
 void Engine::Impl::drain_emitted() {
   if (emitted.empty()) return;
@@ -449,7 +466,7 @@ void Engine::Impl::run_timers(int64_t before) {
   // queued and runs first in the next step (time order is kept).
   while (store.due_before(before) && spend()) {
     const SiteTimer t = store.pop();
-    if (SiteState* s = store.site(t.site)) s->timer(t);
+    if (SiteState* s = store.site(t.site); s && !budget_off(s)) s->timer(t);
     drain_emitted();
   }
 }
@@ -471,9 +488,11 @@ Interner& Engine::symbols() { return impl_->names; }
 bool Engine::Impl::refuse_reentry(const char* what) {
   if (!busy) return false;
   ++rep.diagnostics.reentrant_calls;
-  if (opts.on_error) {
+  if (opts.on_error || opts.on_engine_error) {
     busy = false;  // the error callback may not re-enter either, but it must run
-    notify(opts.on_error, std::string("dta: ") + what + " called from an engine callback; refused");
+    const std::string message = std::string("dta: ") + what + " called from an engine callback; refused";
+    notify(opts.on_error, message);
+    notify(opts.on_engine_error, EngineError{EngineError::Kind::ReentrantCall, message});
     busy = true;
   }
   return true;
@@ -482,29 +501,39 @@ bool Engine::Impl::refuse_reentry(const char* what) {
 bool Engine::process(const Event& event) {
   Impl& m = *impl_;
   if (m.busy && m.refuse_reentry("process()")) return false;
-  m.busy = true;
-  ++m.rep.events;
-  m.begin_step();
-  const Event* ev = &event;
-  if (event.ts < m.last_ts) {  // late: processed with its predecessor's time
-    ++m.rep.diagnostics.late;
-    m.scratch = event;
-    m.scratch.ts = m.last_ts;
-    ev = &m.scratch;
-  }
-  m.last_ts = ev->ts;
-  if (m.store.due_before(ev->ts)) {
-    Event copy = *ev;  // the derived events of timers may reuse the scratch event
-    m.run_timers(copy.ts);
-    m.run_event(copy);
-  } else {
-    m.run_event(*ev);
-  }
-  if (!m.emitted.empty()) m.drain_emitted();
-  m.arena.reset();
-  m.busy = false;
+  // One event in time_sample_every is timed (cpu_budget.cpp), out of line.
+  if (--m.timing.sample_left == 0) [[unlikely]]
+    m.step_timed(event);
+  else
+    m.step<false>(event);
   return true;
 }
+
+template <bool kTimed>
+void Engine::Impl::step(const Event& event) {
+  busy = true;  // rep.events: counted by the sampling countdown (Timing::events)
+  begin_step();
+  const Event* ev = &event;
+  if (event.ts < last_ts) {  // late: processed with its predecessor's time
+    ++rep.diagnostics.late;
+    scratch = event;
+    scratch.ts = last_ts;
+    ev = &scratch;
+  }
+  last_ts = ev->ts;
+  if (store.due_before(ev->ts)) {
+    Event copy = *ev;  // the derived events of timers may reuse the scratch event
+    run_timers(copy.ts);
+    run_event_as<kTimed>(copy);
+  } else {
+    run_event_as<kTimed>(*ev);
+  }
+  if (!emitted.empty()) drain_emitted();
+  if constexpr (kTimed) end_timed_step();
+  arena.reset();
+  busy = false;
+}
+template void Engine::Impl::step<true>(const Event& event);
 
 bool Engine::advance_to(int64_t ts) {
   Impl& m = *impl_;
@@ -548,6 +577,7 @@ void Engine::Impl::list_pending() {
 Report Engine::report() const {
   const Impl& m = *impl_;
   Report r = m.rep;
+  r.events = m.timing.events();
   for (const UnitState& us : m.units) r.rules.push_back(us.stats);
   // The kept findings in the order they happened: merge the levels by sequence number.
   std::vector<const std::pair<uint64_t, Finding>*> kept;

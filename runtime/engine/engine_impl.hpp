@@ -144,7 +144,15 @@ struct Engine::Impl : StateLookup {
     return build_dispatch(name);
   }
   const Dispatch& build_dispatch(uint32_t name);
-  void run_event(const Event& ev);
+  // One input event: due timers, the event, what it derived (Engine::process).
+  template <bool kTimed>
+  void step(const Event& event);
+  // step<true>, kept out of the untimed path (cpu_budget.cpp).
+  void step_timed(const Event& event);
+  void run_event(const Event& ev) { run_event_as<false>(ev); }
+  // kTimed: each unit's part is charged to it (cpu_budget.cpp).
+  template <bool kTimed>
+  void run_event_as(const Event& ev);
   void drain_emitted();
   void run_timers(int64_t before);
   Status eval(int32_t chunk, const Event& ev, const ActionCtx* ctx, Value* out);
@@ -231,6 +239,39 @@ struct Engine::Impl : StateLookup {
 
   // alerts.cpp
   void alert(const Action& a, const ActionCtx& ctx);
+
+  // cpu_budget.cpp: sampled rule time and the profile's `cpu` budget.
+  // The countdown to the next timed event also counts the events processed
+  // (events()), so the untimed path pays one decrement and a branch in all.
+  struct Timing {
+    uint64_t sample_left = 0;     // events until the next timed one
+    uint64_t batch = 0;           // time_sample_every, or a count never reached when 0
+    uint64_t events_before = 0;   // events of the batches done
+    // Events processed so far (Report::events).
+    uint64_t events() const { return events_before + (batch - sample_left); }
+    int64_t lap = 0;              // the clock at the last reading
+    int64_t period_start = 0;     // the clock when the budget period began
+    double budget = 0;            // the profile's cpu share when enforced, else 0
+    std::vector<int64_t> unit_ns;  // per unit: time of its timed events this period
+    std::vector<const SiteState*> off_sites;  // sites of units the budget disabled: their timers do nothing
+  } timing;
+  // Whether `s` belongs to a unit the budget disabled (its timers fire into nothing).
+  bool budget_off(const SiteState* s) const {
+    return !timing.off_sites.empty() &&
+           std::find(timing.off_sites.begin(), timing.off_sites.end(), s) != timing.off_sites.end();
+  }
+  // Sets the sampling countdown and the budget from the options and profile.
+  void bind_timing();
+  // The clock (EngineOptions::clock or steady_clock), in ns.
+  int64_t clock_ns();
+  // Reads the clock before the first unit of a timed event runs.
+  void lap_start();
+  // Charges the time since the last reading to `unit`.
+  void lap(uint32_t unit);
+  // After a timed event: restarts the countdown; at the end of a budget
+  // period, disables every unit over the budget.
+  void end_timed_step();
+  void disable_by_budget(uint32_t unit, double estimated, double elapsed);
 
   // Work budget of one step (an input event with the timers due before it and
   // the events it derived): timer firings, derived events and empty windows

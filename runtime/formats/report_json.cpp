@@ -177,6 +177,7 @@ std::string report_to_json(const Report& r) {
     if (rr.missing_field) e["missing_field"] = rr.missing_field;
     if (rr.type_error) e["type_error"] = rr.type_error;
     if (rr.arith_error) e["arith_error"] = rr.arith_error;
+    if (rr.disabled_by_budget) e["disabled_by_budget"] = true;  // time_ns is left out: it changes run to run
     if (rr.findings != decltype(rr.findings){}) {
       json::object by_level;
       for (size_t l = 0; l < rr.findings.size(); ++l) by_level[level_name(static_cast<Level>(l))] = rr.findings[l];
@@ -210,6 +211,7 @@ std::string report_to_json(const Report& r) {
   if (d.callback_errors) diag["callback_errors"] = d.callback_errors;
   if (d.reentrant_calls) diag["reentrant_calls"] = d.reentrant_calls;
   if (d.enables) diag["enables"] = d.enables;
+  if (d.disabled_by_budget) diag["disabled_by_budget"] = d.disabled_by_budget;
   if (d.redacted_observations) diag["redacted_observations"] = d.redacted_observations;
   if (d.metric_series_dropped) diag["metric_series_dropped"] = d.metric_series_dropped;
   if (d.metric_quantiles_dropped) diag["metric_quantiles_dropped"] = d.metric_quantiles_dropped;

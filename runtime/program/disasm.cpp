@@ -166,6 +166,13 @@ class Disasm : public schema::Walker<Disasm> {
       if (!rec.id.empty()) part(fmt::format("{} shape {:016x}", rec.id, rec.shape));
     } else if constexpr (std::is_same_v<T, Const>) {
       part(shorten(const_text(rec, kMaxShown)));
+    } else if constexpr (std::is_same_v<T, Budget>) {  // the items set, as the policy writes them
+      std::vector<std::string> items;
+      if (rec.disk >= 0) items.push_back(fmt::format("disk: {}B", rec.disk));
+      if (rec.dumps >= 0) items.push_back(fmt::format("dumps: {} per {}", rec.dumps, format_duration(rec.dumps_period)));
+      if (rec.recorder_memory >= 0) items.push_back(fmt::format("recorder_memory: {}B", rec.recorder_memory));
+      if (rec.cpu > 0) items.push_back(fmt::format("cpu: {:g}%", rec.cpu * 100));
+      if (!items.empty()) part(fmt::format("{{ {} }}", fmt::join(items, ", ")));
     } else {
       static_assert(sizeof(T) == 0, "a record-valued field needs a way to be shown inline");
     }

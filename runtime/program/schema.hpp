@@ -108,6 +108,8 @@ inline constexpr const char* kItemName<Profile> = "profile";
 template <>
 inline constexpr const char* kItemName<SensitiveField> = "sensitive field";
 template <>
+inline constexpr const char* kItemName<Budget> = "budget";
+template <>
 inline constexpr const char* kItemName<std::pair<uint32_t, Const>> = "constant override";
 template <>
 inline constexpr const char* kItemName<std::pair<uint32_t, Level>> = "level override";
@@ -303,6 +305,14 @@ void fields(IO& io, Rec<IO, std::pair<uint32_t, uint32_t>>& p) {
   io("max_keys", p.second);
 }
 template <class IO>
+void fields(IO& io, Rec<IO, Budget>& b) {
+  io("disk", b.disk);
+  io("dumps", b.dumps);
+  io("dumps_period", b.dumps_period);
+  io("recorder_memory", b.recorder_memory);
+  io("cpu", b.cpu);
+}
+template <class IO>
 void fields(IO& io, Rec<IO, Profile>& p) {
   io("name", p.name);
   io("consts", p.consts);
@@ -310,6 +320,7 @@ void fields(IO& io, Rec<IO, Profile>& p) {
   io("alerts", p.alerts);
   io("max_keys", p.max_keys);
   io("warnings_error", p.warnings_error);
+  io("budget", p.budget);
 }
 template <class IO>
 void fields(IO& io, Rec<IO, SensitiveField>& s) {

@@ -31,6 +31,8 @@ class ExpectSite final : public SiteState {
 
   // Binds the site to block `x` of rule `unit` of the engine's current program.
   void bind(const Expect& x, uint32_t unit);
+  // The rule it belongs to.
+  uint32_t unit() const { return unit_; }
   // The rule selected an event: it starts a pending expectation.
   void start(const Event& ev);
   // An event whose name the block awaits.

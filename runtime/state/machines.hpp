@@ -26,6 +26,8 @@ class MachineSite final : public SiteState {
 
   // Binds the site to machine `mach`, unit `unit` of the engine's current program.
   void bind(const Machine& mach, uint32_t unit);
+  // Its unit (rules.size() + its index).
+  uint32_t unit() const { return unit_; }
   // An event one of the machine's `on` transitions names.
   void event(const Event& ev);
   // The state of the instance with key `key` (its bytes), "" when none.

@@ -586,6 +586,12 @@ class Structure {
     for (const auto& lv : pr.levels)
       if (!enum_row(lv.second).profile)
         return fail(fmt::format("{} has a bad rule level ({})", block, level_name(lv.second)));
+    const Budget& b = pr.budget;  // -1 / 0: no budget
+    if (b.disk < -1 || b.recorder_memory < -1 || b.dumps < -1 || (b.dumps == -1) != (b.dumps_period == 0) ||
+        b.dumps_period < 0)
+      return fail(fmt::format("{} has a bad budget (disk {}, dumps {} per {}ns, recorder_memory {})", block, b.disk,
+                              b.dumps, b.dumps_period, b.recorder_memory));
+    if (!(b.cpu >= 0 && b.cpu <= 1)) return fail(fmt::format("{} has a cpu budget outside [0, 1]: {}", block, b.cpu));
   }
 
   const Program& p_;
