@@ -483,3 +483,25 @@ TEST_SUITE("runtime") {
     CHECK(s.evaluated > 0);
   }
 }
+
+TEST_SUITE("runtime") {
+  TEST_CASE("a rule over the profile's cpu budget is disabled and reported; the others go on") {
+    dta::RuntimeOptions o = sync_options();
+    int64_t fake = 0;
+    o.engine.time_sample_every = 1;
+    o.engine.clock = [&] { return fake += 1000000; };  // every reading: 1 ms later
+    o.profile = "tight";
+    Host h(o);
+    REQUIRE(h.rt->load_source("p.dta", std::string(kDbPolicy) + "profile tight { budget { cpu: 5% } }\n").ok);
+    for (int i = 0; i < 3000 && h.errors.empty(); ++i) query(*h.rt, 500);
+    REQUIRE(!h.errors.empty());
+    CHECK(h.errors[0].kind == dta::RuntimeError::Kind::Engine);
+    CHECK(h.errors[0].message.find("disabled") != std::string::npos);
+    bool any_disabled = false;
+    for (const dta::RuleStats& r : h.rt->stats().rules) {
+      any_disabled |= r.disabled_by_budget;
+      if (r.name == "slow") CHECK(r.time_ns > 0);
+    }
+    CHECK(any_disabled);
+  }
+}

@@ -188,6 +188,8 @@ struct RuleStats {
   std::string name;
   uint64_t matched = 0, fired = 0;
   uint64_t missing_field = 0, type_error = 0, arith_error = 0;
+  uint64_t time_ns = 0;             // estimated from sampled events (EngineOptions::time_sample_every)
+  bool disabled_by_budget = false;  // the current policy's rule went over the profile's `cpu` budget
 };
 
 struct RuntimeStats {

@@ -36,7 +36,8 @@ EngineOptions Runtime::Impl::engine_options(const std::string& prof) {
     ++alerts;
     if (opts.on_alert) opts.on_alert(a);
   };
-  eo.on_error = [this](const std::string& message) { report_error(RuntimeError::Kind::Engine, message); };
+  eo.on_engine_error = [this](const EngineError& e) { report_error(RuntimeError::Kind::Engine, e.message); };
+  eo.enforce_cpu_budget = true;  // in a host the profile's `cpu` budget holds (on_error says what it disabled)
   // `enable` in a rule: event time is the wall clock here, so `until` is a wall-clock time.
   eo.on_enable = [this](const EnableRequest& r) { enable_until(std::string(r.pattern), r.min_severity, r.until); };
   return eo;
@@ -92,6 +93,7 @@ LoadResult Runtime::Impl::publish(std::shared_ptr<const Program> prog, const std
       t.missing_field += rr.missing_field;
       t.type_error += rr.type_error;
       t.arith_error += rr.arith_error;
+      t.time_ns += rr.time_ns;
     }
   } else {
     for (const auto& [id, ks] : added_sites) result.added.push_back(id);

@@ -332,6 +332,8 @@ RuntimeStats Runtime::stats() const {
       t.missing_field += rr.missing_field;
       t.type_error += rr.type_error;
       t.arith_error += rr.arith_error;
+      t.time_ns += rr.time_ns;
+      t.disabled_by_budget = rr.disabled_by_budget;
     }
   }
   for (auto& [name, r] : rules) s.rules.push_back(r);
