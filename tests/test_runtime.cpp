@@ -505,3 +505,26 @@ TEST_SUITE("runtime") {
     CHECK(any_disabled);
   }
 }
+
+TEST_SUITE("runtime") {
+  TEST_CASE("a deadline that fires on the wall clock may emit from its callback (sync): dropped, not deadlocked") {
+    dta::RuntimeOptions o = sync_options();
+    o.tick = 5ms;
+    dta::Runtime* self = nullptr;
+    std::atomic<int> lost{0};
+    o.on_finding = [&](const dta::Finding& f) {
+      if (f.rule != "waits") return;
+      ++lost;
+      query(*self, 1);  // from the runtime's own thread, inside its evaluation
+    };
+    auto rt = dta::make_runtime(o);
+    self = rt.get();
+    REQUIRE(rt->load_source("p.dta", "rule waits on job.start { expect job.end matching id within 30ms else { error \"lost {id}\" } }\n"
+                                     "rule q on db.query { ok }\n").ok);
+    job(*rt, "start", 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    while (lost.load() == 0 && std::chrono::steady_clock::now() - t0 < 5s) std::this_thread::sleep_for(5ms);
+    CHECK(lost.load() == 1);
+    CHECK(rt->stats().dropped == 1);
+  }
+}

@@ -250,6 +250,7 @@ void Runtime::Impl::run_worker() {
     size_t done = queue ? drain(kBatch) : 0;
     if (std::chrono::steady_clock::now() >= next_tick) {
       std::lock_guard lock(engine_mu);
+      EvaluatingScope scope(this);  // deadlines fire here: their callbacks may emit
       tick_locked(now_ns());
       next_tick = std::chrono::steady_clock::now() + tick;
     }
