@@ -56,7 +56,7 @@ dta::RuntimeOptions sync_options() {
 }
 
 // Call sites of the host's code: one static site each.
-int g_evaluated_args = 0;  // how often a field expression ran
+std::atomic<int> g_evaluated_args{0};  // how often a field expression ran (threads emit too)
 int arg(int v) {
   ++g_evaluated_args;
   return v;
