@@ -1,6 +1,8 @@
 // shop: an example host for DTA. A small multi-threaded service (a front end,
 // an order queue, workers, a database) audits itself in-process with a policy
 // it reloads while it runs (file edits and SIGHUP), then prints its stats.
+#include <unistd.h>
+
 #include <cstdio>
 #include <thread>
 
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
   if (dta::Outcome w = rt->watch(opts->policy); !w)
     std::fprintf(stderr, "shop: not watching %s: %s\n", opts->policy.c_str(), w.error().c_str());
 
+  std::fprintf(stderr, "shop: running %d workers for %g s (%s), policy %s%s%s; pid %d\n", opts->threads, opts->seconds,
+               opts->sync ? "sync" : "async", opts->policy.c_str(), opts->profile.empty() ? "" : ", profile ",
+               opts->profile.c_str(), static_cast<int>(getpid()));
   std::atomic<bool> stop{false};
   int ended_by = 0;
   const auto start = std::chrono::steady_clock::now();

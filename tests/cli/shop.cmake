@@ -67,15 +67,24 @@ file(WRITE ${WORK}/edited.dta "${good}\nrule edited on order.done { count edited
 # ---- a live run: a broken edit in place, a good edit by rename, SIGHUP, SIGUSR1
 file(WRITE ${WORK}/live.sh [=[
 set -u
-"$1" --policy policy.dta --profile unit --seconds 3.5 --threads 4 --json >live.json 2>live.err &
+# wait_for TEXT: until shop's stderr says it (at most 10 s)
+wait_for() {
+  n=0
+  until grep -q "$1" live.err 2>/dev/null; do
+    n=$((n + 1)); [ $n -gt 200 ] && return 1; sleep 0.05
+  done
+}
+"$1" --policy policy.dta --profile unit --seconds 4 --threads 4 --json >live.json 2>live.err &
 pid=$!
-sleep 0.8
+wait_for "shop: running"
+sleep 0.5
 printf '\nrule broken on order.done where {\n' >>policy.dta   # a broken edit, in place
-sleep 0.7
+wait_for "did not load"
+sleep 0.2
 cp edited.dta policy.tmp && mv policy.tmp policy.dta       # a good edit, the way editors save
-sleep 0.7
+sleep 0.5
 kill -HUP $pid
-sleep 0.3
+wait_for "SIGHUP: policy.dta reloaded"
 kill -USR1 $pid
 wait $pid
 echo $? >live.rc
@@ -124,7 +133,9 @@ file(WRITE ${POLICY} "${good}")
 file(WRITE ${WORK}/int.sh [=[
 "$1" --policy policy.dta --seconds 60 --threads 2 --json >int.json 2>int.err &
 pid=$!
-sleep 0.7
+n=0
+until grep -q "shop: running" int.err 2>/dev/null || [ $n -gt 200 ]; do n=$((n + 1)); sleep 0.05; done
+sleep 0.5
 kill -INT $pid
 wait $pid
 echo $? >int.rc
