@@ -11,15 +11,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTA_TSAN=ON -DDTA_BUILD_BENCH=OFF \
   -DDTA_INSTALL=OFF "${launcher[@]}" >/dev/null
 cmake --build build-tsan -j "${DTA_JOBS:-2}" --target dta_tests shop dta_cli
-# One known race, in the test and not in the library: tests/test_runtime.cpp
-# counts evaluated field expressions in a plain int (g_evaluated_args) that
-# its 8-thread concurrency test increments from every thread. The fix is to
-# make it std::atomic<int> in that file; until then it alone is suppressed
-# (by the variable's name: no other report is hidden).
-cat >build-tsan/tsan.supp <<'SUPP'
-race:g_evaluated_args
-SUPP
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$PWD/build-tsan/tsan.supp}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=4}"
 # gcc 12's TSan cannot map its shadow memory under the wide address-space
 # randomization of recent kernels ("unexpected memory mapping"): run without it.
 norandom=()
