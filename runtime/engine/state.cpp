@@ -44,6 +44,7 @@ Expected<ImportReport> Engine::import_state(const StateSnapshot& snapshot) {
   ImportReport report;
   boost::unordered_flat_map<std::string, SiteState*> taken;
   std::vector<SiteState*> order;  // the sites taken, in the snapshot's order
+  boost::unordered_flat_set<uint32_t> replaced;  // sites whose state was replaced: their queued timers go
   for (const SiteSnapshot& in : snapshot.sites) {
     SiteState* s = m.store.find(in.id);
     std::string why;
@@ -53,7 +54,7 @@ Expected<ImportReport> Engine::import_state(const StateSnapshot& snapshot) {
     else if (in.shape != s->bound_shape()) why = "its shape changed (aggregate, window, keys or states)";
     if (why.empty()) {
       StateReader r(in.bytes);
-      m.store.drop_timers(s->handle());
+      replaced.insert(s->handle());
       if (!s->load(r) || !r.at_end()) {
         StateReader none{std::string_view()};
         s->load(none);  // fails on no bytes: the site is left empty
@@ -67,6 +68,7 @@ Expected<ImportReport> Engine::import_state(const StateSnapshot& snapshot) {
     if (taken.emplace(in.id, s).second) order.push_back(s);
     ++report.imported;
   }
+  if (!replaced.empty()) m.store.drop_timers([&](uint32_t handle) { return replaced.contains(handle); });
   // The queued timers first, in their order (timers due at the same time keep
   // it), then whatever the state needs under this program (a changed `after`).
   for (const TimerSnapshot& t : snapshot.timers) {

@@ -57,8 +57,8 @@ std::vector<SiteTimer> StateStore::timers_in_order() const {
   return out;
 }
 
-void StateStore::drop_timers(uint32_t handle) {
-  compact([handle](const SiteTimer& x) { return x.site != handle; });
+void StateStore::drop_timers(const std::function<bool(uint32_t)>& dropped) {
+  compact([&](const SiteTimer& x) { return !dropped(x.site); });
 }
 
 void StateStore::compact(const std::function<bool(const SiteTimer&)>& keep) {

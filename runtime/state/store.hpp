@@ -38,8 +38,8 @@ class StateStore {
   size_t timers_queued() const { return timers_.size(); }
   // The queued timers in the order they would fire.
   std::vector<SiteTimer> timers_in_order() const;
-  // Drops every queued timer of a site (its state was replaced).
-  void drop_timers(uint32_t handle);
+  // Drops every queued timer of the sites `dropped(handle)` names (their state was replaced).
+  void drop_timers(const std::function<bool(uint32_t)>& dropped);
 
  private:
   // Drops timers no site wants any more, so the queue is bounded by live
