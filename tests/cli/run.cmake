@@ -3,22 +3,7 @@
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
-function(expect_run want_rc)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                  WORKING_DIRECTORY ${WORK})
-  if(NOT rc EQUAL want_rc)
-    message(FATAL_ERROR "${ARGN}\n  exit ${rc}, wanted ${want_rc}\n  stdout: ${out}\n  stderr: ${err}")
-  endif()
-  set(OUT "${out}" PARENT_SCOPE)
-  set(ERR "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_match text regex what)
-  if(NOT "${text}" MATCHES "${regex}")
-    message(FATAL_ERROR "${what}: '${regex}' not found in:\n${text}")
-  endif()
-endfunction()
-
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 set(P ${DIR}/pass.dta)
 set(F ${DIR}/fail.dta)
 set(E ${DIR}/events.jsonl)
