@@ -149,6 +149,38 @@ std::string dump(const Expr& e) {
   return "?";
 }
 
+std::optional<Const> literal_value(const MapEntry& entry) {
+  Const c;
+  if (entry.tmpl) {
+    const std::vector<TemplatePart>& parts = entry.tmpl->parts;
+    if (parts.size() > 1 || (parts.size() == 1 && parts[0].hole)) return std::nullopt;
+    c.type = Type::String;
+    if (!parts.empty()) c.s = parts[0].text;
+    return c;
+  }
+  const Expr* e = entry.value.get();
+  if (!e) return std::nullopt;
+  const bool neg = e->kind == ExprKind::Neg && e->args.size() == 1;
+  if (neg) e = e->args[0].get();
+  switch (e->kind) {
+    case ExprKind::IntLit:
+      if (neg && e->i == INT64_MIN) return std::nullopt;
+      c.type = Type::Int;
+      c.i = neg ? -e->i : e->i;
+      return c;
+    case ExprKind::FloatLit:
+      c.type = Type::Float;
+      c.f = neg ? -e->f : e->f;
+      return c;
+    case ExprKind::BoolLit:
+      if (neg) return std::nullopt;
+      c.type = Type::Bool;
+      c.b = e->b;
+      return c;
+    default: return std::nullopt;
+  }
+}
+
 std::string dump(const Policy& p) {
   std::string out;
   if (p.policy_decls) out += "(policy " + p.name + ")\n";
@@ -215,6 +247,26 @@ std::string dump(const Policy& p) {
     out += ")\n";
   }
   for (const Unsupported& u : p.unsupported) out += "(" + u.construct + " ...)\n";
+  for (const TestDecl& t : p.tests) {
+    out += "(test \"" + t.name + "\"";
+    for (const TestItem& it : t.items) {
+      switch (it.kind) {
+        case TestItemKind::Profile: out += " (profile " + it.text + ")"; break;
+        case TestItemKind::Policy: out += " (policy \"" + it.text + "\")"; break;
+        case TestItemKind::Events: out += " (events \"" + it.text + "\")"; break;
+        case TestItemKind::Advance: out += fmt::format(" (advance {})", it.ns); break;
+        case TestItemKind::At:
+          out += fmt::format(" (at {} {}{}{})", it.ns, it.text, it.severity.empty() ? "" : " severity " + it.severity,
+                             dump_entries(it.fields));
+          break;
+        case TestItemKind::Expect:
+          out += " (expect " + it.subject + (it.what.empty() ? "" : " " + it.what) +
+                 (it.count ? fmt::format(" {}", *it.count) : "") + ")";
+          break;
+      }
+    }
+    out += ")\n";
+  }
   return out;
 }
 

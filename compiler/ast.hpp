@@ -247,6 +247,10 @@ struct ProfileItem {
   ExprPtr value;         // set; a budget item's value
   ExprPtr per;           // a budget item's `per D` (dumps: 10 per 1h)
   int64_t number = 0;    // max
+  // inject POINT {fields} [probability P] [max N] [after N]: the point is
+  // `name`, the probability `value`; number is max (0: unlimited).
+  std::vector<MapEntry> entries;
+  int64_t after = 0;
 };
 
 struct ProfileDecl {
@@ -255,6 +259,32 @@ struct ProfileDecl {
   std::string extends;
   Loc extends_loc;
   std::vector<ProfileItem> items;
+};
+
+// One line of a `test "NAME" { ... }` block (spec 10), as written; test_pass
+// checks it and turns the block into a dta::TestCase.
+enum class TestItemKind : uint8_t { Profile, Policy, Events, At, Advance, Expect };
+
+struct TestItem {
+  TestItemKind kind = TestItemKind::Expect;
+  Loc loc;
+  std::string text;  // Profile: its name; Policy, Events: the path; At: the event name
+  Loc text_loc;
+  int64_t ns = 0;    // At: time from the test's start; Advance: how far past the last event
+  std::string severity;  // At: `severity S`, "" when not written
+  Loc severity_loc;
+  std::vector<MapEntry> fields;  // At: the event's fields
+  // Expect: `expect SUBJECT [WHAT] [COUNT]`.
+  std::string subject, what;
+  Loc subject_loc, what_loc;
+  std::optional<int64_t> count;
+  Loc count_loc;
+};
+
+struct TestDecl {
+  std::string name;
+  Loc loc;
+  std::vector<TestItem> items;
 };
 
 // The whole policy, all included files merged in include order.
@@ -268,8 +298,14 @@ struct Policy {
   std::vector<FilterDecl> filters;
   std::vector<ProfileDecl> profiles;
   std::vector<MachineDecl> machines;
-  std::vector<Unsupported> unsupported;  // recorder, test at top level
+  std::vector<TestDecl> tests;
+  std::vector<Unsupported> unsupported;  // recorder at top level
 };
+
+// The value of a map entry written as a literal (a number, a negated number,
+// a string without holes, true or false), or nothing: the fields of a test's
+// events and of an `inject`, which no event feeds.
+std::optional<Const> literal_value(const MapEntry& entry);
 
 // S-expression dump for tests: `(rule x (on db.open) (where (!= errno 0)) ...)`.
 std::string dump(const Policy& p);

@@ -950,8 +950,59 @@ class Builder {
     } else if (auto* recd = item->recorderDecl()) {
       policy_.unsupported.push_back({"recorder", loc(recd->RECORDER())});
     } else if (auto* td = item->testDecl()) {
-      policy_.unsupported.push_back({"test", loc(td->TEST())});
+      build_test(td);
     }
+  }
+
+  // `test "NAME" { ... }`: its lines as written (test_pass checks them).
+  void build_test(P::TestDeclContext* c) {
+    ast::TestDecl t;
+    t.name = unescape(c->STRING()->getText(), loc(c->STRING()));
+    t.loc = loc(c->STRING());
+    for (P::TestItemContext* it : c->testItem()) {
+      ast::TestItem item;
+      item.loc = loc(it->getStart());
+      if (auto* p = dynamic_cast<P::TestProfileContext*>(it)) {
+        item.kind = ast::TestItemKind::Profile;
+        item.text = name(p->ident());
+        item.text_loc = loc(p->ident());
+      } else if (auto* po = dynamic_cast<P::TestPolicyContext*>(it)) {
+        item.kind = ast::TestItemKind::Policy;
+        item.text = unescape(po->STRING()->getText(), loc(po->STRING()));
+        item.text_loc = loc(po->STRING());
+      } else if (auto* ev = dynamic_cast<P::TestEventsContext*>(it)) {
+        item.kind = ast::TestItemKind::Events;
+        item.text = unescape(ev->STRING()->getText(), loc(ev->STRING()));
+        item.text_loc = loc(ev->STRING());
+      } else if (auto* at = dynamic_cast<P::TestAtContext*>(it)) {
+        item.kind = ast::TestItemKind::At;
+        item.ns = duration_value(at->DURATION()->getText(), loc(at->DURATION()));
+        item.text = at->eventName()->getText();
+        item.text_loc = loc(at->eventName());
+        if (at->ident()) {
+          item.severity = name(at->ident());
+          item.severity_loc = loc(at->ident());
+        }
+        item.fields = entries(at->mapLit());
+      } else if (auto* adv = dynamic_cast<P::TestAdvanceContext*>(it)) {
+        item.kind = ast::TestItemKind::Advance;
+        item.ns = duration_value(adv->DURATION()->getText(), loc(adv->DURATION()));
+      } else if (auto* ex = dynamic_cast<P::TestExpectContext*>(it)) {
+        item.kind = ast::TestItemKind::Expect;
+        item.subject = name(ex->ident(0));
+        item.subject_loc = loc(ex->ident(0));
+        if (ex->ident(1)) {
+          item.what = name(ex->ident(1));
+          item.what_loc = loc(ex->ident(1));
+        }
+        if (ex->INT()) {
+          item.count = int_literal(ex->INT()->getText(), loc(ex->INT()));
+          item.count_loc = loc(ex->INT());
+        }
+      }
+      t.items.push_back(std::move(item));
+    }
+    policy_.tests.push_back(std::move(t));
   }
 
   void build_event(P::EventDeclContext* c) {
@@ -1256,10 +1307,21 @@ class Builder {
           p.items.push_back(std::move(entry));
         }
         continue;
-      } else if (dynamic_cast<P::InjectItemContext*>(it)) {
+      } else if (auto* in = dynamic_cast<P::InjectItemContext*>(it)) {
         item.kind = ast::ProfileItemKind::Inject;
+        item.name = in->eventName()->getText();
+        item.name_loc = loc(in->eventName());
+        item.entries = entries(in->mapLit());
+        if (in->expr()) item.value = expr(in->expr());
+        item.number = max_value(in->MAX() ? in->INT(0) : nullptr);
+        if (in->AFTER()) {
+          antlr4::tree::TerminalNode* n = in->INT(in->MAX() ? 1 : 0);
+          item.after = int_literal(n->getText(), loc(n));
+        }
       } else {
+        auto* sd = dynamic_cast<P::SeedItemContext*>(it);
         item.kind = ast::ProfileItemKind::Seed;
+        item.number = int_literal(sd->INT()->getText(), loc(sd->INT()));
       }
       p.items.push_back(std::move(item));
     }

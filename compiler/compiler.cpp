@@ -27,18 +27,32 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   sources.files.push_back({path, text});
   DiagBag diags(sources, options.werror);
   ast::Policy policy;
+  std::vector<Diagnostic> extra;  // the diagnostics of the policies tests name
   try {
     // A tree with errors never reaches the passes.
     if (load_policy(sources, policy, diags, options.include_resolver) && !diags.failed() &&
         apply_host_schemas(policy, options.host_schemas, diags)) {
       PassContext ctx(policy, diags, sources);
       ctx.builtins = stdlib_functions(&ctx.nbuiltins);
+      ctx.compile_tests = options.tests;
+      ctx.test_options = options;
+      ctx.test_options.tests = false;  // a named policy's own tests are not run (nor a cycle followed)
+      ctx.test_options.include_resolver = nullptr;
       if (run_passes(ctx) && !diags.failed()) {
         if (Outcome finalized = ctx.program->finalize(ctx.builtins, ctx.nbuiltins); finalized)
           result.program = std::move(ctx.program);
         else
           diags.error_at_file(path, "internal compiler error: " + finalized.error());
       }
+      if (result.program) {
+        for (TestCase& t : ctx.tests) {
+          if (t.program) continue;
+          t.program = result.program;
+          t.policy_path = path;
+        }
+        result.tests = std::move(ctx.tests);
+      }
+      extra = std::move(ctx.test_diagnostics);
     }
   } catch (const std::bad_alloc&) {
     diags.error_at_file(path, "out of memory compiling the policy");
@@ -49,6 +63,7 @@ CompileResult compile_source_unguarded(const std::string& path, const std::strin
   }
   if (!diags.failed() && !result.program) diags.error_at_file(path, "internal compiler error");
   result.diagnostics = diags.take();
+  for (Diagnostic& d : extra) result.diagnostics.push_back(std::move(d));
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include "profile_pass.hpp"
 #include "resolve_pass.hpp"
 #include "support_pass.hpp"
+#include "test_pass.hpp"
 #include "type_pass.hpp"
 
 namespace dta {
@@ -28,6 +29,7 @@ const std::vector<Pass>& check_passes() {
       {"types", type_pass, true},         // types against schemas, consts and signatures
       {"profiles", profile_pass, true},   // every profile, extends chains, cycles
       {"codegen", codegen_pass, true},    // bytecode
+      {"tests", test_pass, false},        // test blocks -> test cases
   };
   return kPasses;
 }

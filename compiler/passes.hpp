@@ -40,6 +40,14 @@ struct PassContext {
   std::vector<Profile> flat_profiles;
   // The result (codegen_pass).
   std::unique_ptr<Program> program;
+  // Test blocks (test_pass): checked tests (a test of this file gets the
+  // program once it is finalized), and the diagnostics of the other policies
+  // they name. Those policies are compiled only when compile_tests is set,
+  // with test_options.
+  std::vector<TestCase> tests;
+  std::vector<Diagnostic> test_diagnostics;
+  bool compile_tests = false;
+  CompileOptions test_options;
 
   // Names of a symbol table, for "did you mean" hints.
   static std::vector<std::string> names(const std::map<std::string, size_t>& table);

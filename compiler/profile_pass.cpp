@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "type_pass.hpp"
 
@@ -67,6 +69,8 @@ class Profiles {
       }
     }
     std::map<std::string, uint32_t> seen;  // budget items set: name -> line
+    std::map<std::string, uint32_t> injected;  // inject points: point -> line
+    const ast::ProfileItem* seed = nullptr;
     for (const ast::ProfileItem& it : pr.items) {
       switch (it.kind) {
         case ast::ProfileItemKind::Set: set(pr, it); break;
@@ -95,9 +99,41 @@ class Profiles {
           if (it.level != "error") error(it.level_loc, "only 'warnings: error' is allowed");
           break;
         case ast::ProfileItemKind::Budget: budget_item(pr, it, seen); break;
+        case ast::ProfileItemKind::Inject: inject_item(pr, it, injected); break;
+        case ast::ProfileItemKind::Seed:
+          if (seed)
+            error(it.loc, fmt::format("profile '{}' sets its seed twice (first at line {})", pr.name, seed->loc.line));
+          seed = &it;
+          break;
         default: break;
       }
     }
+  }
+
+  // `inject POINT {fields} [probability P] [max N] [after N]`: a point
+  // (the grammar takes a name, not a pattern) once per profile, literal fields, P in [0, 1].
+  void inject_item(const ast::ProfileDecl& pr, const ast::ProfileItem& it, std::map<std::string, uint32_t>& seen) {
+    auto [at, fresh] = seen.emplace(it.name, it.loc.line);
+    if (!fresh)
+      error(it.name_loc, fmt::format("profile '{}' injects at '{}' twice (first at line {})", pr.name, it.name,
+                                     at->second));
+    std::set<std::string> keys;
+    for (const ast::MapEntry& e : it.entries) {
+      if (!keys.insert(e.key).second) error(e.loc, fmt::format("field '{}' is given twice", e.key));
+      else if (!ast::literal_value(e))
+        error(e.loc, fmt::format("the value of '{}' must be a literal: a number, a string, true or false", e.key));
+    }
+    if (it.value && !probability(*it.value))
+      error(it.value->loc, "a probability is a percentage (10%) or a number from 0 to 1");
+  }
+
+  // The probability an `inject` writes, when it is one.
+  static std::optional<double> probability(const ast::Expr& e) {
+    double p = -1;
+    if (e.kind == ast::ExprKind::FloatLit) p = e.f;
+    else if (e.kind == ast::ExprKind::IntLit && e.unit.empty()) p = static_cast<double>(e.i);
+    if (!(p >= 0 && p <= 1)) return std::nullopt;
+    return p;
   }
 
   // One `name: value [per D]` of a budget: a known item, set once per
@@ -218,6 +254,7 @@ class Profiles {
     std::map<uint32_t, Level> levels;
     std::map<uint32_t, AlertSeverity> alerts;
     std::map<uint32_t, uint32_t> caps;
+    std::map<std::string, Inject> injects;
     Profile out;
     out.name = p_.profiles[idx].name;
     for (const ast::ProfileDecl* pr : chain) {
@@ -255,6 +292,17 @@ class Profiles {
           else if (it.name == "recorder_memory") b.recorder_memory = it.value->i;
           else if (it.name == "cpu") b.cpu = it.value->f;
           else if (it.name == "dumps") b.dumps = it.value->i, b.dumps_period = it.per->i;
+        } else if (it.kind == ast::ProfileItemKind::Inject) {
+          Inject& in = injects[it.name] = Inject{};  // a later profile in the chain replaces it
+          in.point = it.name;
+          for (const ast::MapEntry& e : it.entries) in.fields.push_back({e.key, *ast::literal_value(e)});
+          in.probability = it.value ? probability(*it.value).value_or(1.0) : 1.0;
+          in.max = static_cast<uint64_t>(it.number);
+          in.after = static_cast<uint64_t>(it.after);
+          in.loc = {it.loc.file, it.loc.line, it.loc.col};
+        } else if (it.kind == ast::ProfileItemKind::Seed) {
+          out.has_seed = true;
+          out.seed = static_cast<uint64_t>(it.number);
         }
       }
     }
@@ -262,6 +310,7 @@ class Profiles {
     for (auto& [k, v] : levels) out.levels.emplace_back(k, v);
     for (auto& [k, v] : alerts) out.alerts.emplace_back(k, v);
     for (auto& [k, v] : caps) out.max_keys.emplace_back(k, v);
+    for (auto& [point, in] : injects) out.injects.push_back(std::move(in));
     return out;
   }
 

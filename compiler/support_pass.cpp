@@ -1,5 +1,5 @@
 // Pass: unsupported constructs -> "error: 'X' is not supported yet" (recorders,
-// collection, enable, fault injection, tests).
+// collection).
 #include "support_pass.hpp"
 
 #include <fmt/format.h>
@@ -37,15 +37,6 @@ void support_pass(PassContext& ctx) {
   for (const ast::MachineDecl& m : ctx.policy.machines)
     for (const ast::StateAst& st : m.states)
       for (const ast::TransitionAst& t : st.transitions) block(t.body);
-  for (const ast::ProfileDecl& p : ctx.policy.profiles) {
-    for (const ast::ProfileItem& it : p.items) {
-      switch (it.kind) {
-        case ast::ProfileItemKind::Inject: reject(it.loc, "inject"); break;
-        case ast::ProfileItemKind::Seed: reject(it.loc, "seed"); break;
-        default: break;
-      }
-    }
-  }
 }
 
 }  // namespace dta

@@ -136,7 +136,7 @@ profileItem : SET ident '=' expr                                 # setItem
             | MAX ident ':' INT                                  # maxKeysItem
             | WARNINGS ':' ident                                 # warningsItem
             | BUDGET '{' (budgetEntry sep?)* '}'                 # budgetItem
-            | INJECT eventName mapLit (PROBABILITY expr)? (MAX INT)?   # injectItem
+            | INJECT eventName mapLit (PROBABILITY expr)? (MAX INT)? (AFTER INT)?   # injectItem
             | SEED INT                                           # seedItem
             ;
 budgetEntry : ident ':' expr (PER durationRef)? ;
@@ -146,7 +146,8 @@ testItem    : PROFILE ident                                      # testProfile
             | POLICY STRING                                      # testPolicy
             | EVENTS STRING                                      # testEvents
             | AT DURATION eventName (SEVERITY ident)? mapLit     # testAt
-            | EXPECT ident ident INT?                            # testExpect
+            | ADVANCE DURATION                                   # testAdvance
+            | EXPECT ident ident? INT?                           # testExpect
             ;
 
 sep         : ',' | ';' ;
@@ -182,7 +183,7 @@ kwOther     : POLICY | INCLUDE | CONST | EVENT | SENSITIVE | RULE | ON | WHERE |
             | BY | FOR | MATCHING | WITHIN | THEN | ELSE | LABELS | DEDUP | RECORDER | SNAPSHOT
             | PROCESS | LEVEL | MACHINE | INITIAL | STATE | AFTER | CAPACITY | IDLE | PROFILE
             | EXTENDS | SET | WARNINGS | BUDGET | INJECT | PROBABILITY | MAX | SEED | PER | TEST
-            | EVENTS | AT | SEVERITY ;
+            | EVENTS | AT | SEVERITY | ADVANCE ;
 
 // ---------------------------------------------------------------- lexer
 AND: 'and'; OR: 'or'; NOT: 'not'; IN: 'in'; TRUE: 'true'; FALSE: 'false';
@@ -197,7 +198,7 @@ COUNT: 'count'; OBSERVE: 'observe'; MACHINE: 'machine'; INITIAL: 'initial'; STAT
 AFTER: 'after'; CAPACITY: 'capacity'; IDLE: 'idle'; PROFILE: 'profile'; EXTENDS: 'extends';
 SET: 'set'; WARNINGS: 'warnings'; BUDGET: 'budget'; INJECT: 'inject';
 PROBABILITY: 'probability'; MAX: 'max'; SEED: 'seed'; PER: 'per'; TEST: 'test';
-EVENTS: 'events'; AT: 'at'; SEVERITY: 'severity';
+EVENTS: 'events'; AT: 'at'; ADVANCE: 'advance'; SEVERITY: 'severity';
 
 ARROW: '->'; LE: '<='; GE: '>='; EQ: '=='; NE: '!='; LT: '<'; GT: '>'; ASSIGN: '=';
 PLUS: '+'; MINUS: '-'; STAR: '*'; SLASH: '/'; PERCENT_OP: '%';

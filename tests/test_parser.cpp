@@ -65,7 +65,10 @@ TEST_SUITE("parser") {
         {"profile p { alert burst: off max burst: 500 }", "(profile p (alert burst off) (max burst 500))\n"},
         {"recorder txn capacity 128 on * by txn_id idle 30s", "(recorder ...)\n"},
         {"test \"t\" { profile unit at 2.5s db.open severity error { errno: 1 } expect r error 1 expect verdict fail }",
-         "(test ...)\n"},
+         "(test \"t\" (profile unit) (at 2500000000 db.open severity error (errno 1)) (expect r error 1) (expect verdict "
+         "fail))\n"},
+        {"test \"u\" { policy \"p.dta\" events \"e.jsonl\" at 0s a {} advance 5m expect pending 2 }",
+         "(test \"u\" (policy \"p.dta\") (events \"e.jsonl\") (at 0 a) (advance 300000000000) (expect pending 2))\n"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.input);

@@ -68,10 +68,12 @@ int usage_error(const CommandDoc& command, const std::string& what) {
   return kExitInvalid;
 }
 
-std::shared_ptr<const Program> load(const std::string& path, bool werror) {
+std::shared_ptr<const Program> load(const std::string& path, bool werror, size_t* tests) {
   CompileOptions options;
   options.werror = werror;
+  options.tests = tests != nullptr;
   CompileResult r = load_program(path, options);
+  if (tests) *tests = r.tests.size();
   for (const Diagnostic& d : r.diagnostics) std::fputs(d.rendered.c_str(), stderr);
   const size_t errors = r.error_count(), warnings = r.warning_count();
   if (errors > 0 || warnings > 0) {

@@ -41,11 +41,14 @@ int usage_error(const CommandDoc& command, const std::string& what);
 
 // Compiles a .dta or loads a .dtb; prints diagnostics (errors and warnings)
 // and their counts on stderr; nullptr on error. `werror`: warnings are errors.
-std::shared_ptr<const Program> load(const std::string& path, bool werror = false);
+// With `tests`, the policy's test blocks are checked fully (the policies and
+// fixtures they name) and *tests is set to how many there are.
+std::shared_ptr<const Program> load(const std::string& path, bool werror = false, size_t* tests = nullptr);
 
 int cmd_check(int argc, char** argv);
 int cmd_compile(int argc, char** argv);
 int cmd_disasm(int argc, char** argv);
 int cmd_replay(int argc, char** argv);
+int cmd_test(int argc, char** argv);
 
 }  // namespace dta::cli

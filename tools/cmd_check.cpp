@@ -1,5 +1,6 @@
 // `dta check` (with --cost, each rule's static worst-case cost) and `dta compile`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -118,6 +119,21 @@ void print_cost_json(const std::string& path, const Program& prog, const std::st
 
 }  // namespace
 
+// Spec 9: a profile's `inject` acts only in a host that allows fault
+// injection; say so, once per profile that injects (not a compiler warning:
+// --Werror does not refuse a policy for it).
+static void warn_injects(const std::string& path, const Program& prog) {
+  for (const Profile& p : prog.profiles) {
+    if (p.injects.empty()) continue;
+    std::vector<std::string> points;
+    for (const Inject& in : p.injects) points.push_back(in.point);
+    std::fprintf(stderr,
+                 "%s: note: profile '%s' injects faults at %s: only a host that allows fault injection acts on "
+                 "them; 'dta replay' reports them with injected 0\n",
+                 path.c_str(), p.name.c_str(), fmt::format("{}", fmt::join(points, ", ")).c_str());
+  }
+}
+
 int cmd_check(int argc, char** argv) {
   const CommandDoc& doc = *find_command("check");
   const Expected<Args> parsed = parse_command_args(argc, argv, doc);
@@ -134,7 +150,8 @@ int cmd_check(int argc, char** argv) {
   }
   int status = kExitPass;
   for (const std::string& path : args.positional) {
-    auto prog = load(path, args.has("Werror"));
+    size_t tests = 0;
+    auto prog = load(path, args.has("Werror"), &tests);
     if (!prog) {
       status = kExitInvalid;
       continue;
@@ -148,8 +165,10 @@ int cmd_check(int argc, char** argv) {
       print_cost_json(path, *prog, args.get("profile"));
       continue;
     }
-    std::printf("%s: ok (%zu rules, %zu machines, %zu filters, %zu profiles)\n", path.c_str(), prog->rules.size(),
-                prog->machines.size(), prog->filters.size(), prog->profiles.size());
+    std::printf("%s: ok (%zu rules, %zu machines, %zu filters, %zu profiles%s)\n", path.c_str(), prog->rules.size(),
+                prog->machines.size(), prog->filters.size(), prog->profiles.size(),
+                tests ? fmt::format(", {} test{}", tests, tests == 1 ? "" : "s").c_str() : "");
+    warn_injects(path, *prog);
     if (args.has("cost")) print_cost_table(path, *prog, args.get("profile"));
   }
   return status;

@@ -78,6 +78,16 @@ constexpr OptionDoc kReplayOptions[] = {
     kWerror,
 };
 
+constexpr ArgDoc kTestArgs[] = {{"FILE", Complete::Policy, false, true}};
+constexpr OptionDoc kTestOptions[] = {
+    {"--junit", nullptr, "FILE", Complete::File, nullptr, "also write the results as JUnit XML to FILE (for CI systems)"},
+    {"--json", nullptr, nullptr, Complete::None, nullptr,
+     "print the results as one JSON object (tests with their expectations and findings, coverage) instead of "
+     "the text"},
+    {"--match", nullptr, "TEXT", Complete::None, nullptr, "run only the tests whose name contains TEXT"},
+    kWerror,
+};
+
 constexpr ArgDoc kHelpArgs[] = {{"COMMAND", Complete::Command, true, false}};
 constexpr OptionDoc kHelpOptions[] = {
     {"--man", nullptr, nullptr, Complete::None, nullptr, "print the manual page dta(1) in roff"},
@@ -122,6 +132,21 @@ constexpr CommandDoc kCommands[] = {
      "dta replay policy.dta events.jsonl --profile unit --json\n"
      "dta replay p.dta a.jsonl.gz b.jsonl.zst --findings all.jsonl --fail-on warning\n"
      "tail -F app.jsonl | dta replay policy.dta - --follow --json-lines"},
+    {"test", "run the test blocks of policies", kTestArgs, kTestOptions,
+     "Runs every 'test' block (language specification, section 10) in each FILE: a policy with its own "
+     "tests, or a file of tests that name their policy with 'policy \"path\"'. A test replays its fixture "
+     "files and inline events ('at 2s db.open { errno: 13 }', times from 2026-01-01T00:00:00Z) through its "
+     "policy under its profile, in virtual time ('advance 5m' lets deadlines and 'after' transitions due by "
+     "then fire), then checks each 'expect': a rule's findings of a level (expect db_open_failed error 1), "
+     "its alerts, fired or matched counts, all findings of a level (expect findings warning 0), all alerts, "
+     "what is still pending, or the verdict (expect verdict fail). Counts are exact.\n\n"
+     "Prints PASS or FAIL per test, and for a failed test each expectation that failed with the expected "
+     "and actual value and the findings that were made; then, per policy, the rules and machines no test "
+     "made fire; then 'N passed, M failed'. Exit status: 0 when every test passed, 1 when one failed, 2 for "
+     "an invalid test file, policy or fixture (errors as FILE:LINE:COL: error: with a caret).",
+     "dta test policy.dta\n"
+     "dta test tests/*.dta --junit results.xml\n"
+     "dta test policy.dta --match 'db open' --json"},
     {"help", "show help for dta or one of its commands", kHelpArgs, kHelpOptions,
      "Without COMMAND, lists the commands; with one, prints its help (the same as 'dta COMMAND --help'). "
      "With --man, prints this manual in roff.",

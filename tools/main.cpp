@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   }
   const dta::cli::CommandDoc* doc = dta::cli::find_command(cmd);
   if (!doc) {
-    if (cmd == "test" || cmd == "repl") {
+    if (cmd == "repl") {
       std::fprintf(stderr, "dta: '%s' is not available yet\n", cmd.c_str());
       return kExitInvalid;
     }
@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     return kExitPass;
   }
   if (cmd == "check") return dta::cli::cmd_check(argc, argv);
+  if (cmd == "test") return dta::cli::cmd_test(argc, argv);
   if (cmd == "compile") return dta::cli::cmd_compile(argc, argv);
   if (cmd == "disasm") return dta::cli::cmd_disasm(argc, argv);
   if (cmd == "help") return dta::cli::cmd_help(argc, argv);

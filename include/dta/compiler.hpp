@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dta/policy_tests.hpp"
 #include "dta/program.hpp"
 #include "dta/runtime.hpp"
 
@@ -45,6 +46,7 @@ struct Diagnostic {
 struct CompileResult {
   std::shared_ptr<const Program> program;  // null when there were errors
   std::vector<Diagnostic> diagnostics;     // errors and warnings, in the order found
+  std::vector<TestCase> tests;             // the policy's `test` blocks, checked (when ok)
   bool ok() const { return program != nullptr; }
   // How many diagnostics are errors / warnings.
   size_t error_count() const { return count(DiagnosticSeverity::Error); }
@@ -84,6 +86,10 @@ struct CompileOptions {
   // The host's registered events (RuntimeOptions::schemas): a policy that
   // contradicts them is refused; the events it does not declare are declared.
   std::vector<HostEventSchema> host_schemas;
+  // Test blocks: also compile the policies they name (`policy "path"`) and
+  // check their fixtures exist (dta test, dta check). Off: a test's rules
+  // and fixtures are checked only against the file itself.
+  bool tests = false;
 };
 
 // Compiles the policy in file `path` (and the files it includes).

@@ -366,6 +366,24 @@ struct Budget {
   double cpu = 0;                // share of one CPU the engine's rules may take, in (0, 1]; 0: no budget
 };
 
+// One field an `inject` gives its fault point.
+struct InjectField {
+  std::string key;
+  Const value;
+};
+
+// A profile's `inject POINT {fields} [probability P] [max N] [after N]` (spec
+// 9): the host's fault point POINT fails with `fields`. Only a host that
+// allows fault injection acts on it; a replay reports it, never injects.
+struct Inject {
+  std::string point;
+  std::vector<InjectField> fields;
+  double probability = 1.0;  // of each hit, in [0, 1] (a value outside is clamped)
+  uint64_t max = 0;          // injections at most; 0: unlimited
+  uint64_t after = 0;        // hits that pass before the first that may fail
+  SrcLoc loc;
+};
+
 // A profile, flattened by the compiler (its `extends` chain already applied).
 // Rules and machines share one index space, "units": rule i is unit i,
 // machine j is unit rules.size() + j.
@@ -377,6 +395,9 @@ struct Profile {
   std::vector<std::pair<uint32_t, uint32_t>> max_keys;     // unit -> key cap
   bool warnings_error = false;
   Budget budget;                                           // item by item, the last one set in the chain
+  std::vector<Inject> injects;  // by point; a profile's own replaces what it extends for the same point
+  bool has_seed = false;        // `seed N`: injection decisions derive from it (else from seed 0)
+  uint64_t seed = 0;
 };
 
 struct NamedConst {

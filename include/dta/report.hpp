@@ -68,6 +68,17 @@ struct PendingItem {
   std::string state;  // machines: the state the timer would leave
 };
 
+// A profile's `inject` (spec 9) and what it did. A replay never injects:
+// its faults are listed with injected 0.
+struct FaultReport {
+  std::string point;
+  double probability = 1.0;
+  uint64_t max = 0;    // 0: unlimited
+  uint64_t after = 0;
+  uint64_t hits = 0;      // times the host reached the point while the profile was on
+  uint64_t injected = 0;  // times it failed
+};
+
 struct BadLine {
   uint64_t line = 0;
   std::string error;
@@ -141,6 +152,7 @@ struct Report {
   std::vector<MetricSeries> metrics;    // every series, by name then label values
   std::map<std::string, uint64_t> counters;            // the same as text: "name{k=v,...}"
   std::map<std::string, HistogramSummary> histograms;  // same keys
+  std::vector<FaultReport> faults;      // the profile's injects, by point
 
   // "fail" when at least one finding has level error.
   bool failed() const { return findings[0] > 0; }

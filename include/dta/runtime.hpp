@@ -29,6 +29,7 @@
 namespace dta {
 
 class Runtime;
+class Fault;
 
 // ---------------------------------------------------------------- event sites
 
@@ -61,9 +62,15 @@ struct FieldArg {
 // policy, a profile, an `enable` or the rip cord changes; while it is 0 the
 // site costs one relaxed load and one branch, and its fields are not
 // evaluated. It starts "unknown" so that its first use registers it.
+// Fault points (DTA_FAULT, faults.hpp) are sites too: they are armed only
+// while a runtime that allows fault injection runs a profile that injects there.
+struct FaultPointTag {};
+inline constexpr FaultPointTag kFaultPoint{};
+
 class EventSite {
  public:
   constexpr EventSite(const char* name, Severity severity) : name_(name), severity_(severity) {}
+  constexpr EventSite(const char* point, FaultPointTag) : name_(point), severity_(Severity::Warning), fault_(true) {}
   EventSite(const EventSite&) = delete;
   EventSite& operator=(const EventSite&) = delete;
 
@@ -73,6 +80,8 @@ class EventSite {
   uint32_t word() const { return word_.load(std::memory_order_relaxed); }
   const char* name() const { return name_; }
   Severity severity() const { return severity_; }
+  // A fault point (its name is the point), not an event site.
+  bool fault_point() const { return fault_; }
 
   static constexpr uint32_t kUnregistered = 1u << 31;  // set until the registry knows the site
 
@@ -81,6 +90,7 @@ class EventSite {
   std::atomic<uint32_t> word_{kUnregistered};  // bit r: runtime slot r listens
   const char* name_;
   Severity severity_;
+  bool fault_ = false;
   EventSite* next_ = nullptr;  // the registry's list
 };
 
@@ -203,6 +213,14 @@ struct RuntimeStats {
   bool disabled = false;   // the rip cord is pulled
   std::string policy, profile;
   std::vector<RuleStats> rules;  // summed over every policy loaded, by rule name
+  // Fault injection (faults.hpp): per point of the running profile, when the host allows it.
+  struct FaultStats {
+    std::string point;
+    uint64_t hits = 0, injected = 0;
+  };
+  std::vector<FaultStats> faults;
+  uint64_t fault_seed = 0;       // the decisions' seed: the profile's `seed`, else drawn at load (set it to replay)
+  uint64_t injects_ignored = 0;  // inject lines of profiles run while the host does not allow fault injection
 };
 
 // ---------------------------------------------------------------- the runtime
@@ -255,6 +273,7 @@ class Runtime {
  private:
   explicit Runtime(std::unique_ptr<Impl> impl);
   friend bool site_listens(EventSite&, const Runtime&) noexcept;
+  friend Fault fault_hit(EventSite&, Runtime&) noexcept;
   friend void emit_event(const EventSite&, Runtime&, std::initializer_list<FieldArg>) noexcept;
   std::unique_ptr<Impl> impl_;
 };

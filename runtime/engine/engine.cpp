@@ -598,6 +598,9 @@ Report Engine::report() const {
     }
   });
   r.pending_expectations = pending;
+  if (m.profile >= 0)
+    for (const Inject& in : m.prog->profiles[static_cast<size_t>(m.profile)].injects)
+      r.faults.push_back({in.point, in.probability, in.max, in.after, 0, 0});
   r.diagnostics.symbols_overflow = m.names.overflowed();
   r.diagnostics.evicted_keys = evicted;
   r.diagnostics.evicted_expectations = evicted_x;

@@ -194,6 +194,16 @@ std::string report_to_json(const Report& r) {
     raised[alert_severity_name(static_cast<AlertSeverity>(s))] = r.alerts_raised[s];
   o["alerts_raised"] = std::move(raised);
   o["collections"] = json::array();
+  json::array faults;  // spec 9: each inject of the profile; a replay injects none
+  for (const FaultReport& f : r.faults) {
+    json::object item{{"point", f.point}, {"probability", f.probability}};
+    if (f.max) item["max"] = f.max;
+    if (f.after) item["after"] = f.after;
+    item["hits"] = f.hits;
+    item["injected"] = f.injected;
+    faults.push_back(std::move(item));
+  }
+  o["faults"] = std::move(faults);
   const Diagnostics& d = r.diagnostics;
   json::object diag{{"bad_input", d.bad_input},   {"late", d.late},
                     {"missing_field", d.missing_field}, {"type_error", d.type_error},

@@ -11,7 +11,7 @@ constexpr size_t kReservedText = 256;   // and its text buffer with this many by
 }  // namespace
 
 void RawEvent::assign(const EventSite* s, std::string_view nm, Severity sv, int64_t t,
-                      std::initializer_list<FieldArg> args) {
+                      std::span<const FieldArg> args) {
   site = s;
   if (!s) name.assign(nm);
   severity = sv;
@@ -51,7 +51,7 @@ EventQueue::EventQueue(size_t capacity) {
 }
 
 bool EventQueue::push(const EventSite* site, std::string_view name, Severity severity, int64_t ts,
-                      std::initializer_list<FieldArg> fields) {
+                      std::span<const FieldArg> fields) {
   uint64_t pos = enqueue_.load(std::memory_order_relaxed);
   Cell* cell;
   for (;;) {

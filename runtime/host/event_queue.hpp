@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,7 @@ struct RawEvent {
   std::string text;
 
   // Fills the slot (reusing its buffers).
-  void assign(const EventSite* s, std::string_view nm, Severity sv, int64_t t, std::initializer_list<FieldArg> args);
+  void assign(const EventSite* s, std::string_view nm, Severity sv, int64_t t, std::span<const FieldArg> args);
   std::string_view key(const RawField& f) const { return {text.data() + f.key_off, f.key_len}; }
   std::string_view str(const RawField& f) const { return {text.data() + f.off, f.len}; }
 };
@@ -55,7 +56,7 @@ class EventQueue {
   // Producers: writes an event into the next free cell; false (nothing
   // written) when the ring is full.
   bool push(const EventSite* site, std::string_view name, Severity severity, int64_t ts,
-            std::initializer_list<FieldArg> fields);
+            std::span<const FieldArg> fields);
   // The consumer (one thread): the oldest event written, or null when none
   // is ready; pop() releases it for reuse.
   RawEvent* front();

@@ -45,10 +45,17 @@ EngineOptions Runtime::Impl::engine_options(const std::string& prof) {
 
 void Runtime::Impl::refresh_listeners(bool /*engine_locked*/) {
   std::vector<std::string> patterns = engine ? engine->listened_patterns() : std::vector<std::string>{};
+  std::vector<std::string> points;
+  {
+    std::lock_guard lock(fault_mu);
+    if (faults)
+      for (const auto& p : faults->points) points.push_back(p->spec.point);  // sorted
+  }
   {
     std::lock_guard lock(listen_mu);
     listen.patterns = std::move(patterns);
     listen.any_policy = engine != nullptr;
+    listen.fault_points = std::move(points);
   }
   SiteRegistry::instance().refresh(slot);
 }
@@ -102,6 +109,7 @@ LoadResult Runtime::Impl::publish(std::shared_ptr<const Program> prog, const std
   program = std::move(prog);
   profile = prof;
   if (is_reload) ++reloads_ok;
+  install_faults_locked();
   refresh_listeners(true);
   result.ok = true;
   return result;

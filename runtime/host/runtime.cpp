@@ -39,6 +39,10 @@ bool env_disabled() {
 
 // ---------------------------------------------------------------- the listening table
 
+bool ListenSet::injects(std::string_view point) const {
+  return !disabled && std::binary_search(fault_points.begin(), fault_points.end(), point);
+}
+
 bool ListenSet::listens(std::string_view name, Severity severity, int64_t now) const {
   if (disabled) return false;
   for (const Enabled& e : enabled)
@@ -67,6 +71,7 @@ std::unique_ptr<Runtime> Runtime::create(RuntimeOptions options) {
   if (p->opts.mode == EvalMode::Async) p->queue = std::make_unique<EventQueue>(p->opts.queue_capacity);
   p->slot = SiteRegistry::instance().attach([p](const EventSite& site) {
     std::lock_guard lock(p->listen_mu);
+    if (site.fault_point()) return p->listen.injects(site.name());
     return p->listen.listens(site.name(), site.severity(), Impl::now_ns());
   });
   try {
@@ -113,12 +118,12 @@ bool site_listens(EventSite& site, const Runtime& runtime) noexcept {
 }
 
 void emit_event(const EventSite& site, Runtime& runtime, std::initializer_list<FieldArg> fields) noexcept {
-  runtime.impl_->emit(&site, site.name(), site.severity(), 0, fields);
+  runtime.impl_->emit(&site, site.name(), site.severity(), 0, {fields.begin(), fields.size()});
 }
 
 void Runtime::emit(std::string_view name, Severity severity, std::initializer_list<FieldArg> fields, int64_t ts) {
   if (!listens(name, severity)) return;
-  impl_->emit(nullptr, name, severity, ts, fields);
+  impl_->emit(nullptr, name, severity, ts, {fields.begin(), fields.size()});
 }
 
 bool Runtime::listens(std::string_view name, Severity severity) const {
@@ -127,7 +132,7 @@ bool Runtime::listens(std::string_view name, Severity severity) const {
 }
 
 void Runtime::Impl::emit(const EventSite* site, std::string_view name, Severity severity, int64_t ts,
-                         std::initializer_list<FieldArg> fields) noexcept {
+                         std::span<const FieldArg> fields) noexcept {
   if (disabled.load(std::memory_order_relaxed)) {
     dropped.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -321,6 +326,15 @@ RuntimeStats Runtime::stats() const {
   s.reloads_failed = im.reloads_failed;
   s.disabled = im.disabled;
   s.profile = im.profile;
+  {
+    std::lock_guard faults(im.fault_mu);
+    s.injects_ignored = im.injects_ignored;
+    s.fault_seed = im.fault_seed;
+    if (im.faults)
+      for (const auto& p : im.faults->points)
+        s.faults.push_back({p->spec.point, p->hits.load(std::memory_order_relaxed),
+                            p->injected.load(std::memory_order_relaxed)});
+  }
   std::map<std::string, RuleStats> rules = im.retired;
   if (im.engine) {
     const Report r = im.engine->report();
@@ -343,7 +357,15 @@ RuntimeStats Runtime::stats() const {
 
 Report Runtime::report() const {
   std::lock_guard lock(impl_->engine_mu);
-  return impl_->engine ? impl_->engine->report() : Report{};
+  Report r = impl_->engine ? impl_->engine->report() : Report{};
+  std::lock_guard faults(impl_->fault_mu);
+  if (impl_->faults)
+    for (FaultReport& f : r.faults)
+      if (const std::shared_ptr<FaultPoint>* p = impl_->faults->find(f.point)) {
+        f.hits = (*p)->hits.load(std::memory_order_relaxed);
+        f.injected = (*p)->injected.load(std::memory_order_relaxed);
+      }
+  return r;
 }
 
 }  // namespace dta

@@ -10,6 +10,7 @@
 
 #include "dta/runtime.hpp"
 #include "event_queue.hpp"
+#include "fault_points.hpp"
 #include "file_watch.hpp"
 
 namespace dta {
@@ -27,10 +28,13 @@ struct ListenSet {
   std::vector<Enabled> enabled;
   bool disabled = false;
   bool any_policy = false;
+  std::vector<std::string> fault_points;  // the points the fault table injects at (sorted)
 
   // Whether an event of this name and severity is evaluated at `now`:
   // debug ones only while an `enable` covers them.
   bool listens(std::string_view name, Severity severity, int64_t now) const;
+  // Whether a fault point is armed: a fault is injected there, the rip cord aside.
+  bool injects(std::string_view point) const;
 };
 
 struct Runtime::Impl {
@@ -67,6 +71,13 @@ struct Runtime::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> flush_waiters{0};
 
+  // Fault injection (fault_points.hpp): the running profile's injects, when
+  // the host allows them; swapped whole on a load or profile switch.
+  mutable std::mutex fault_mu;
+  std::shared_ptr<FaultTable> faults;
+  uint64_t fault_seed = 0;        // the seed of the table (the profile's, or drawn at random)
+  uint64_t injects_ignored = 0;   // inject lines of the profiles run while injection is not allowed
+
   // Watching a policy file (policy_watch.cpp).
   std::unique_ptr<FileWatch> watch;
 
@@ -77,7 +88,7 @@ struct Runtime::Impl {
   static int64_t now_ns();
   // The slow path of an emit: counts and queues or evaluates. Never throws.
   void emit(const EventSite* site, std::string_view name, Severity severity, int64_t ts,
-            std::initializer_list<FieldArg> fields) noexcept;
+            std::span<const FieldArg> fields) noexcept;
   // Evaluates one event (engine_mu held).
   template <typename Fields>
   void evaluate_locked(std::string_view name, Severity severity, int64_t ts, const Fields& fields);
@@ -98,6 +109,11 @@ struct Runtime::Impl {
   LoadResult load_text(const std::string& name, const std::string& text, bool is_reload);
   // Turns on the sites matching `pattern` at `level` or above until `until` (wall-clock ns).
   void enable_until(std::string pattern, Severity level, int64_t until);
+  // Builds the fault table of the running program and profile (engine_mu
+  // held), or counts its injects as ignored when the host does not allow them.
+  void install_faults_locked();
+  // A hit of fault point `point`: the fault, or nothing. Never throws.
+  Fault fault(std::string_view point) noexcept;
   void report_error(RuntimeError::Kind kind, std::string message, std::vector<std::string> diagnostics = {});
 };
 

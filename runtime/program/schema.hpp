@@ -110,6 +110,10 @@ inline constexpr const char* kItemName<SensitiveField> = "sensitive field";
 template <>
 inline constexpr const char* kItemName<Budget> = "budget";
 template <>
+inline constexpr const char* kItemName<Inject> = "inject";
+template <>
+inline constexpr const char* kItemName<InjectField> = "inject field";
+template <>
 inline constexpr const char* kItemName<std::pair<uint32_t, Const>> = "constant override";
 template <>
 inline constexpr const char* kItemName<std::pair<uint32_t, Level>> = "level override";
@@ -313,6 +317,20 @@ void fields(IO& io, Rec<IO, Budget>& b) {
   io("cpu", b.cpu);
 }
 template <class IO>
+void fields(IO& io, Rec<IO, InjectField>& f) {
+  io("key", f.key);
+  io("value", f.value);
+}
+template <class IO>
+void fields(IO& io, Rec<IO, Inject>& in) {
+  io("point", in.point);
+  io("fields", in.fields);
+  io("probability", in.probability);
+  io("max", in.max);
+  io("after", in.after);
+  io("loc", in.loc);
+}
+template <class IO>
 void fields(IO& io, Rec<IO, Profile>& p) {
   io("name", p.name);
   io("consts", p.consts);
@@ -321,6 +339,9 @@ void fields(IO& io, Rec<IO, Profile>& p) {
   io("max_keys", p.max_keys);
   io("warnings_error", p.warnings_error);
   io("budget", p.budget);
+  io("injects", p.injects);
+  io("has_seed", p.has_seed);
+  io("seed", p.seed);
 }
 template <class IO>
 void fields(IO& io, Rec<IO, SensitiveField>& s) {
