@@ -212,3 +212,26 @@ TEST_SUITE("faults") {
     CHECK(first == second);
   }
 }
+
+#include <sstream>
+
+#include "dta/verdict.hpp"
+
+TEST_SUITE("faults") {
+  TEST_CASE("a host's unit test asserts the verdict; a failure shows the findings") {
+    dta::RuntimeOptions o;
+    o.mode = dta::EvalMode::Async;
+    auto rt = dta::make_runtime(o);
+    REQUIRE(rt->load_source("v.dta", "rule db_open_failed on db.open where errno != 0 { error \"open {path}: {errno}\" }")
+                .ok);
+    DTA_EVENT(*rt, "db.open", info, {"path", "/a"}, {"errno", 0});
+    CHECK(dta::verdict(*rt) == dta::Verdict::pass);
+    DTA_EVENT(*rt, "db.open", info, {"path", "/b"}, {"errno", 13});
+    const dta::Verdict v = dta::verdict(*rt);  // flushes the async queue first
+    CHECK(v == dta::Verdict::fail);
+    CHECK(v.errors == 1);
+    std::ostringstream text;
+    text << v;
+    CHECK(text.str() == "fail: 1 error\n  error db_open_failed: open /b: 13 (db.open)");
+  }
+}

@@ -6,7 +6,9 @@
 //   DTA_EVENT(*rt, "db.open", warning, {"path", path}, {"errno", err});
 #pragma once
 #include "dta/compiler.hpp"
+#include "dta/faults.hpp"
 #include "dta/runtime.hpp"
+#include "dta/verdict.hpp"
 
 namespace dta {
 

@@ -75,16 +75,18 @@ void build(const TestEvent& te, Interner& names, Event& ev) {
   }
 }
 
-// Reads a fixture's events into `out`. Empty, or why it cannot be used: a
-// fixture is written for the test, so a bad line makes the test invalid.
-std::string read_fixture(const std::string& path, Interner& names, std::vector<Event>& out) {
+// Reads a fixture's events into `out`; its bad lines are counted by the
+// engine (diagnostics.bad_input), as a replay does. Empty, or why the file
+// cannot be read at all (the test is then invalid).
+std::string read_fixture(const std::string& path, Engine& engine, std::vector<Event>& out) {
+  Interner& names = engine.symbols();
   Expected<std::unique_ptr<EventInput>> in = EventInput::open(path, names, InputOptions{});
   if (!in) return fmt::format("{}: error: {}", path, in.error());
   Event ev;
   for (;;) {
     switch ((*in)->next(ev)) {
       case EventInput::Status::Event: out.push_back(ev); break;
-      case EventInput::Status::Bad: return fmt::format("{}:{}: error: {}", path, (*in)->line(), (*in)->error());
+      case EventInput::Status::Bad: engine.note_bad_input((*in)->line(), (*in)->error()); break;
       case EventInput::Status::Error: return fmt::format("{}: error: {}", path, (*in)->error());
       case EventInput::Status::Wait:
       case EventInput::Status::End: return {};
@@ -110,7 +112,7 @@ TestResult run_unguarded(const TestCase& test) {
   }
   std::vector<Event> events;
   for (const std::string& path : test.fixtures) {
-    r.error = read_fixture(path, engine->symbols(), events);
+    r.error = read_fixture(path, *engine, events);
     if (!r.error.empty()) return r;
   }
   for (const TestEvent& te : test.events) {
