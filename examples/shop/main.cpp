@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include "controller.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitMismatch = 1;  // the counts do not add up
+constexpr int kExitVerdict = 1;   // --verdict: the policy's verdict is fail
 constexpr int kExitUsage = 2;     // bad arguments, or a policy that does not load
 
 void print_error(const dta::RuntimeError& e) {
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   ro.profile = opts->profile;
   ro.mode = opts->sync ? dta::EvalMode::Sync : dta::EvalMode::Async;
   ro.queue_capacity = opts->queue;
+  ro.allow_fault_injection = opts->faults;
   ro.on_error = print_error;
   ro.on_alert = [](const dta::Alert& a) {
     std::fprintf(stderr, "shop: ALERT %s %s: %s\n", a.severity.c_str(), a.rule.c_str(), a.message.c_str());
@@ -58,7 +61,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::thread controller(
       [&] { ended_by = shop::control(*rt, opts->policy, std::chrono::duration<double>(opts->seconds), stop); });
-  shop::SimulationCounts counts = shop::run_simulation(*rt, shop::SimulationConfig{opts->threads, 1}, stop);
+  shop::SimulationCounts counts = shop::run_simulation(*rt, shop::SimulationConfig{opts->threads, 1, opts->defects, opts->healthy, opts->rush}, stop);
   controller.join();
   rt->unwatch();
   rt->flush();
@@ -76,6 +79,13 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(summary.stats.evaluated),
                  static_cast<unsigned long long>(summary.stats.dropped));
     return kExitMismatch;
+  }
+  if (opts->verdict) {
+    const dta::Verdict v = dta::verdict(*rt);
+    std::ostringstream text;
+    text << v;
+    std::fprintf(stderr, "shop: verdict %s\n", text.str().c_str());
+    if (v == dta::Verdict::fail) return kExitVerdict;
   }
   return kExitOk;
 }

@@ -1,6 +1,7 @@
 // shop's command line: every option checked, a clear message otherwise.
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -13,14 +14,21 @@ namespace {
 constexpr int kMaxThreads = 256;               // a simulation, not a load generator
 constexpr double kMaxSeconds = 24 * 3600.0;    // one day
 constexpr size_t kMaxQueue = size_t{1} << 26;  // 64M events: the ring is preallocated
+constexpr int kMaxRush = 100000;               // orders put at once: enough to back any queue up
 
 constexpr const char* kUsage =
     "usage: shop --policy FILE [--profile P] [--seconds N] [--threads T] [--json] [--sync]\n"
-    "            [--queue N] [--verbose]\n"
+    "            [--queue N] [--verbose] [--defect NAME[,NAME]] [--healthy] [--faults]\n"
+    "            [--rush N] [--verdict]\n"
     "  a small multi-threaded shop (a queue, workers, a database) audited in-process by DTA.\n"
     "  Editing FILE reloads it; SIGHUP reloads it too; SIGUSR1 turns the\n"
     "  debug traces (shop.*) on for 2 s; SIGINT/SIGTERM end the run early.\n"
-    "  Exit: 0 done, 1 the accounting does not add up, 2 bad arguments or a policy that does not load.\n";
+    "  Test rings: --defect seeds a bug (leak, retry_storm, no_finish, slow_path, swallow,\n"
+    "  wrong_status, lock_long, queue_wait, double_close, card_in_reason); --healthy turns off\n"
+    "  the shop's own random failures; --faults allows the profile's fault injection; --rush N\n"
+    "  orders at once every 3 s (default 100, 0 none); --verdict exits 1 when the verdict fails.\n"
+    "  Exit: 0 done, 1 the accounting does not add up (or, with --verdict, the verdict is fail),\n"
+    "  2 bad arguments or a policy that does not load.\n";
 
 bool bad(const std::string& why) {
   std::fprintf(stderr, "shop: %s\n%s", why.c_str(), kUsage);
@@ -52,6 +60,27 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.sync = true;
     } else if (a == "--verbose" || a == "-v") {
       o.verbose = true;
+    } else if (a == "--healthy") {
+      o.healthy = true;
+    } else if (a == "--faults") {
+      o.faults = true;
+    } else if (a == "--verdict") {
+      o.verdict = true;
+    } else if (a == "--defect") {
+      if (!value(v)) return std::nullopt;
+      for (size_t start = 0; start <= v.size();) {
+        const size_t comma = std::min(v.find(',', start), v.size());
+        const std::string_view name = v.substr(start, comma - start);
+        std::optional<Defect> d = parse_defect(name);
+        if (!d)
+          return bad("unknown defect '" + std::string(name) + "' (one of " + defect_names() + ")"), std::nullopt;
+        o.defects.set(*d);
+        start = comma + 1;
+      }
+    } else if (a == "--rush") {
+      if (!value(v)) return std::nullopt;
+      if (!parse_number(v, o.rush) || o.rush < 0 || o.rush > kMaxRush)
+        return bad("--rush wants 0 to 100000 orders, not '" + std::string(v) + "'"), std::nullopt;
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);

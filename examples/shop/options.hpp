@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "defects.hpp"
+
 namespace shop {
 
 struct Options {
@@ -15,6 +17,14 @@ struct Options {
   bool sync = false;     // --sync: evaluate on the emitting threads
   size_t queue = 65536;  // --queue N: the runtime's async queue capacity
   bool verbose = false;  // --verbose: print every finding as it comes
+  // The test rings (README): seeded defects, a shop without its own random
+  // failures, fault injection allowed, the rush's size, and an exit status
+  // that says the policy's verdict.
+  Defects defects;       // --defect NAME[,NAME...] (repeatable)
+  bool healthy = false;  // --healthy: the database never fails and payments never hang on their own
+  bool faults = false;   // --faults: allow the profile's `inject` (RuntimeOptions::allow_fault_injection)
+  int rush = 100;        // --rush N: orders put at once every 3 s (0: none)
+  bool verdict = false;  // --verdict: exit 1 when the policy's verdict is fail
 };
 
 // Parses argv; on a bad argument prints why (and the usage) to stderr and

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "defects.hpp"
 #include "dta/dta.hpp"
 
 namespace shop {
@@ -12,6 +13,9 @@ namespace shop {
 struct SimulationConfig {
   int workers = 4;
   uint64_t seed = 1;
+  Defects defects;       // the seeded bugs of this run
+  bool healthy = false;  // no random database errors or hanging payments of its own
+  int rush = 100;        // orders put at once every 3 s
 };
 
 // What the shop itself counted.
