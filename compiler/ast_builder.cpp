@@ -1312,11 +1312,14 @@ class Builder {
         item.name = in->eventName()->getText();
         item.name_loc = loc(in->eventName());
         item.entries = entries(in->mapLit());
-        if (in->expr()) item.value = expr(in->expr());
-        item.number = max_value(in->MAX() ? in->INT(0) : nullptr);
-        if (in->AFTER()) {
-          antlr4::tree::TerminalNode* n = in->INT(in->MAX() ? 1 : 0);
-          item.after = int_literal(n->getText(), loc(n));
+        bool seen[3] = {false, false, false};  // probability, max, after: each at most once, in any order
+        for (P::InjectOptionContext* op : in->injectOption()) {
+          const int which = op->PROBABILITY() ? 0 : op->MAX() ? 1 : 2;
+          if (seen[which]) diags_.error(loc(op), fmt::format("'{}' is given twice", op->getStart()->getText()));
+          seen[which] = true;
+          if (op->PROBABILITY()) item.value = expr(op->expr());
+          else if (op->MAX()) item.number = max_value(op->INT());
+          else item.after = int_literal(op->INT()->getText(), loc(op->INT()));
         }
       } else {
         auto* sd = dynamic_cast<P::SeedItemContext*>(it);

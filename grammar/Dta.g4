@@ -136,10 +136,11 @@ profileItem : SET ident '=' expr                                 # setItem
             | MAX ident ':' INT                                  # maxKeysItem
             | WARNINGS ':' ident                                 # warningsItem
             | BUDGET '{' (budgetEntry sep?)* '}'                 # budgetItem
-            | INJECT eventName mapLit (PROBABILITY expr)? (MAX INT)? (AFTER INT)?   # injectItem
+            | INJECT eventName mapLit injectOption*             # injectItem
             | SEED INT                                           # seedItem
             ;
 budgetEntry : ident ':' expr (PER durationRef)? ;
+injectOption: PROBABILITY expr | MAX INT | AFTER INT ;
 
 testDecl    : TEST STRING '{' (testItem sep?)* '}' ;
 testItem    : PROFILE ident                                      # testProfile

@@ -245,7 +245,7 @@ profile fuzz { warnings: error }
 profile chaos extends fuzz {
     seed 42
     inject db.open { errno: 5 } probability 10%
-    inject net.send { delay_ms: 50, why: "slow", hard: true, frac: -0.5 } probability 1% max 100 after 3
+    inject net.send { delay_ms: 50, why: "slow", hard: true, frac: -0.5 } after 3 probability 1% max 100
 }
 profile calm extends chaos {
     inject db.open { errno: 7 } probability 0.5
@@ -303,6 +303,7 @@ profile calm extends chaos {
     CHECK(err("inject db.open { errno: 5 }\ninject db.open { errno: 6 }") ==
           "4:8: profile 'p' injects at 'db.open' twice (first at line 3)");
     CHECK(err("seed 1\nseed 2") == "4:1: profile 'p' sets its seed twice (first at line 3)");
+    CHECK(err("inject db.open { errno: 5 } max 2 max 3") == "3:35: 'max' is given twice");
     CHECK(err("inject db.open { errno: 5 } max 0") == "3:33: a cap must be between 1 and 4294967295");
   }
 
