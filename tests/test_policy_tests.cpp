@@ -9,6 +9,7 @@
 #include "dta/report_json.hpp"
 #include "dta/stdlib.hpp"
 #include "helpers.hpp"
+#include "test_output.hpp"
 
 using namespace dta;
 
@@ -191,6 +192,34 @@ test "failed open" {
     CHECK(still.passed);
     CHECK(still.report.pending_expectations == 1);
     CHECK(still.report.pending_timers == 1);
+  }
+
+  TEST_CASE("coverage names the rules, machines and transitions no test made fire") {
+    std::vector<TestCase> t = tests_of(R"(
+test "start" {
+  at 0s job.start { job: "n" }
+  expect pending 2
+}
+test "quiet" {
+  at 0s job.start { job: "m" }
+  advance 2m
+  expect conn warning 1
+  expect job_finishes error 1
+})");
+    std::vector<TestResult> results;
+    for (const TestCase& c : t) results.push_back(run_policy_test(c));
+    const std::vector<cli::Coverage> cov = cli::coverage_of(results);
+    REQUIRE(cov.size() == 1);
+    CHECK(cov[0].units == 3);
+    CHECK(cov[0].never == std::vector<std::string>{"db_open_failed"});
+    CHECK(cov[0].transitions == 2);
+    CHECK(cov[0].never_transitions.empty());
+    results.pop_back();  // without the test that let 30s pass
+    const std::vector<cli::Coverage> less = cli::coverage_of(results);
+    CHECK(less[0].never_transitions == std::vector<std::string>{"conn: busy -> idle (after 30s)"});
+    CHECK(cli::coverage_text(less[0]) ==
+          "coverage: t.dta: 0 of 3 rules and machines fired; never: db_open_failed, job_finishes, conn\n"
+          "coverage: t.dta: 1 of 2 machine transitions taken; never: conn: busy -> idle (after 30s)\n");
   }
 
   TEST_CASE("inline events are run in time order, whatever order they are written in") {

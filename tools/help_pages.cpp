@@ -136,7 +136,7 @@ constexpr CommandDoc kCommands[] = {
      "Runs every 'test' block (language specification, section 10) in each FILE: a policy with its own "
      "tests, or a file of tests that name their policy with 'policy \"path\"'. A test replays its fixture "
      "files and inline events ('at 2s db.open { errno: 13 }', times from 2026-01-01T00:00:00Z) through its "
-     "policy under its profile, in virtual time ('advance 5m' lets deadlines and 'after' transitions due by "
+     "policy under its profile, in virtual time ('advance 5m' lets deadlines and 'after' transitions due before "
      "then fire), then checks each 'expect': a rule's findings of a level (expect db_open_failed error 1), "
      "its alerts, fired or matched counts, all findings of a level (expect findings warning 0), all alerts, "
      "what is still pending, or the verdict (expect verdict fail). Counts are exact.\n\n"

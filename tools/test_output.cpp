@@ -76,29 +76,83 @@ std::string coverage_text(const Coverage& c) {
   std::string out = fmt::format("coverage: {}: {} of {} rules and machines fired", c.policy, c.units - c.never.size(),
                                 c.units);
   if (!c.never.empty()) out += fmt::format("; never: {}", fmt::join(c.never, ", "));
-  return out + "\n";
+  out += "\n";
+  if (c.transitions > 0) {
+    out += fmt::format("coverage: {}: {} of {} machine transitions taken", c.policy,
+                       c.transitions - c.never_transitions.size(), c.transitions);
+    if (!c.never_transitions.empty()) out += fmt::format("; never: {}", fmt::join(c.never_transitions, ", "));
+    out += "\n";
+  }
+  return out;
 }
 
+namespace {
+
+// "order_flow: working -> done (after 1s)".
+std::string transition_text(const Machine& m, const MachineState& from, const Transition& t, const Program& p) {
+  std::string how;
+  if (t.after) {
+    const int64_t ns = t.delay_k >= 0 && static_cast<size_t>(t.delay_k) < p.consts.size() ? p.consts[t.delay_k].i : 0;
+    how = "after " + format_duration(ns);
+  } else {
+    how = fmt::format("on {}", fmt::join(t.patterns, ", "));
+  }
+  const std::string& to = t.target < m.states.size() ? m.states[t.target].name : std::string("?");
+  return fmt::format("{}: {} -> {} ({})", m.name, from.name, to, how);
+}
+
+}  // namespace
+
 std::vector<Coverage> coverage_of(const std::vector<TestResult>& results) {
-  std::map<std::string, std::map<std::string, bool>> fired;  // policy -> unit -> fired
-  std::map<std::string, std::vector<std::string>> order;
+  struct Seen {
+    const Program* program = nullptr;
+    std::vector<bool> fired;                    // by unit
+    std::vector<std::vector<bool>> taken;       // by machine, by transition
+  };
+  std::map<std::string, Seen> by_policy;
+  std::vector<std::string> order;
   for (const TestResult& r : results) {
-    if (!r.error.empty()) continue;
-    auto& units = fired[r.test->policy_path];
-    auto& names = order[r.test->policy_path];
-    for (const RuleReport& rule : r.report.rules) {
-      auto [it, fresh] = units.emplace(rule.name, false);
-      if (fresh) names.push_back(rule.name);
-      it->second = it->second || rule.fired > 0;
+    if (!r.error.empty() || !r.test->program) continue;
+    const Program& p = *r.test->program;
+    auto [it, fresh] = by_policy.try_emplace(r.test->policy_path);
+    Seen& s = it->second;
+    if (fresh) {
+      order.push_back(r.test->policy_path);
+      s.program = &p;
+      s.fired.assign(p.rules.size() + p.machines.size(), false);
+      for (const Machine& m : p.machines) {
+        size_t n = 0;
+        for (const MachineState& st : m.states) n += st.transitions.size();
+        s.taken.emplace_back(n, false);
+      }
+    }
+    if (s.program != &p) continue;  // the same file compiled again (another test file): counted with the first
+    for (size_t u = 0; u < r.report.rules.size() && u < s.fired.size(); ++u) {
+      const RuleReport& rr = r.report.rules[u];
+      if (rr.fired > 0) s.fired[u] = true;
+      if (u < p.rules.size()) continue;
+      std::vector<bool>& taken = s.taken[u - p.rules.size()];
+      for (size_t i = 0; i < rr.transitions.size() && i < taken.size(); ++i)
+        if (rr.transitions[i] > 0) taken[i] = true;
     }
   }
   std::vector<Coverage> out;
-  for (const auto& [policy, names] : order) {
+  for (const std::string& policy : order) {
+    const Seen& s = by_policy[policy];
+    const Program& p = *s.program;
     Coverage c;
     c.policy = policy;
-    c.units = names.size();
-    for (const std::string& n : names)
-      if (!fired[policy][n]) c.never.push_back(n);
+    c.units = s.fired.size();
+    for (size_t u = 0; u < s.fired.size(); ++u)
+      if (!s.fired[u]) c.never.push_back(u < p.rules.size() ? p.rules[u].name : p.machines[u - p.rules.size()].name);
+    for (size_t m = 0; m < p.machines.size(); ++m) {
+      size_t i = 0;
+      for (const MachineState& st : p.machines[m].states)
+        for (const Transition& t : st.transitions) {
+          ++c.transitions;
+          if (!s.taken[m][i++]) c.never_transitions.push_back(transition_text(p.machines[m], st, t, p));
+        }
+    }
     out.push_back(std::move(c));
   }
   return out;
@@ -187,7 +241,13 @@ std::string tests_json(const std::vector<TestResult>& results, const std::vector
   for (const Coverage& c : coverage) {
     boost::json::array never;
     for (const std::string& n : c.never) never.emplace_back(n);
-    cov.push_back({{"policy", c.policy}, {"units", c.units}, {"never_fired", std::move(never)}});
+    boost::json::array never_t;
+    for (const std::string& n : c.never_transitions) never_t.emplace_back(n);
+    cov.push_back({{"policy", c.policy},
+                   {"units", c.units},
+                   {"never_fired", std::move(never)},
+                   {"transitions", c.transitions},
+                   {"never_taken", std::move(never_t)}});
   }
   boost::json::object out;
   out["tests"] = std::move(tests);

@@ -26,6 +26,9 @@ struct RuleReport {
   // report: it changes from run to run.
   uint64_t time_ns = 0;
   bool disabled_by_budget = false;  // over the profile's `cpu` budget: off since
+  // A machine's transitions: how often each was taken, the states in order and
+  // each state's transitions in order (`dta test` coverage; not in the JSON report).
+  std::vector<uint64_t> transitions;
 };
 
 // A construct's key as output: (name, rendered value) pairs, sensitive values redacted.

@@ -12,6 +12,13 @@ void MachineSite::bind(const Machine& mach, uint32_t unit) {
   key_field_ = m_.names.intern(mach.key);
   if (mach.site.shape != shape_) instances_.clear();  // another shape: state indices mean nothing here
   shape_ = mach.site.shape;
+  first_.clear();
+  uint32_t n = 0;
+  for (const MachineState& st : mach.states) {
+    first_.push_back(n);
+    n += static_cast<uint32_t>(st.transitions.size());
+  }
+  m_.units[unit].stats.transitions.resize(n);
 }
 
 std::string_view MachineSite::state_of(const std::string& key) const {
@@ -53,10 +60,13 @@ void MachineSite::event(const Event& ev) {
   inst.last = ev;
   RuleReport& stats = m_.units[unit_].stats;
   const std::string_view nm = m_.names.name(ev.name);
-  for (const Transition& t : mach.states[inst.state].transitions) {
+  const std::vector<Transition>& from = mach.states[inst.state].transitions;
+  for (size_t i = 0; i < from.size(); ++i) {
+    const Transition& t = from[i];
     if (t.after || !any_matches(t.patterns, nm)) continue;
     if (!m_.where(t.where, ev, &stats)) continue;
     ++stats.matched;
+    ++stats.transitions[first_[inst.state] + i];
     if (t.has_block) ++stats.fired;
     inst.state = t.target;
     inst.entered = ev.ts;
@@ -76,9 +86,12 @@ void MachineSite::timer(const SiteTimer& t) {
   const Machine& mach = *mach_;
   Instance* inst = instances_.find(t.key);
   if (!inst || inst->gen != t.token) return;  // moved on since, or evicted
-  for (const Transition& tr : mach.states[inst->state].transitions) {
+  const std::vector<Transition>& from = mach.states[inst->state].transitions;
+  for (size_t i = 0; i < from.size(); ++i) {
+    const Transition& tr = from[i];
     if (!tr.after || sat_add(inst->entered, m_.const_int(tr.delay_k)) != t.due) continue;
     if (tr.has_block) ++m_.units[unit_].stats.fired;
+    ++m_.units[unit_].stats.transitions[first_[inst->state] + i];
     inst->state = tr.target;
     inst->entered = t.due;
     ++inst->gen;

@@ -58,6 +58,7 @@ class MachineSite final : public SiteState {
   // binding
   const Machine* mach_ = nullptr;
   uint32_t unit_ = 0;
+  std::vector<uint32_t> first_;  // per state: the index of its first transition in RuleReport::transitions
   uint32_t key_field_ = 0;  // interned key field
   uint64_t shape_ = 0;
   // state
