@@ -12,7 +12,7 @@
 #include "delivery/queued_sink.hpp"
 #include "dta/delivery.hpp"
 #include "dta/dta.hpp"
-#include "fake_http_server.hpp"
+#include "test_delivery_fake_server.hpp"
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
