@@ -345,8 +345,9 @@ TEST_SUITE("delivery") {
     };
     auto rt = dta::make_runtime(std::move(o));
     REQUIRE(rt);
-    REQUIRE(rt->load_source("p.dta", "event x { n: int, pw: string sensitive }\n"
-                                     "rule big on x where n > 1 { alert critical \"n is {n}\" labels { team: \"db\" } }\n")
+    REQUIRE(rt->load_source("p.dta",
+                            "event x { n: int, pw: string sensitive }\n"
+                            "rule big on x where n > 1 { alert critical \"n is {n}\" labels { team: \"db\" } }\n")
                 .ok);
     rt->emit("x", dta::Severity::Info, {{"n", 5}, {"pw", "hunter2"}});
     rt->flush();

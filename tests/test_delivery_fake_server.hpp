@@ -86,7 +86,8 @@ class FakeHttpServer {
       }
       const Reply r = reply_(n);
       const auto until = std::chrono::steady_clock::now() + r.delay;
-      while (!stop_ && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      while (!stop_ && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
       http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
       res.body() = r.body;
       res.keep_alive(false);

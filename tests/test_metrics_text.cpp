@@ -40,7 +40,8 @@ size_t count_prefix(const std::string& text, const std::string& prefix) {
 
 // Every line is a comment (# HELP / # TYPE) or a sample NAME{LABELS} VALUE of the 0.0.4 grammar.
 void check_grammar(const std::string& text) {
-  static const std::regex comment(R"(# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|summary|histogram|untyped)))");
+  static const std::regex comment(
+      R"(# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|summary|histogram|untyped)))");
   static const std::regex sample(
       R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\\\|\\"|\\n)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\\\|\\"|\\n)*")*)?\})? (-?[0-9.e+-]+|\+Inf|-Inf|NaN))");
   std::istringstream in(text);
@@ -228,8 +229,7 @@ TEST_SUITE("metrics_text") {
     auto open = dta::MetricsServer::start([] { return std::string(); }, on("0.0.0.0:0"));
     REQUIRE(!open.ok());
     CHECK(open.error().find("not a loopback address") != std::string::npos);
-    auto allowed =
-        dta::MetricsServer::start([] { return std::string(); }, on("0.0.0.0:0", true));
+    auto allowed = dta::MetricsServer::start([] { return std::string(); }, on("0.0.0.0:0", true));
     CHECK(allowed.ok());
     CHECK(dta::MetricsServer::start([] { return std::string(); }, on("localhost:0")).ok());
     for (const char* bad : {"nonsense", "127.0.0.1", "127.0.0.1:x", "127.0.0.1:70000", "example.com:80", "[::1"}) {
@@ -239,14 +239,13 @@ TEST_SUITE("metrics_text") {
     // a port in use
     auto first = dta::MetricsServer::start([] { return std::string(); }, on("127.0.0.1:0"));
     REQUIRE(first.ok());
-    auto second = dta::MetricsServer::start([] { return std::string(); },
-                                            on("127.0.0.1:" + std::to_string((*first)->port())));
+    auto second =
+        dta::MetricsServer::start([] { return std::string(); }, on("127.0.0.1:" + std::to_string((*first)->port())));
     CHECK(!second.ok());
   }
 
   TEST_CASE("a slow client is cut off and does not stop the server") {
-    auto server = dta::MetricsServer::start([] { return std::string("x 1\n"); },
-                                            on("127.0.0.1:0", false, 200ms));
+    auto server = dta::MetricsServer::start([] { return std::string("x 1\n"); }, on("127.0.0.1:0", false, 200ms));
     REQUIRE(server.ok());
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::socket idle(ioc);
@@ -265,7 +264,7 @@ TEST_SUITE("metrics_text") {
         "event db.query { errno: int }\n"
         "rule db_failed on db.query where errno != 0 {\n  error \"failed\"\n  count db_errors { errno: errno }\n}\n";
     REQUIRE(rt->load_source("p.dta", policy).ok);
-    REQUIRE(rt->load_source("p.dta", policy).ok);  // a reload
+    REQUIRE(rt->load_source("p.dta", policy).ok);           // a reload
     CHECK_FALSE(rt->load_source("p.dta", "rule x on").ok);  // a reload that fails
     for (int i = 0; i < 3; ++i) rt->emit("db.query", dta::Severity::Info, {{"errno", 5}});
     rt->emit("db.query", dta::Severity::Info, {{"errno", 0}});

@@ -18,6 +18,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitMismatch = 1;  // the counts do not add up
 constexpr int kExitUsage = 2;     // bad arguments, or a policy that does not load
+
 constexpr auto kDeliveryWait = std::chrono::seconds(5);  // at the end, alerts still being delivered get this long
 
 void print_error(const dta::RuntimeError& e) {
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<dta::Runtime> rt = dta::make_runtime(std::move(ro));
   if (!rt) return kExitUsage;  // the reason went to on_error
+
   std::unique_ptr<dta::MetricsServer> metrics;  // destroyed before the runtime it reads
   if (!opts->metrics.empty()) {
     dta::MetricsServerOptions mo;
@@ -104,7 +106,8 @@ int main(int argc, char** argv) {
                  alertmanager->name().c_str(), static_cast<unsigned long long>(d.submitted),
                  static_cast<unsigned long long>(d.sent), static_cast<unsigned long long>(d.failed_attempts),
                  static_cast<unsigned long long>(d.retried), static_cast<unsigned long long>(d.dropped),
-                 settled ? "" : " (some still queued)", d.last_error.empty() ? "" : ("; last error: " + d.last_error).c_str());
+                 settled ? "" : " (some still queued)",
+                 d.last_error.empty() ? "" : ("; last error: " + d.last_error).c_str());
   }
   const std::string out = opts->json ? shop::stats_json(summary) : shop::stats_text(summary);
   std::fputs(out.c_str(), stdout);

@@ -33,13 +33,13 @@ struct RuntimeStats;
 // ---------------------------------------------------------------- alert sinks
 
 struct DeliveryOptions {
-  size_t queue_capacity = 4096;  // alerts waiting at most; beyond, new ones are dropped and counted
-  size_t max_batch = 64;         // alerts per request (or per write)
-  int max_attempts = 5;          // tries of one batch (the first included) before it is dropped
-  std::chrono::milliseconds backoff_initial{250};  // wait after the first failure; doubles after each
-  std::chrono::milliseconds backoff_max{8000};     // and never more than this
-  std::chrono::milliseconds connect_timeout{2000};  // resolving and connecting to the server
-  std::chrono::milliseconds io_timeout{5000};       // writing the request, and reading the answer
+  size_t queue_capacity = 4096;                      // alerts waiting at most; beyond, new ones are dropped and counted
+  size_t max_batch = 64;                             // alerts per request (or per write)
+  int max_attempts = 5;                              // tries of one batch (the first included) before it is dropped
+  std::chrono::milliseconds backoff_initial{250};    // wait after the first failure; doubles after each
+  std::chrono::milliseconds backoff_max{8000};       // and never more than this
+  std::chrono::milliseconds connect_timeout{2000};   // resolving and connecting to the server
+  std::chrono::milliseconds io_timeout{5000};        // writing the request, and reading the answer
   std::chrono::milliseconds shutdown_timeout{2000};  // the destructor delivers what is queued for at most this
   // Alertmanager only:
   std::chrono::seconds resolve_timeout{300};  // endsAt = startsAt + this (the alert resolves unless raised again)
@@ -48,16 +48,16 @@ struct DeliveryOptions {
 };
 
 struct DeliveryStats {
-  uint64_t submitted = 0;        // alerts handed to the sink
-  uint64_t sent = 0;             // alerts delivered (the server answered 2xx; the file took them)
-  uint64_t failed_attempts = 0;  // requests (batches) that failed: no connection, a timeout, an error status
-  uint64_t retried = 0;          // requests made again after a failure
-  uint64_t dropped = 0;          // alerts given up, all reasons (the next three, and a refused batch)
-  uint64_t dropped_queue_full = 0;    // the queue was full when they came
+  uint64_t submitted = 0;              // alerts handed to the sink
+  uint64_t sent = 0;                   // alerts delivered (the server answered 2xx; the file took them)
+  uint64_t failed_attempts = 0;        // requests (batches) that failed: no connection, a timeout, an error status
+  uint64_t retried = 0;                // requests made again after a failure
+  uint64_t dropped = 0;                // alerts given up, all reasons (the next three, and a refused batch)
+  uint64_t dropped_queue_full = 0;     // the queue was full when they came
   uint64_t dropped_after_retries = 0;  // their batch failed max_attempts times
-  uint64_t dropped_at_shutdown = 0;   // still queued when the shutdown timeout passed
-  uint64_t queued = 0;                // waiting or in flight now
-  std::string last_error;             // the last failure, one line ("" when none)
+  uint64_t dropped_at_shutdown = 0;    // still queued when the shutdown timeout passed
+  uint64_t queued = 0;                 // waiting or in flight now
+  std::string last_error;              // the last failure, one line ("" when none)
 };
 
 // Where alerts go. Thread-safe; submit() never blocks on delivery.
@@ -136,8 +136,8 @@ struct MetricsServerOptions {
   // A non-loopback address exposes the page to the network: refused unless set.
   bool allow_non_loopback = false;
   MetricsTextOptions text;
-  std::vector<std::shared_ptr<AlertSink>> sinks;     // their delivery stats are shown too
-  std::chrono::milliseconds io_timeout{5000};         // a client that sends or reads slower is cut off
+  std::vector<std::shared_ptr<AlertSink>> sinks;  // their delivery stats are shown too
+  std::chrono::milliseconds io_timeout{5000};     // a client that sends or reads slower is cut off
 };
 
 // A small HTTP server on its own thread: GET /metrics answers the text

@@ -56,8 +56,7 @@ json::object alert_object(const Alert& a, const DeliveryOptions& o) {
   for (const auto& [k, v] : a.labels) add(k, v);  // labels {...}, then the `by` keys
   json::object annotations{{"summary", a.message}, {"rule", a.rule}};
   if (a.suppressed) annotations["suppressed"] = std::to_string(a.suppressed);
-  const int64_t resolve_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(o.resolve_timeout).count();
+  const int64_t resolve_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(o.resolve_timeout).count();
   json::object obj{{"labels", std::move(labels)},
                    {"annotations", std::move(annotations)},
                    {"startsAt", rfc3339(a.ts)},
@@ -73,7 +72,8 @@ class AlertmanagerTransport final : public delivery::Transport {
       : url_(std::move(url)), options_(o), client_(o.connect_timeout, o.io_timeout) {}
 
   delivery::SendResult send(std::span<const Alert> alerts) override {
-    delivery::HttpResponse r = client_.request(url_, "POST", "application/json", alertmanager_payload(alerts, options_));
+    delivery::HttpResponse r =
+        client_.request(url_, "POST", "application/json", alertmanager_payload(alerts, options_));
     if (r.status == 0) return {false, true, r.error};
     if (r.status >= 200 && r.status < 300) return {true, true, ""};
     const bool retryable = r.status >= 500 || r.status == 408 || r.status == 429;

@@ -138,15 +138,16 @@ HttpResponse HttpClient::request(const HttpUrl& url, std::string_view method, st
     im.run();
     if (cancelled()) return out;
     if (ec) {
-      out.error = fmt::format("connecting to {}:{}: {}", url.host, url.port,
-                              ec == beast::error::timeout ? fmt::format("timed out after {} ms", im.connect_timeout.count())
-                                                          : ec.message());
+      out.error =
+          fmt::format("connecting to {}:{}: {}", url.host, url.port,
+                      ec == beast::error::timeout ? fmt::format("timed out after {} ms", im.connect_timeout.count())
+                                                  : ec.message());
       return out;
     }
 
     http::request<http::string_body> req{http::string_to_verb(method), url.path, 11};
-    req.set(http::field::host, url.host.find(':') != std::string::npos ? "[" + url.host + "]:" + url.port
-                                                                        : url.host + ":" + url.port);
+    req.set(http::field::host,
+            url.host.find(':') != std::string::npos ? "[" + url.host + "]:" + url.port : url.host + ":" + url.port);
     req.set(http::field::user_agent, "dta");
     if (!content_type.empty()) req.set(http::field::content_type, content_type);
     req.body() = std::move(body);
@@ -156,9 +157,9 @@ HttpResponse HttpClient::request(const HttpUrl& url, std::string_view method, st
     im.run();
     if (cancelled()) return out;
     if (ec) {
-      out.error = fmt::format("sending to {}:{}: {}", url.host, url.port,
-                              ec == beast::error::timeout ? fmt::format("timed out after {} ms", im.io_timeout.count())
-                                                          : ec.message());
+      out.error = fmt::format(
+          "sending to {}:{}: {}", url.host, url.port,
+          ec == beast::error::timeout ? fmt::format("timed out after {} ms", im.io_timeout.count()) : ec.message());
       return out;
     }
 
@@ -170,15 +171,15 @@ HttpResponse HttpClient::request(const HttpUrl& url, std::string_view method, st
     im.run();
     if (cancelled()) return out;
     if (ec) {
-      out.error = fmt::format("reading the answer of {}:{}: {}", url.host, url.port,
-                              ec == beast::error::timeout ? fmt::format("timed out after {} ms", im.io_timeout.count())
-                                                          : ec.message());
+      out.error = fmt::format(
+          "reading the answer of {}:{}: {}", url.host, url.port,
+          ec == beast::error::timeout ? fmt::format("timed out after {} ms", im.io_timeout.count()) : ec.message());
       return out;
     }
     out.status = static_cast<int>(parser.get().result_int());
     out.body = std::move(parser.get().body());
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);  // the server may have closed first: ignored
-  } catch (const std::exception& e) {  // allocation failures and the like: a failed request
+  } catch (const std::exception& e) {                          // allocation failures and the like: a failed request
     out.status = 0;
     out.error = e.what();
   }

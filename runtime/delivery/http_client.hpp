@@ -35,8 +35,7 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Sends one request and reads its answer. Never throws.
-  HttpResponse request(const HttpUrl& url, std::string_view method, std::string_view content_type,
-                       std::string body);
+  HttpResponse request(const HttpUrl& url, std::string_view method, std::string_view content_type, std::string body);
   // Ends the request in progress and makes later ones fail at once. Thread-safe.
   void cancel() noexcept;
 

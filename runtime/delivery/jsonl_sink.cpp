@@ -41,8 +41,8 @@ Expected<std::shared_ptr<AlertSink>> make_jsonl_alert_sink(const std::string& pa
   std::FILE* f = std::fopen(path.c_str(), "ab");
   if (!f) return fail(fmt::format("{}: cannot open the alerts file: {}", path, std::strerror(errno)));
   std::string error;
-  auto sink = delivery::QueuedSink::start("file " + path, std::make_unique<JsonlTransport>(f, path),
-                                          std::move(options), &error);
+  auto sink = delivery::QueuedSink::start("file " + path, std::make_unique<JsonlTransport>(f, path), std::move(options),
+                                          &error);
   if (!sink) return fail(path + ": " + error);
   return std::shared_ptr<AlertSink>(std::move(sink));
 }

@@ -24,7 +24,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr size_t kMaxConnections = 16;        // scrapers are few; more at once are turned away (closed)
+constexpr size_t kMaxConnections = 16;          // scrapers are few; more at once are turned away (closed)
 constexpr size_t kMaxRequestBytes = 16 * 1024;  // a GET is a line and a few headers
 constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -167,12 +167,14 @@ Expected<std::unique_ptr<MetricsServer>> MetricsServer::start(std::function<std:
   if (!ep) return fail("metrics: " + ep.error());
   beast::error_code ec;
   const asio::ip::address addr = asio::ip::make_address(ep->host, ec);
-  if (ec) return fail(fmt::format("metrics: '{}' is not an IP address (give 127.0.0.1, [::1] or an interface's address)",
-                                  ep->host));
+  if (ec)
+    return fail(
+        fmt::format("metrics: '{}' is not an IP address (give 127.0.0.1, [::1] or an interface's address)", ep->host));
   if (!addr.is_loopback() && !options.allow_non_loopback)
-    return fail(fmt::format("metrics: {} is not a loopback address: the page would be open to the network "
-                            "(allow it explicitly to serve it there)",
-                            options.address));
+    return fail(
+        fmt::format("metrics: {} is not a loopback address: the page would be open to the network "
+                    "(allow it explicitly to serve it there)",
+                    options.address));
   auto impl = std::make_unique<Impl>();
   impl->render = std::move(render);
   impl->options = std::move(options);

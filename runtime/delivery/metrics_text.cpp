@@ -15,15 +15,15 @@ namespace dta {
 
 namespace {
 
-constexpr std::string_view kEnginePrefix = "dta_";       // every family the engine itself writes
-constexpr std::string_view kRenamedPrefix = "policy_";   // put before a policy metric that would look like one
+constexpr std::string_view kEnginePrefix = "dta_";      // every family the engine itself writes
+constexpr std::string_view kRenamedPrefix = "policy_";  // put before a policy metric that would look like one
 constexpr std::array<const char*, 4> kLevels = {"error", "warning", "info", "ok"};  // Report::findings order
 
 // One family being written: its series so far (label texts, to drop
 // duplicates), and how many the cap left out.
 struct Family {
   std::string name, help, type;
-  std::string body;          // the sample lines
+  std::string body;            // the sample lines
   std::set<std::string> seen;  // label texts already written
 };
 
@@ -151,8 +151,7 @@ void write_policy_metrics(Writer& w, const Report& r) {
     if (!m.histogram) {
       std::string name = policy_name(m.name);
       if (!name.ends_with("_total")) name += "_total";
-      w.labelled(name, "counter", fmt::format("count {} (policy {})", m.name, r.policy), labels, number(m.value),
-                 true);
+      w.labelled(name, "counter", fmt::format("count {} (policy {})", m.name, r.policy), labels, number(m.value), true);
       continue;
     }
     Family* f = w.family(policy_name(m.name), "summary", fmt::format("observe {} (policy {})", m.name, r.policy));

@@ -6,8 +6,7 @@
 
 namespace dta::delivery {
 
-std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds initial,
-                                        std::chrono::milliseconds max) {
+std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds initial, std::chrono::milliseconds max) {
   std::chrono::milliseconds d = initial;
   for (int i = 1; i < attempt && d < max; ++i) d *= 2;
   return std::min(d, max);
@@ -79,9 +78,7 @@ DeliveryStats QueuedSink::stats() const {
   return s;
 }
 
-bool QueuedSink::out_of_time_locked() const {
-  return stopping_ && std::chrono::steady_clock::now() >= deadline_;
-}
+bool QueuedSink::out_of_time_locked() const { return stopping_ && std::chrono::steady_clock::now() >= deadline_; }
 
 void QueuedSink::run() {
   std::vector<Alert> batch;
@@ -133,8 +130,8 @@ void QueuedSink::deliver(std::vector<Alert>& batch) {
       return;
     }
     // Back off; a shutdown shortens the wait to its deadline.
-    auto until = std::chrono::steady_clock::now() +
-                 backoff_delay(attempt, options_.backoff_initial, options_.backoff_max);
+    auto until =
+        std::chrono::steady_clock::now() + backoff_delay(attempt, options_.backoff_initial, options_.backoff_max);
     wake_.wait_until(lock, until, [&] { return stopping_ && std::chrono::steady_clock::now() >= deadline_; });
     if (out_of_time_locked()) {
       stats_.dropped += batch.size();

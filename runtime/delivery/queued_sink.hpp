@@ -33,8 +33,7 @@ class Transport {
 
 // The wait before try number `attempt` + 1 after `attempt` failures (1, 2, ...):
 // initial * 2^(attempt-1), at most `max`.
-std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds initial,
-                                        std::chrono::milliseconds max);
+std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds initial, std::chrono::milliseconds max);
 
 class QueuedSink final : public AlertSink {
  public:
