@@ -217,6 +217,28 @@ TEST_SUITE("delivery") {
     CHECK(server.count() == 1);
   }
 
+  TEST_CASE("a refused batch is sent again one alert at a time: only the refused one is dropped") {
+    // The first request is slow (so that the next three make one batch); any body with the rule "bad" is refused.
+    FakeHttpServer server([](size_t n, const std::string& body) {
+      if (body.find("\"alertname\":\"bad\"") != std::string::npos) return FakeHttpServer::Reply{400, 0ms, "bad"};
+      return FakeHttpServer::Reply{200, n == 0 ? 300ms : 0ms, ""};
+    });
+    auto sink = sink_for(server);
+    sink->submit(make_alert("first"));
+    REQUIRE(server.wait_for(1));
+    for (const char* rule : {"a", "bad", "c"}) sink->submit(make_alert(rule));
+    REQUIRE(sink->flush(5s));
+    const dta::DeliveryStats st = sink->stats();
+    CHECK(st.sent == 3);
+    CHECK(st.dropped == 1);
+    CHECK(st.failed_attempts == 2);  // the batch, then "bad" alone
+    CHECK(st.retried == 0);
+    const auto reqs = server.requests();
+    REQUIRE(reqs.size() == 5);
+    CHECK(alerts_in(reqs[1].body) == 3);
+    for (size_t i = 2; i < 5; ++i) CHECK(alerts_in(reqs[i].body) == 1);
+  }
+
   TEST_CASE("a server that does not answer times out") {
     FakeHttpServer server([](size_t) { return FakeHttpServer::Reply{200, 3000ms, ""}; });
     dta::DeliveryOptions o = fast();

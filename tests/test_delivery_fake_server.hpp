@@ -28,7 +28,10 @@ class FakeHttpServer {
   };
 
   // `reply(n)` answers request number n (0, 1, ...).
-  explicit FakeHttpServer(std::function<Reply(size_t)> reply) : reply_(std::move(reply)) {
+  explicit FakeHttpServer(std::function<Reply(size_t)> reply)
+      : FakeHttpServer([r = std::move(reply)](size_t n, const std::string&) { return r(n); }) {}
+  // `reply(n, body)` answers request number n, which came with `body`.
+  explicit FakeHttpServer(std::function<Reply(size_t, const std::string&)> reply) : reply_(std::move(reply)) {
     using boost::asio::ip::tcp;
     tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(ep.protocol());
@@ -84,7 +87,7 @@ class FakeHttpServer {
                              std::string(req[http::field::content_type]), req.body(),
                              std::chrono::steady_clock::now()});
       }
-      const Reply r = reply_(n);
+      const Reply r = reply_(n, req.body());
       const auto until = std::chrono::steady_clock::now() + r.delay;
       while (!stop_ && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -97,7 +100,7 @@ class FakeHttpServer {
     }
   }
 
-  std::function<Reply(size_t)> reply_;
+  std::function<Reply(size_t, const std::string&)> reply_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_{ioc_};
   unsigned short port_ = 0;

@@ -122,6 +122,10 @@ void QueuedSink::deliver(std::vector<Alert>& batch) {
     }
     ++stats_.failed_attempts;
     stats_.last_error = r.error;
+    if (!r.retryable && batch.size() > 1) {  // refused: find the alerts it refuses, deliver the others
+      lock.unlock();
+      return deliver_one_by_one(batch);
+    }
     const bool give_up = !r.retryable || attempt >= options_.max_attempts;
     if (give_up || out_of_time_locked()) {
       stats_.dropped += batch.size();
@@ -146,6 +150,25 @@ void QueuedSink::deliver(std::vector<Alert>& batch) {
     batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
     queue_.erase(queue_.begin(), queue_.begin() + n);
     in_flight_ = batch.size();
+  }
+}
+
+void QueuedSink::deliver_one_by_one(std::vector<Alert>& batch) {
+  for (const Alert& a : batch) {
+    SendResult r;
+    try {
+      r = transport_->send(std::span(&a, 1));
+    } catch (...) {
+      r = {false, true, "unknown error"};
+    }
+    std::lock_guard lock(mu_);
+    if (r.ok) {
+      ++stats_.sent;
+      continue;
+    }
+    ++stats_.failed_attempts;
+    ++stats_.dropped;
+    stats_.last_error = r.error;
   }
 }
 

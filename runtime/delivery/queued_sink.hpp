@@ -55,6 +55,9 @@ class QueuedSink final : public AlertSink {
   void run();
   // Sends one batch, retrying it with backoff; counts the outcome.
   void deliver(std::vector<Alert>& batch);
+  // A batch the receiver refused (a 4xx): each alert alone, once, so that
+  // one it cannot take does not take the others down with it.
+  void deliver_one_by_one(std::vector<Alert>& batch);
   // Stopping and past the shutdown deadline: give up what is left.
   bool out_of_time_locked() const;
 
