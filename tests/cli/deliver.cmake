@@ -63,3 +63,16 @@ endif()
 expect_run(0 ${DTA} replay ${WORK}/p.dta ${WORK}/small.jsonl --alertmanager http://127.0.0.1:1 --json)
 expect_match("${OUT}" "\"verdict\": \"pass\"" "the report is unchanged")
 expect_match("${ERR}" "0 of 2 alerts delivered, 2 dropped" "two alerts dropped")
+
+# shop's flags: a refused URL or address stops it before it runs (exit 2);
+# --metrics with port 0 says the port it picked.
+if(SHOP)
+  expect_run(2 ${SHOP} --policy ${SHOP_POLICY} --alertmanager https://127.0.0.1:9093)
+  expect_match("${ERR}" "shop: --alertmanager: alertmanager: .*https is not supported" "shop: https refused")
+  expect_run(2 ${SHOP} --policy ${SHOP_POLICY} --metrics 0.0.0.0:0)
+  expect_match("${ERR}" "shop: --metrics: metrics: 0.0.0.0:0 is not a loopback address" "shop: non-loopback refused")
+  expect_run(2 ${SHOP} --policy ${SHOP_POLICY} --metrics nonsense)
+  expect_match("${ERR}" "expected HOST:PORT" "shop: bad address")
+  expect_run(0 ${SHOP} --policy ${SHOP_POLICY} --seconds 0.5 --metrics 127.0.0.1:0)
+  expect_match("${ERR}" "shop: metrics at http://127.0.0.1:[1-9][0-9]*/metrics" "shop prints the port it picked")
+endif()
