@@ -9,6 +9,11 @@ packages=(
   libfmt-dev doctest-dev libedit-dev
   zlib1g-dev libzstd-dev                # gzip and zstd event files (dta replay reads them directly)
 )
+# For the tests only: the real servers alerts and metrics are delivered to
+# (tests/integration/servers.sh starts them on free loopback ports), and curl
+# and python3 to talk to them.
+test_packages=(prometheus-alertmanager prometheus curl python3)
+packages+=("${test_packages[@]}")
 if [ "${1:-}" = "--fuzz" ]; then
   packages+=(clang libclang-rt-14-dev)   # Debian 12's clang is 14; libFuzzer's runtime is in libclang-rt-14-dev
 fi

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli_common.hpp"
+#include "dta/delivery.hpp"
 #include "dta/engine.hpp"
 #include "dta/report_json.hpp"
 #include "help.hpp"
@@ -17,6 +18,49 @@ namespace dta::cli {
 namespace {
 
 constexpr size_t kListed = 20;  // findings, alerts and pending items the summary lists: a screenful
+// How long a replay waits at its end for its alerts to be delivered: the
+// retries of a server that is down must not hold a CI job for long.
+constexpr auto kDeliveryWait = std::chrono::seconds(10);
+
+// The sinks --alertmanager and --alerts-file ask for, attached to the
+// engine's alerts (after the callbacks already set); the error names the option.
+Expected<std::vector<std::shared_ptr<AlertSink>>> attach_alert_sinks(const Args& args, EngineOptions& opts) {
+  std::vector<std::shared_ptr<AlertSink>> sinks;
+  if (args.has("alertmanager")) {
+    auto s = make_alertmanager_sink(args.get("alertmanager"));
+    if (!s) return fail("--alertmanager: " + s.error());
+    sinks.push_back(*s);
+  }
+  if (args.has("alerts-file")) {
+    auto s = make_jsonl_alert_sink(args.get("alerts-file"));
+    if (!s) return fail("--alerts-file: " + s.error());
+    sinks.push_back(*s);
+  }
+  if (!sinks.empty())
+    opts.on_alert = [prev = std::move(opts.on_alert), sinks](const Alert& a) {
+      if (prev) prev(a);
+      for (const auto& s : sinks) s->submit(a);
+    };
+  return sinks;
+}
+
+// Waits (bounded) for the sinks to deliver, then says on stderr what could
+// not be delivered. The verdict does not depend on it.
+void finish_delivery(const std::vector<std::shared_ptr<AlertSink>>& sinks) {
+  const auto end = std::chrono::steady_clock::now() + kDeliveryWait;
+  for (const auto& s : sinks) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    const bool settled = s->flush(std::max(left, std::chrono::milliseconds(0)));
+    const DeliveryStats st = s->stats();
+    if (settled && st.dropped == 0) continue;
+    std::fprintf(stderr, "warning: alert delivery to %s: %llu of %llu alerts delivered, %llu dropped%s%s%s%s\n",
+                 s->name().c_str(), static_cast<unsigned long long>(st.sent),
+                 static_cast<unsigned long long>(st.submitted), static_cast<unsigned long long>(st.dropped),
+                 settled ? "" : fmt::format(", {} still queued after {} s", st.queued, kDeliveryWait.count()).c_str(),
+                 st.failed_attempts ? fmt::format(", {} failed attempts", st.failed_attempts).c_str() : "",
+                 st.last_error.empty() ? "" : "; last error: ", st.last_error.c_str());
+  }
+}
 
 // The report on stdout: JSON, one JSON line after the live ones, or the
 // human summary with what is still pending.
@@ -64,6 +108,8 @@ int cmd_replay(int argc, char** argv) {
   // Findings and alerts as they happen: --json-lines always, --follow unless the output is one JSON report.
   LiveOutput live(stdout, args.has("json-lines"));
   if (args.has("json-lines") || (settings->follow && !args.has("json"))) attach_live_output(opts, &live);
+  auto sinks = attach_alert_sinks(args, opts);  // --alertmanager, --alerts-file
+  if (!sinks) return usage_error(doc, sinks.error());
   std::string err;
   auto engine = Engine::create(prog, opts, &err);
   if (!engine) {
@@ -76,6 +122,7 @@ int cmd_replay(int argc, char** argv) {
   const Report report = engine->report();
   print_report(report, args, opts, live, *report_opts);
   print_notes(fed, carried, report);
+  finish_delivery(*sinks);
   if (*findings_file)
     if (auto closed = (*findings_file)->close(); !closed) {
       std::fprintf(stderr, "%s\n", closed.error().c_str());

@@ -75,6 +75,12 @@ constexpr OptionDoc kReplayOptions[] = {
      "on a quiet stream the clock moves with wall time; SIGINT or SIGTERM prints the report"},
     {"--lateness", nullptr, "D", Complete::None, nullptr,
      "with --follow: how far the clock stays behind wall time on a quiet stream (default 1s)"},
+    {"--alertmanager", nullptr, "URL", Complete::None, nullptr,
+     "also send each alert to Prometheus Alertmanager at URL (http://HOST:PORT, API v2) from a background "
+     "thread, with retries; at the end wait up to 10 s for delivery and report failures on standard error "
+     "(the exit status does not change)"},
+    {"--alerts-file", nullptr, "FILE", Complete::File, nullptr,
+     "also append each alert to FILE as one JSON object per line (rule, severity, message, ts, labels, key)"},
     kWerror,
 };
 
@@ -131,7 +137,8 @@ constexpr CommandDoc kCommands[] = {
      "dta replay policy.dta events.jsonl\n"
      "dta replay policy.dta events.jsonl --profile unit --json\n"
      "dta replay p.dta a.jsonl.gz b.jsonl.zst --findings all.jsonl --fail-on warning\n"
-     "tail -F app.jsonl | dta replay policy.dta - --follow --json-lines"},
+     "tail -F app.jsonl | dta replay policy.dta - --follow --json-lines\n"
+     "dta replay policy.dta events.jsonl --alertmanager http://127.0.0.1:9093"},
     {"test", "run the test blocks of policies", kTestArgs, kTestOptions,
      "Runs every 'test' block (language specification, section 10) in each FILE: a policy with its own "
      "tests, or a file of tests that name their policy with 'policy \"path\"'. A test replays its fixture "

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "controller.hpp"
+#include "dta/delivery.hpp"
 #include "dta/dta.hpp"
 #include "options.hpp"
 #include "simulation.hpp"
@@ -19,6 +20,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitMismatch = 1;  // the counts do not add up
 constexpr int kExitVerdict = 1;   // --verdict: the policy's verdict is fail
 constexpr int kExitUsage = 2;     // bad arguments, or a policy that does not load
+
+constexpr auto kDeliveryWait = std::chrono::seconds(5);  // at the end, alerts still being delivered get this long
 
 void print_error(const dta::RuntimeError& e) {
   std::fprintf(stderr, "shop: %s\n", e.message.c_str());
@@ -46,8 +49,34 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "shop: %s %s: %s\n", std::string(dta::level_name(f.level)).c_str(), f.rule.c_str(),
                    f.message.c_str());
     };
+  std::shared_ptr<dta::AlertSink> alertmanager;
+  if (!opts->alertmanager.empty()) {
+    dta::DeliveryOptions delivery;
+    delivery.labels = {{"service", "shop"}};
+    auto sink = dta::make_alertmanager_sink(opts->alertmanager, delivery);
+    if (!sink) {
+      std::fprintf(stderr, "shop: --alertmanager: %s\n", sink.error().c_str());
+      return kExitUsage;
+    }
+    alertmanager = *sink;
+    ro.alert_sinks.push_back(alertmanager);
+  }
   std::unique_ptr<dta::Runtime> rt = dta::make_runtime(std::move(ro));
   if (!rt) return kExitUsage;  // the reason went to on_error
+
+  std::unique_ptr<dta::MetricsServer> metrics;  // destroyed before the runtime it reads
+  if (!opts->metrics.empty()) {
+    dta::MetricsServerOptions mo;
+    mo.address = opts->metrics;
+    if (alertmanager) mo.sinks.push_back(alertmanager);
+    auto server = dta::MetricsServer::start(*rt, mo);
+    if (!server) {
+      std::fprintf(stderr, "shop: --metrics: %s\n", server.error().c_str());
+      return kExitUsage;
+    }
+    metrics = std::move(*server);
+    std::fprintf(stderr, "shop: metrics at http://%s/metrics\n", metrics->address().c_str());
+  }
   dta::LoadResult loaded = rt->load_file(opts->policy);
   if (!loaded.ok) return kExitUsage;  // the error and diagnostics went to on_error
   if (dta::Outcome w = rt->watch(opts->policy); !w)
@@ -71,6 +100,18 @@ int main(int argc, char** argv) {
   summary.ended_by = ended_by;
   summary.counts = counts;
   summary.stats = rt->stats();
+  if (alertmanager) {
+    const bool settled = alertmanager->flush(kDeliveryWait);
+    const dta::DeliveryStats d = alertmanager->stats();
+    std::fprintf(stderr,
+                 "shop: alert delivery to %s: %llu submitted, %llu sent, %llu failed attempts, %llu retried, "
+                 "%llu dropped%s%s\n",
+                 alertmanager->name().c_str(), static_cast<unsigned long long>(d.submitted),
+                 static_cast<unsigned long long>(d.sent), static_cast<unsigned long long>(d.failed_attempts),
+                 static_cast<unsigned long long>(d.retried), static_cast<unsigned long long>(d.dropped),
+                 settled ? "" : " (some still queued)",
+                 d.last_error.empty() ? "" : ("; last error: " + d.last_error).c_str());
+  }
   const std::string out = opts->json ? shop::stats_json(summary) : shop::stats_text(summary);
   std::fputs(out.c_str(), stdout);
   if (!shop::accounting_adds_up(summary)) {

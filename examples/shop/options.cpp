@@ -19,10 +19,12 @@ constexpr int kMaxRush = 100000;               // orders put at once: enough to 
 constexpr const char* kUsage =
     "usage: shop --policy FILE [--profile P] [--seconds N] [--threads T] [--json] [--sync]\n"
     "            [--queue N] [--verbose] [--defect NAME[,NAME]] [--healthy] [--faults]\n"
-    "            [--rush N] [--verdict]\n"
+    "            [--rush N] [--verdict] [--alertmanager URL] [--metrics HOST:PORT]\n"
     "  a small multi-threaded shop (a queue, workers, a database) audited in-process by DTA.\n"
     "  Editing FILE reloads it; SIGHUP reloads it too; SIGUSR1 turns the\n"
     "  debug traces (shop.*) on for 2 s; SIGINT/SIGTERM end the run early.\n"
+    "  --alertmanager http://127.0.0.1:9093 also sends the alerts to Alertmanager (API v2);\n"
+    "  --metrics 127.0.0.1:9464 serves Prometheus metrics at /metrics (port 0: a free port, printed).\n"
     "  Test rings: --defect seeds a bug (leak, retry_storm, no_finish, slow_path, swallow,\n"
     "  wrong_status, lock_long, queue_wait, double_close, card_in_reason); --healthy turns off\n"
     "  the shop's own random failures; --faults allows the profile's fault injection; --rush N\n"
@@ -98,6 +100,12 @@ std::optional<Options> parse_options(int argc, char** argv) {
       if (!value(v)) return std::nullopt;
       if (!parse_number(v, o.threads) || o.threads < 1 || o.threads > kMaxThreads)
         return bad("--threads wants 1 to 256 workers, not '" + std::string(v) + "'"), std::nullopt;
+    } else if (a == "--alertmanager") {
+      if (!value(v)) return std::nullopt;
+      o.alertmanager = v;
+    } else if (a == "--metrics") {
+      if (!value(v)) return std::nullopt;
+      o.metrics = v;
     } else if (a == "--queue") {
       if (!value(v)) return std::nullopt;
       if (!parse_number(v, o.queue) || o.queue < 1 || o.queue > kMaxQueue)

@@ -30,6 +30,7 @@ namespace dta {
 
 class Runtime;
 class Fault;
+class AlertSink;
 
 // ---------------------------------------------------------------- event sites
 
@@ -177,6 +178,10 @@ struct RuntimeOptions {
   EngineOptions engine;                   // limits; its callbacks are the runtime's (set the ones below)
   std::function<void(const Finding&)> on_finding;    // on the evaluating thread
   std::function<void(const Alert&)> on_alert;        // on the evaluating thread
+  // Every alert is also submitted to each of these sinks (delivery.hpp), on
+  // the evaluating thread before on_alert; they deliver from their own
+  // threads and never make it wait. The runtime keeps them alive.
+  std::vector<std::shared_ptr<AlertSink>> alert_sinks;
   std::function<void(const RuntimeError&)> on_error;  // on the thread that found the problem
 };
 

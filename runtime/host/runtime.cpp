@@ -8,6 +8,7 @@
 #include <cstring>
 #include <span>
 
+#include "dta/delivery.hpp"
 #include "site_registry.hpp"
 
 namespace dta {
@@ -64,6 +65,12 @@ int64_t Runtime::Impl::now_ns() {
 }
 
 std::unique_ptr<Runtime> Runtime::create(RuntimeOptions options) {
+  if (!options.alert_sinks.empty())  // sinks first, then the host's callback
+    options.on_alert = [sinks = options.alert_sinks, next = std::move(options.on_alert)](const Alert& a) {
+      for (const auto& sink : sinks)
+        if (sink) sink->submit(a);
+      if (next) next(a);
+    };
   auto impl = std::make_unique<Impl>(std::move(options));
   Impl* p = impl.get();
   p->disabled = env_disabled();
