@@ -359,7 +359,8 @@ namespace {
 
 // The events `picked` as a table: number, time, name, then their fields in
 // columns (in order of first appearance), missing ones blank.
-Table event_table(const EventStore& store, const std::vector<uint32_t>& picked) {
+template <class Redacted>
+Table event_table(const EventStore& store, const std::vector<uint32_t>& picked, const Redacted& redacted) {
   std::vector<uint32_t> keys;
   for (uint32_t i : picked)
     for (const Field& f : store.fields(i))
@@ -375,11 +376,16 @@ Table event_table(const EventStore& store, const std::vector<uint32_t>& picked) 
     for (size_t k = 0; k < keys.size(); ++k) {
       const Field* f = store.find(i, keys[k]);
       if (k >= kMaxFieldColumns) {
-        if (f) more += fmt::format("{}{}={}", more.empty() ? "" : " ", store.symbol(keys[k]), store.value_text(*f));
+        if (f) more += fmt::format("{}{}={}", more.empty() ? "" : " ", store.symbol(keys[k]),
+                                   redacted(i, keys[k]) ? std::string("<redacted>") : store.value_text(*f));
         continue;
       }
       if (!f) {
         t.add("", nullptr, false);
+        continue;
+      }
+      if (redacted(i, keys[k])) {
+        t.add("<redacted>");
         continue;
       }
       const Value v = store.value(*f);
@@ -406,7 +412,7 @@ Reply Session::cmd_show(const std::string& a, const std::string&) {
   n = std::min(n, kMaxShown);
   std::vector<uint32_t> picked(sel_.begin(), sel_.begin() + static_cast<long>(std::min(n, sel_.size())));
   std::string footer = sel_.size() > picked.size() ? fmt::format("({} of {} selected)\n", picked.size(), sel_.size()) : "";
-  return Reply::of(event_table(store_, picked), footer);
+  return Reply::of(event_table(store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
 }
 
 Reply Session::cmd_tail(const std::string& a, const std::string&) {
@@ -416,7 +422,7 @@ Reply Session::cmd_tail(const std::string& a, const std::string&) {
   n = std::min(n, kMaxShown);
   std::vector<uint32_t> picked(sel_.end() - static_cast<long>(std::min(n, sel_.size())), sel_.end());
   std::string footer = sel_.size() > picked.size() ? fmt::format("(last {} of {} selected)\n", picked.size(), sel_.size()) : "";
-  return Reply::of(event_table(store_, picked), footer);
+  return Reply::of(event_table(store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
 }
 
 Reply Session::cmd_names(const std::string&, const std::string& line) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "../replay_summary.hpp"
@@ -180,11 +181,23 @@ bool Session::value_of(size_t i, const std::string& f, std::string* text, double
   if (key == Interner::kNone) return false;
   const Field* fld = store_.find(i, key);
   if (!fld) return false;
+  if (redacted(i, key)) {
+    *text = "<redacted>";
+    *number = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
   *text = store_.value_text(*fld);
   if (fld->type == Type::Int) *number = static_cast<double>(fld->i);
   else if (fld->type == Type::Float) *number = fld->f;
   else *number = std::numeric_limits<double>::quiet_NaN();
   return true;
+}
+
+bool Session::redacted(size_t i, uint32_t key) const {
+  if (!prog_ || prog_->sensitive.empty()) return false;
+  for (const SensitiveField& f : prog_->sensitive)
+    if (f.field == store_.symbol(key) && f.event == store_.name_text(i)) return true;
+  return false;
 }
 
 std::string Session::policy_source() const {

@@ -99,6 +99,8 @@ class Session {
 
   // The event's value of `field` (a field, `name`, `severity`, `id`, `ts`, or `event.X`) as text; false when absent.
   bool value_of(size_t i, const std::string& field, std::string* text, double* number) const;
+  // Whether the session's schemas declare field `key` of event i sensitive: shown as <redacted>.
+  bool redacted(size_t i, uint32_t key) const;
   // The session policy's text: the loaded file, then the typed blocks.
   std::string policy_source() const;
   // Compiles policy_source() (with `extra` appended): the program, or the errors rendered.

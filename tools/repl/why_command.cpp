@@ -35,10 +35,12 @@ constexpr size_t kCheckEvery = 4096;
 // The probe event's name: no policy names it, so no rule or machine takes it.
 constexpr std::string_view kProbeEvent = "__repl.probe";
 
-std::string fields_text(const EventStore& store, size_t i) {
+template <class Redacted>
+std::string fields_text(const EventStore& store, size_t i, const Redacted& redacted) {
   std::string out;
-  for (const Field& f : store.fields(i)) out += fmt::format(" {}={}", store.symbol(f.key), store.value_text(f));
-  return out;
+  for (const Field& f : store.fields(i))
+    out += fmt::format(" {}={}", store.symbol(f.key), redacted(i, f.key) ? std::string("<redacted>") : store.value_text(f));
+  return cli::escape_for_terminal(out);
 }
 
 // `expr` with every `event.name` replaced by the string literal `name` (the probe event has another name).
@@ -67,6 +69,56 @@ double to_number(const std::string& s, bool* ok) {
   return v;
 }
 
+// The policy's `drop` filters, to tell which stored events the engine never
+// saw (a window holds only what passed them). Sampling is not replayed here:
+// it is noted instead.
+class DropFilters {
+ public:
+  DropFilters(const Program& prog, const std::string& prelude) {
+    std::vector<std::string> wheres;
+    for (const Filter& f : prog.filters) {
+      if (f.kind == FilterKind::Sample) sampled_.push_back(&f);
+      if (f.kind != FilterKind::Drop) continue;
+      filters_.push_back(&f);
+      const SourceFile& src = prog.sources[std::min<size_t>(f.loc.file, prog.sources.size() - 1)];
+      const std::string w = rule_text(src.text, f.loc.line, f.loc.col).where;
+      where_of_.push_back(w.empty() ? SIZE_MAX : wheres.size());
+      if (!w.empty()) wheres.push_back(w);
+    }
+    if (!wheres.empty())
+      if (auto p = Probe::values(prelude, wheres)) probe_ = std::move(*p);
+  }
+  // The drop filter that stops event i, or "".
+  std::string dropped_by(const EventStore& store, size_t i) {
+    std::vector<std::string> v;
+    for (size_t k = 0; k < filters_.size(); ++k) {
+      const Filter& f = *filters_[k];
+      if (!std::any_of(f.patterns.begin(), f.patterns.end(),
+                       [&](const std::string& p) { return event_pattern_matches(p, store.name_text(i)); }))
+        continue;
+      if (where_of_[k] == SIZE_MAX) return f.name;
+      if (!probe_) continue;
+      if (v.empty()) v = probe_->eval(store, i);
+      if (v[where_of_[k]] == "true") return f.name;
+    }
+    return "";
+  }
+  // The sample filters that take events named like event i.
+  std::string sampled(const EventStore& store, size_t i) const {
+    std::string out;
+    for (const Filter* f : sampled_)
+      if (std::any_of(f->patterns.begin(), f->patterns.end(),
+                      [&](const std::string& p) { return event_pattern_matches(p, store.name_text(i)); }))
+        out += (out.empty() ? "" : ", ") + f->name;
+    return out;
+  }
+
+ private:
+  std::vector<const Filter*> filters_, sampled_;
+  std::vector<size_t> where_of_;
+  std::unique_ptr<Probe> probe_;
+};
+
 }  // namespace
 
 Reply Session::cmd_why(const std::string& a, const std::string&) { return why(a, false); }
@@ -94,7 +146,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
   if (!rule && !mach) return Reply::failure(fmt::format("no rule or machine named '{}' (:rules lists them)", unit));
 
   std::string out = fmt::format("event #{}  {}  {}{}\n", n, cli::format_ts(store_.ts(idx)), store_.name_text(idx),
-                                fields_text(store_, idx));
+                                fields_text(store_, idx, [this](size_t i, uint32_t k) { return redacted(i, k); }));
   boost::json::object j{{"event", n}, {"name", std::string(store_.name_text(idx))}, {"unit", unit}};
 
   // What the engine did: events 1..N through the session policy (under its profile).
@@ -137,6 +189,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
   std::vector<std::string> exprs;
   std::vector<SubExpr> subs;
   std::string where;
+  DropFilters drops(*prog_, prelude());
+  std::string windows_text;
   if (rule) {
     const SourceFile& src = prog_->sources[std::min<size_t>(rule->loc.file, prog_->sources.size() - 1)];
     RuleText rt = rule_text(src.text, rule->loc.line, rule->loc.col);
@@ -148,9 +202,15 @@ Reply Session::why(const std::string& args, bool not_fired) {
     const bool selected = std::any_of(rule->patterns.begin(), rule->patterns.end(),
                                       [&](const std::string& p) { return event_pattern_matches(p, store_.name_text(idx)); });
     out += fmt::format("rule {} on {}{}\n", unit, on, where.empty() ? "" : " where " + where);
-    out += fmt::format("  selected: {}\n", selected ? fmt::format("yes ({} matches {})", store_.name_text(idx), on)
-                                                    : fmt::format("no: {} does not match {}", store_.name_text(idx), on));
-    j["selected"] = selected;
+    const std::string dropper = drops.dropped_by(store_, idx);
+    out += fmt::format("  selected: {}\n", !dropper.empty() ? fmt::format("no: filter {} drops the event before any rule sees it", dropper)
+                                            : selected ? fmt::format("yes ({} matches {})", store_.name_text(idx), on)
+                                                       : fmt::format("no: {} does not match {}", store_.name_text(idx), on));
+    if (const std::string s = drops.sampled(store_, idx); !s.empty())
+      out += fmt::format("  note: filter {} samples these events: the engine sees only some of them\n", s);
+    j["selected"] = selected && dropper.empty();
+    if (!dropper.empty()) j["dropped_by"] = dropper;
+    std::string& wout = windows_text;
     // the rule's when blocks: their windows at event N
     boost::json::array wj;
     for (const RuleText::When& w : rt.whens) {
@@ -159,7 +219,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
       auto probe = Probe::values(prelude(), wexprs);
       auto consts = Probe::values(prelude(), {w.span, w.threshold});
       if (!probe || !consts) {
-        out += fmt::format("  when {}({}) ...: cannot evaluate it here\n", w.agg, w.arg);
+        wout += fmt::format("  when {}({}) ...: cannot evaluate it here\n", w.agg, w.arg);
         continue;
       }
       const std::vector<std::string> cv = (*consts)->eval(store_, idx);
@@ -173,7 +233,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
       const std::string head = fmt::format("  when {}({}) {} {} {} {}{}", w.agg, w.arg, w.sliding ? "over" : "every", w.span,
                                            w.cmp, w.threshold, keytext.empty() ? "" : " [" + keytext + "]");
       if (!okn || span <= 0) {
-        out += head + ": its window length did not evaluate\n";
+        wout += head + ": its window length did not evaluate\n";
         continue;
       }
       const int64_t d = static_cast<int64_t>(span);
@@ -192,6 +252,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
         if (!std::any_of(rule->patterns.begin(), rule->patterns.end(),
                          [&](const std::string& p) { return event_pattern_matches(p, store_.name_text(k)); }))
           continue;
+        if (!drops.dropped_by(store_, k).empty()) continue;
         const std::vector<std::string> v = (*probe)->eval(store_, k);
         if (v[0] != "true") continue;
         bool same = true;
@@ -232,13 +293,13 @@ Reply Session::why(const std::string& args, bool not_fired) {
         holds = c == ">" ? value > threshold : c == ">=" ? value >= threshold : c == "<" ? value < threshold
               : c == "<=" ? value <= threshold : c == "==" ? value == threshold : value != threshold;
       }
-      out += head + "\n";
-      out += fmt::format("    window {}: {} selected event{}{}{}\n",
+      wout += head + "\n";
+      wout += fmt::format("    window {}: {} selected event{}{}{}\n",
                          w.sliding ? fmt::format("({}, {}]", cli::format_ts(tn - d), cli::format_ts(tn))
                                    : fmt::format("[{}, ...) so far", cli::format_ts(lo + 1)),
                          in_window.size(), in_window.size() == 1 ? "" : "s", listed.empty() ? "" : ":" + listed,
                          complete ? "" : " (scan cut short: the window holds more)");
-      out += fmt::format("    value: {} {} {}: {}{}\n", std::isnan(value) ? std::string("none") : cli::format_number(value), w.cmp,
+      wout += fmt::format("    value: {} {} {}: {}{}\n", std::isnan(value) ? std::string("none") : cli::format_number(value), w.cmp,
                          cv[1], holds ? "true" : "false",
                          w.sliding ? " (a sliding window fires when this turns true, once until it turns false again)"
                                    : " (evaluated when the window closes)");
@@ -254,6 +315,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
 
   // sub-expression values (and a machine's state before the event)
   std::vector<std::string> values;
+  std::string state_after;
   if (!exprs.empty()) {
     const bool replay = mach || uses_state(where);
     if (!replay) {
@@ -284,6 +346,17 @@ Reply Session::why(const std::string& args, bool not_fired) {
       store_.to_event(idx, ev, pe->symbols(), pmap);
       ev.name = pe->symbols().intern(kProbeEvent);
       pe->process(ev);
+      if (mach) {  // the event itself, then the state it left
+        const std::string before = msg;
+        store_.to_event(idx, ev, pe->symbols(), pmap);
+        pe->process(ev);
+        msg.clear();
+        store_.to_event(idx, ev, pe->symbols(), pmap);
+        ev.name = pe->symbols().intern(kProbeEvent);
+        pe->process(ev);
+        state_after = msg.substr(0, msg.find('\x1f'));
+        msg = before;
+      }
       for (size_t b = 0, k = 0; k < exprs.size(); ++k) {
         const size_t e = msg.find('\x1f', b);
         values.push_back(msg.empty() ? std::string(kMissing) : msg.substr(b, e == std::string::npos ? std::string::npos : e - b));
@@ -310,10 +383,12 @@ Reply Session::why(const std::string& args, bool not_fired) {
     j["where"] = values[0];
     j["subexpressions"] = std::move(sj);
   }
+  out += windows_text;
   if (mach && values.size() == 2) {
-    out += fmt::format("  key {} = {}\n  state before the event: {}\n", mach->key, values[1],
-                       values[0].empty() ? "(no instance)" : values[0]);
+    out += fmt::format("  key {} = {}\n  state before the event: {}\n  state after it: {}\n", mach->key, values[1],
+                       values[0].empty() ? "(no instance)" : values[0], state_after.empty() ? "(no instance)" : state_after);
     j["state_before"] = values[0];
+    j["state_after"] = state_after;
   }
 
   // what replaying 1..N did
@@ -346,10 +421,6 @@ Reply Session::why(const std::string& args, bool not_fired) {
     j["fired_total"] = rr->fired;
     j["alerts_raised"] = raised;
     j["alerts_held_back"] = held;
-  }
-  if (mach) {
-    Session* self = this;
-    (void)self;
   }
   // expectations and machine timers still waiting after event N
   engine->finish();
