@@ -71,7 +71,7 @@ Expected<LoadSummary> EventStore::load(const std::vector<std::string>& paths, co
   uint64_t total = 0;
   for (const std::string& p : paths) {
     auto input = EventInput::open(p, *names_, opts);
-    if (!input) return fail(input.error());
+    if (!input) return fail(fmt::format("{}: {}", p, input.error()));
     total += (*input)->stats().size;
     in.add(std::move(*input));
   }
