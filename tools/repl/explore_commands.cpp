@@ -166,12 +166,14 @@ Reply Session::cmd_count(const std::string& a, const std::string&) {
     std::unordered_map<std::string, uint64_t> m;
     std::string key, text;
     double num;
+    std::vector<FieldRef> refs;
+    for (const std::string& f : by) refs.push_back(resolve(f));
     for (size_t k = 0; k < sel_.size(); ++k) {
       if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
       key.clear();
       for (size_t f = 0; f < by.size(); ++f) {
         if (f) key += '\x1f';
-        key += value_of(sel_[k], by[f], &text, &num) ? text : "<missing>";
+        key += value_of(sel_[k], refs[f], &text, &num) ? text : "<missing>";
       }
       ++m[key];
     }
@@ -224,9 +226,10 @@ Reply Session::cmd_stats(const std::string& a, const std::string&) {
   std::string text;
   double num = 0;
   uint64_t missing = 0, other = 0;
+  const FieldRef ref = resolve(w[0]);
   for (size_t k = 0; k < sel_.size(); ++k) {
     if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
-    if (!value_of(sel_[k], w[0], &text, &num)) ++missing;
+    if (!value_of(sel_[k], ref, nullptr, &num)) ++missing;
     else if (std::isnan(num)) ++other;
     else v.push_back(num);
   }
@@ -256,9 +259,10 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
   std::string text;
   double num = 0;
   bool numeric = true;
+  const FieldRef ref = resolve(w[0]);
   for (size_t k = 0; k < sel_.size(); ++k) {
     if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
-    if (!value_of(sel_[k], w[0], &text, &num)) continue;
+    if (!value_of(sel_[k], ref, nullptr, &num)) continue;
     if (std::isnan(num)) numeric = false;
     else v.push_back(num);
   }
@@ -322,8 +326,9 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
   std::unordered_map<std::string, uint64_t> freq;
   std::string text;
   double num;
+  const FieldRef ref = resolve(by);
   if (!by.empty()) {
-    for (uint32_t i : sel_) ++freq[value_of(i, by, &text, &num) ? text : "<missing>"];
+    for (uint32_t i : sel_) ++freq[value_of(i, ref, &text, &num) ? text : "<missing>"];
     std::vector<std::pair<std::string, uint64_t>> f(freq.begin(), freq.end());
     std::sort(f.begin(), f.end(), [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
     for (size_t s = 0; s < f.size() && s < kSeries; ++s) series.push_back(f[s].first);
@@ -336,7 +341,7 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
     const size_t b = static_cast<size_t>(floor_div(store_.ts(i), every) - first);
     ++total[b];
     if (!by.empty()) {
-      const std::string v = value_of(i, by, &text, &num) ? text : "<missing>";
+      const std::string v = value_of(i, ref, &text, &num) ? text : "<missing>";
       auto it = std::find(series.begin(), series.end(), v);
       ++per[it == series.end() || (it - series.begin()) >= static_cast<long>(kSeries) ? series.size() - 1 : it - series.begin()][b];
     }

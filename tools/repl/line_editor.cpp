@@ -134,16 +134,16 @@ std::optional<std::string> LineEditor::read_command() {
     int count = 0;
     m.cleared = false;
     const char* line = el_gets(m.el, &count);
-    if (!line || count <= 0) {
-      if (!text.empty()) return text;  // Ctrl-D inside a block: run what there is
-      std::fputs("\n", stdout);
-      return std::nullopt;
-    }
     if (m.cleared) {
       std::fputs("\n", stdout);
       text.clear();
       m.continuing = false;
       continue;
+    }
+    if (!line || count <= 0) {
+      if (!text.empty()) return text;  // Ctrl-D inside a block: run what there is
+      std::fputs("\n", stdout);
+      return std::nullopt;
     }
     std::string l(line, static_cast<size_t>(count));
     while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -63,6 +64,7 @@ const std::vector<Session::Command>& Session::commands() {
       {":disasm", ":disasm RULE", "the bytecode of a rule or machine", &Session::cmd_disasm},
       {":cost", ":cost [RULE]", "worst-case cost of one event, per rule", &Session::cmd_cost},
       {":save", ":save FILE", "write the session's policy (loaded and typed) to FILE", &Session::cmd_save},
+      {":timing", ":timing on|off", "say how long each command takes", &Session::cmd_timing},
       {":help", ":help", "this list", &Session::cmd_help},
       {":quit", ":quit", "leave (also Ctrl-D)", &Session::cmd_quit},
   };
@@ -79,6 +81,21 @@ std::vector<std::string> Session::command_names() {
 bool Session::needs_more(const std::string& text) { return needs_more_input(text); }
 
 Reply Session::execute(const std::string& raw) {
+  if (!timing_) return dispatch(raw);
+  const auto start = std::chrono::steady_clock::now();
+  Reply r = dispatch(raw);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (r.ok() && !r.quit) r.text += fmt::format("time: {:.3f} s\n", s);
+  return r;
+}
+
+Reply Session::cmd_timing(const std::string& a, const std::string&) {
+  if (a != "on" && a != "off") return Reply::failure("usage: :timing on|off");
+  timing_ = a == "on";
+  return Reply::of("", nullptr);
+}
+
+Reply Session::dispatch(const std::string& raw) {
   const std::string line = trim(raw);
   if (line.empty() || line[0] == '#') return Reply::of("", nullptr);
   const size_t sp = line.find_first_of(" \t\n");
@@ -153,43 +170,57 @@ Reply Session::cmd_events(const std::string& a, const std::string&) {
   return load_events(paths);
 }
 
-bool Session::value_of(size_t i, const std::string& f, std::string* text, double* number) const {
+Session::FieldRef Session::resolve(const std::string& f) const {
+  FieldRef r;
   std::string_view name = f;
   if (name.starts_with("event.")) name.remove_prefix(6);
-  if (name == "name") {
-    *text = std::string(store_.name_text(i));
-    return true;
+  if (name == "name") r.part = FieldRef::Name;
+  else if (name == "severity") r.part = FieldRef::Severity;
+  else if (name == "ts") r.part = FieldRef::Ts;
+  else if (name == "id") r.part = FieldRef::Id;
+  if (r.part != FieldRef::Field) return r;
+  name = f;
+  if (f.starts_with("field(\"") && f.ends_with("\")")) name = name.substr(7, f.size() - 9);
+  r.key = store_.find_symbol(name);
+  if (prog_)
+    for (const SensitiveField& s : prog_->sensitive) r.sensitive = r.sensitive || s.field == name;
+  return r;
+}
+
+bool Session::value_of(size_t i, const FieldRef& ref, std::string* text, double* number) const {
+  const auto nan = std::numeric_limits<double>::quiet_NaN();
+  switch (ref.part) {
+    case FieldRef::Name:
+      if (text) *text = std::string(store_.name_text(i));
+      *number = nan;
+      return true;
+    case FieldRef::Severity:
+      if (text) *text = severity_name(store_.severity(i));
+      *number = nan;
+      return true;
+    case FieldRef::Ts:
+      if (text) *text = std::to_string(store_.ts(i));
+      *number = static_cast<double>(store_.ts(i));
+      return true;
+    case FieldRef::Id:
+      if (!store_.has_id(i)) return false;
+      if (text) *text = std::to_string(store_.id(i));
+      *number = static_cast<double>(store_.id(i));
+      return true;
+    case FieldRef::Field: break;
   }
-  if (name == "severity") {
-    *text = severity_name(store_.severity(i));
-    return true;
-  }
-  if (name == "ts") {
-    *text = std::to_string(store_.ts(i));
-    *number = static_cast<double>(store_.ts(i));
-    return true;
-  }
-  if (name == "id") {
-    if (!store_.has_id(i)) return false;
-    *text = std::to_string(store_.id(i));
-    *number = static_cast<double>(store_.id(i));
-    return true;
-  }
-  if (f.starts_with("field(\"") && f.ends_with("\")")) name = std::string_view(f).substr(7, f.size() - 9);
-  else name = f;
-  const uint32_t key = store_.find_symbol(name);
-  if (key == Interner::kNone) return false;
-  const Field* fld = store_.find(i, key);
+  if (ref.key == Interner::kNone) return false;
+  const Field* fld = store_.find(i, ref.key);
   if (!fld) return false;
-  if (redacted(i, key)) {
-    *text = "<redacted>";
-    *number = std::numeric_limits<double>::quiet_NaN();
+  if (ref.sensitive && redacted(i, ref.key)) {
+    if (text) *text = "<redacted>";
+    *number = nan;
     return true;
   }
-  *text = store_.value_text(*fld);
+  if (text) *text = store_.value_text(*fld);
   if (fld->type == Type::Int) *number = static_cast<double>(fld->i);
   else if (fld->type == Type::Float) *number = fld->f;
-  else *number = std::numeric_limits<double>::quiet_NaN();
+  else *number = nan;
   return true;
 }
 
@@ -264,6 +295,8 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
                           "event.severity", "by", "every", "where", "on", "state"})
       pool.emplace_back(w);
     if (first == "rule" || first == "machine" || head.ends_with(" on") || head.ends_with(",")) add_names();
+    if (first == "count" || first == "top" || first == "stats" || first == "histogram" || first == "timeline")
+      for (const char* w : {"name", "severity", "id", "ts"}) pool.emplace_back(w);
     add_units();
   }
   std::vector<std::string> out;

@@ -82,6 +82,8 @@ class Session {
   Reply cmd_events(const std::string& a, const std::string& line);
   Reply cmd_help(const std::string& a, const std::string& line);
   Reply cmd_quit(const std::string& a, const std::string& line);
+  Reply cmd_timing(const std::string& a, const std::string& line);
+  Reply dispatch(const std::string& line);
   // policy work (policy_commands.cpp, why_command.cpp)
   Reply cmd_load(const std::string& a, const std::string& line);
   Reply cmd_reload(const std::string& a, const std::string& line);
@@ -97,8 +99,17 @@ class Session {
   Reply add_block(const std::string& text);
   Reply why(const std::string& args, bool not_fired);
 
-  // The event's value of `field` (a field, `name`, `severity`, `id`, `ts`, or `event.X`) as text; false when absent.
-  bool value_of(size_t i, const std::string& field, std::string* text, double* number) const;
+  // What a command's F names: a field (field("x") too), or an event part
+  // (`name`, `severity`, `id`, `ts`, or `event.X`), resolved once per command.
+  struct FieldRef {
+    enum Part : uint8_t { Field, Name, Severity, Ts, Id } part = Field;
+    uint32_t key = UINT32_MAX;  // Field: the store's id (UINT32_MAX: no event has it)
+    bool sensitive = false;     // some schema of the session declares it sensitive
+  };
+  FieldRef resolve(const std::string& field) const;
+  // Event i's value of `ref`: its text (when `text`) and its number (NaN when
+  // not numeric); false when the event does not carry it.
+  bool value_of(size_t i, const FieldRef& ref, std::string* text, double* number) const;
   // Whether the session's schemas declare field `key` of event i sensitive: shown as <redacted>.
   bool redacted(size_t i, uint32_t key) const;
   // The session policy's text: the loaded file, then the typed blocks.
@@ -119,6 +130,7 @@ class Session {
   std::vector<Block> typed_;
   std::string profile_;
   std::shared_ptr<const Program> prog_;
+  bool timing_ = false;  // :timing on: each reply says how long the command took
 };
 
 }  // namespace dta::repl
