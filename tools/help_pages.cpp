@@ -149,7 +149,7 @@ constexpr CommandDoc kCommands[] = {
      "error and the exit status is 2.",
      "dta repl events.jsonl\n"
      "dta repl events.jsonl --policy policy.dta --profile unit\n"
-     "dta repl events.jsonl -c 'count by name' -c 'on http.request' -c 'stats latency_ms'\n"
+     "dta repl events.jsonl -c 'on http.request' -c 'stats latency_ms'\n"
      "dta repl events.jsonl --json -c 'top 5 path' | jq ."},
     {"help", "show help for dta or one of its commands", kHelpArgs, kHelpOptions,
      "Without COMMAND, lists the commands; with one, prints its help (the same as 'dta COMMAND --help'). "
