@@ -461,6 +461,34 @@ rule errs on http.request where status >= 500 {
     CHECK(c == std::vector<std::string>{"SLOW"});
     c = f.s.complete(":profile ca", 11);
     CHECK(c == std::vector<std::string>{"calm"});
+    c = f.s.complete("count by na", 11);  // event parts too
+    CHECK(c == std::vector<std::string>{"name"});
+    // files for :load, :save, :events: the entries of the typed directory
+    f.dir.write("policy-one.dta", "");
+    fs::create_directories(f.dir.path / "policies");
+    const std::string typed = ":load " + (f.dir.path / "pol").string();
+    c = f.s.complete(typed, typed.size());
+    CHECK(c == std::vector<std::string>{"policies/", "policy-one.dta"});
+  }
+
+  TEST_CASE("on takes patterns separated by spaces or commas") {
+    Fixture f;
+    f.ok("on db.open, auth.*");
+    CHECK(f.s.selected() == 4);
+  }
+
+  TEST_CASE("long scans report their progress") {
+    TempDir dir;
+    std::vector<std::string> seen;
+    dta::repl::SessionOptions so;
+    so.work_progress = [&](std::string_view what, uint64_t, uint64_t total) {
+      seen.push_back(std::string(what) + "/" + std::to_string(total));
+    };
+    Session s(so);
+    REQUIRE(s.load_events({dir.write("e.jsonl", kEvents)}).ok());
+    REQUIRE(s.execute("where status > 0").ok());
+    REQUIRE(!seen.empty());
+    CHECK(seen[0] == "where/10");
   }
 
   TEST_CASE("a cancelled command stops and leaves the selection as it was") {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -20,6 +21,8 @@ namespace {
 
 // Inputs at least this large get a progress line while loading (on a terminal).
 constexpr uint64_t kProgressMinBytes = 4u << 20;
+// A command shows its progress once it has run this long (a quick one never flickers a line).
+constexpr auto kProgressAfter = std::chrono::milliseconds(500);
 
 // Prints a reply: its text or JSON on stdout, its error on stderr. False on error.
 bool print_reply(const repl::Reply& r, bool json) {
@@ -87,7 +90,24 @@ int cmd_repl(int argc, char** argv) {
                    static_cast<unsigned long long>(total >> 20));
       bar_shown = true;
     };
+  // Slow commands: a progress line on a terminal once one has run for a while.
+  auto command_start = std::chrono::steady_clock::now();
+  if (isatty(STDERR_FILENO))
+    so.work_progress = [&command_start, &bar_shown](std::string_view what, uint64_t done, uint64_t total) {
+      if (total == 0 || std::chrono::steady_clock::now() - command_start < kProgressAfter) return;
+      std::fprintf(stderr, "\r%.*s: %3d%% of %llu events", static_cast<int>(what.size()), what.data(),
+                   static_cast<int>(done * 100 / total), static_cast<unsigned long long>(total));
+      bar_shown = true;
+    };
   repl::Session session(so);
+  // Runs one command: the progress line cleared after it.
+  auto execute = [&](const std::string& c) {
+    command_start = std::chrono::steady_clock::now();
+    repl::Reply r = session.execute(c);
+    if (bar_shown) std::fputs("\r\033[K", stderr);
+    bar_shown = false;
+    return r;
+  };
 
   if (!args.positional.empty()) {
     const repl::Reply r = session.load_events(args.positional);
@@ -116,7 +136,7 @@ int cmd_repl(int argc, char** argv) {
 
   if (!commands.empty()) {  // -c: in order; the first invalid one stops
     for (const std::string& c : commands) {
-      const repl::Reply r = session.execute(c);
+      const repl::Reply r = execute(c);
       if (!print_reply(r, json)) return kExitInvalid;
       if (r.quit) break;
     }
@@ -126,7 +146,7 @@ int cmd_repl(int argc, char** argv) {
     int status = kExitPass;
     std::string cmd;
     while (read_script_command(std::cin, &cmd)) {
-      const repl::Reply r = session.execute(cmd);
+      const repl::Reply r = execute(cmd);
       if (!print_reply(r, json)) status = kExitInvalid;
       if (r.quit) break;
     }
@@ -136,7 +156,7 @@ int cmd_repl(int argc, char** argv) {
   repl::LineEditor editor(session, repl::history_path(), argv[0]);
   while (auto cmd = editor.read_command()) {
     w->reset();
-    const repl::Reply r = session.execute(*cmd);
+    const repl::Reply r = execute(*cmd);
     if (w->interrupted() && !r.ok()) {
       std::fflush(stdout);
       std::fprintf(stderr, "interrupted\n");

@@ -80,7 +80,7 @@ Reply Session::cmd_where(const std::string& expr, const std::string& line) {
   if (!probe) return Reply::failure(probe.error());
   std::vector<uint32_t> kept;
   for (size_t k = 0; k < sel_.size(); ++k) {
-    if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted: the selection is unchanged");
+    if (k % kCheckEvery == 0 && check("where", k, sel_.size())) return Reply::failure("interrupted: the selection is unchanged");
     if ((*probe)->matches(store_, sel_[k])) kept.push_back(sel_[k]);
   }
   std::string warn;
@@ -117,7 +117,9 @@ Reply Session::cmd_where(const std::string& expr, const std::string& line) {
 
 Reply Session::cmd_on(const std::string& a, const std::string&) {
   if (store_.size() == 0) return need_events();
-  const std::vector<std::string> pats = words(a);
+  std::string spaced = a;
+  std::replace(spaced.begin(), spaced.end(), ',', ' ');  // on db.open, http.request
+  const std::vector<std::string> pats = words(spaced);
   if (pats.empty()) return Reply::failure("usage: on PATTERN... (db.open, db.*, *)");
   std::vector<bool> wanted(store_.symbols().size());
   size_t names = 0;

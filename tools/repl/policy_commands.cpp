@@ -184,7 +184,7 @@ Reply Session::cmd_run(const std::string&, const std::string&) {
   Event ev;
   std::vector<uint32_t> map;
   for (size_t k = 0; k < sel_.size(); ++k) {
-    if (k % kRunCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
+    if (k % kRunCheckEvery == 0 && check(":run", k, sel_.size())) return Reply::failure("interrupted");
     store_.to_event(sel_[k], ev, engine->symbols(), map);
     engine->process(ev);
   }

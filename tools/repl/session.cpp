@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -259,12 +260,14 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
   size_t start = before.size();
   while (start > 0) {
     const char c = before[start - 1];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '*' || c == '-')) break;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '*' || c == '-' || c == '/')) break;
     --start;
   }
-  const std::string word = before.substr(start);
+  std::string word = before.substr(start);
   const std::string head = trim(before.substr(0, start));
   const std::string first = head.substr(0, head.find(' '));
+  const bool path = first == ":load" || first == ":save" || first == ":events";
+  if (!path && word.find('/') != std::string::npos) word = word.substr(word.rfind('/') + 1);  // a / b: division
   std::vector<std::string> pool;
   auto add_names = [&] {
     for (uint32_t n : store_.event_names()) pool.emplace_back(store_.symbol(n));
@@ -274,6 +277,22 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
     for (const Rule& r : prog_->rules) pool.push_back(r.name);
     for (const Machine& m : prog_->machines) pool.push_back(m.name);
   };
+  if (path) {
+    // files: the entries of the word's directory, named from after its last '/' (directories end in '/')
+    const size_t slash = word.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : word.substr(0, slash));
+    const std::string base = slash == std::string::npos ? word : word.substr(slash + 1);
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (!name.starts_with(base) || (name[0] == '.' && !base.starts_with("."))) continue;
+      if (it->is_directory(ec)) name += '/';
+      out.push_back(std::move(name));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
   if (head.empty()) {
     pool = command_names();
   } else if (first == "on" || first == "fields" || first == "schema") {

@@ -18,6 +18,9 @@ struct SessionOptions {
   JsonlOptions jsonl;        // --ts-unit
   LoadProgress progress;     // slow loads report here (the CLI draws a bar on stderr)
   CancelCheck cancelled;     // polled by long loops: true stops the command
+  // Long scans (where, :run, :why over many events) report here now and then:
+  // what runs, events done, events in all.
+  std::function<void(std::string_view what, uint64_t done, uint64_t total)> work_progress;
 };
 
 class Session {
@@ -119,6 +122,11 @@ class Session {
   // Declarations probes start from: the session's constants.
   std::string prelude() const;
   bool cancelled() const { return opts_.cancelled && opts_.cancelled(); }
+  // Every kCheckEvery events of a scan: reports progress, and whether to stop.
+  bool check(std::string_view what, size_t done, size_t total) const {
+    if (opts_.work_progress) opts_.work_progress(what, done, total);
+    return cancelled();
+  }
   Reply need_events() const;
 
   SessionOptions opts_;

@@ -169,7 +169,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
   std::vector<uint32_t> map;
   uint64_t fired_before = 0;
   for (size_t i = 0; i <= idx; ++i) {
-    if (i % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
+    if (i % kCheckEvery == 0 && check(":why", i, idx + 1)) return Reply::failure("interrupted");
     if (i == idx) {
       for (const RuleReport& rr : engine->report().rules)
         if (rr.name == unit) fired_before = rr.fired;
@@ -339,7 +339,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
       if (!pe) return Reply::failure(err);
       std::vector<uint32_t> pmap;
       for (size_t i = 0; i < idx; ++i) {
-        if (i % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
+        if (i % kCheckEvery == 0 && check(":why (state)", i, idx)) return Reply::failure("interrupted");
         store_.to_event(i, ev, pe->symbols(), pmap);
         pe->process(ev);
       }
