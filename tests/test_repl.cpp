@@ -297,10 +297,14 @@ TEST_SUITE("repl") {
     r = f.ok(":forget slow");
     CHECK(!has(f.ok(":rules").text, "slow "));
     CHECK(!f.run(":forget slow").ok());
-    // :run over the selection
+    // :run replays every loaded event; :run selected the selection
     f.ok("on db.open");
     r = f.ok(":run");
+    CHECK(r.json.as_object().at("events").to_number<int64_t>() == 10);
+    r = f.ok(":run selected");
     CHECK(r.json.as_object().at("events").to_number<int64_t>() == 2);
+    CHECK(has(r.text, "(over the 2 selected events of 10)"));
+    CHECK(!f.run(":run everything").ok());
   }
 
   TEST_CASE("a typed rule with an error: the caret under the typed line, the policy unchanged") {

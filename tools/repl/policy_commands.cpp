@@ -173,9 +173,17 @@ Reply Session::cmd_rules(const std::string&, const std::string&) {
   return Reply::of(t);
 }
 
-Reply Session::cmd_run(const std::string&, const std::string&) {
+Reply Session::cmd_run(const std::string& a, const std::string&) {
   if (!prog_) return Reply::failure("no policy: :load FILE, or type a rule");
   if (store_.size() == 0) return need_events();
+  if (!a.empty() && a != "selected") return Reply::failure("usage: :run [selected]");
+  // every loaded event (windows and expectations see the stream as it was), or the selection
+  std::vector<uint32_t> all;
+  if (a.empty()) {
+    all.resize(store_.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
+  }
+  const std::vector<uint32_t>& events = a.empty() ? all : sel_;
   EngineOptions opts;
   opts.profile = profile_;
   std::string err;
@@ -183,9 +191,9 @@ Reply Session::cmd_run(const std::string&, const std::string&) {
   if (!engine) return Reply::failure(err);
   Event ev;
   std::vector<uint32_t> map;
-  for (size_t k = 0; k < sel_.size(); ++k) {
-    if (k % kRunCheckEvery == 0 && check(":run", k, sel_.size())) return Reply::failure("interrupted");
-    store_.to_event(sel_[k], ev, engine->symbols(), map);
+  for (size_t k = 0; k < events.size(); ++k) {
+    if (k % kRunCheckEvery == 0 && check(":run", k, events.size())) return Reply::failure("interrupted");
+    store_.to_event(events[k], ev, engine->symbols(), map);
     engine->process(ev);
   }
   engine->finish();
@@ -194,7 +202,7 @@ Reply Session::cmd_run(const std::string&, const std::string&) {
   boost::system::error_code ec;
   boost::json::value j = boost::json::parse(json, ec);
   std::string text = cli::replay_summary(rep, opts, kRunListed);
-  if (sel_.size() != store_.size()) text += fmt::format("(over the {} selected events of {})\n", sel_.size(), store_.size());
+  if (events.size() != store_.size()) text += fmt::format("(over the {} selected events of {})\n", events.size(), store_.size());
   return Reply::of(text, ec ? boost::json::value(json) : std::move(j));
 }
 

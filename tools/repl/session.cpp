@@ -57,7 +57,7 @@ const std::vector<Session::Command>& Session::commands() {
       {":load", ":load FILE", "load a policy file as the session's policy", &Session::cmd_load},
       {":reload", ":reload", "read the policy file again (typed rules stay)", &Session::cmd_reload},
       {":profile", ":profile [NAME|-]", "run under a profile (- for none); alone: list them", &Session::cmd_profile},
-      {":run", ":run", "replay the selected events through the policy and show the report", &Session::cmd_run},
+      {":run", ":run [selected]", "replay the loaded events (or the selection) through the policy: the report", &Session::cmd_run},
       {":rules", ":rules", "the session's rules and machines", &Session::cmd_rules},
       {":forget", ":forget NAME", "drop a rule, machine or const typed in this session", &Session::cmd_forget},
       {":why", ":why RULE N", "why RULE fired (or not) on event N: values, window, state", &Session::cmd_why},
