@@ -422,6 +422,20 @@ rule errs on http.request where status >= 500 {
     CHECK(!f.run(":save /nonexistent-dir/x.dta").ok());
   }
 
+  TEST_CASE(":save elsewhere keeps the loaded policy's includes working") {
+    Fixture f;
+    fs::create_directories(f.dir.path / "a");
+    fs::create_directories(f.dir.path / "b");
+    f.dir.write("a/s.dta", "event db.open { path: string, errno: int }\n");
+    const std::string p = f.dir.write("a/p.dta", "include \"s.dta\"\nrule r on db.open where errno != 0 { error \"x\" }\n");
+    f.ok(":load " + p);
+    const std::string out = (f.dir.path / "b" / "out.dta").string();
+    f.ok(":save " + out);
+    CHECK(has(dta::test::slurp(out), "include \"../a/s.dta\""));
+    auto res = dta::compile_file(out);
+    CHECK_MESSAGE(res.ok(), (res.diagnostics.empty() ? "" : res.diagnostics[0].rendered));
+  }
+
   TEST_CASE("a session without a file: typed rules saved as a new policy") {
     Fixture f;
     f.ok("const LIMIT = 500");

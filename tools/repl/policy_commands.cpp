@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +44,32 @@ std::string trim_end(std::string s) {
   return s;
 }
 
+// `text` (the policy of file `from`) to be written to file `to`: each
+// `include "PATH"` relative to `from`'s directory rewritten relative to
+// `to`'s, so the saved policy includes the same files.
+std::string moved_includes(const std::string& text, const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  const fs::path from_dir = fs::path(from).parent_path(), to_dir = fs::path(to).parent_path();
+  std::error_code ec;
+  if (fs::weakly_canonical(from_dir.empty() ? "." : from_dir, ec) == fs::weakly_canonical(to_dir.empty() ? "." : to_dir, ec))
+    return text;
+  const std::vector<Token> toks = tokenize(text);
+  std::string out;
+  size_t last = 0;
+  for (size_t k = 0; k + 1 < toks.size(); ++k) {
+    if (toks[k].kind != Token::Name || toks[k].text != "include" || toks[k + 1].kind != Token::String) continue;
+    const Token& str = toks[k + 1];
+    const std::string_view inner = str.text.size() >= 2 ? str.text.substr(1, str.text.size() - 2) : std::string_view();
+    if (inner.find('\\') != std::string_view::npos || fs::path(inner).is_absolute()) continue;
+    fs::path target = fs::absolute(from_dir / fs::path(inner), ec).lexically_normal();
+    fs::path rel = target.lexically_relative(fs::absolute(to_dir.empty() ? "." : to_dir, ec).lexically_normal());
+    const std::string shown = (rel.empty() ? target : rel).generic_string();
+    out += text.substr(last, str.begin - last) + "\"" + shown + "\"";
+    last = str.end;
+  }
+  return out + text.substr(last);
+}
+
 }  // namespace
 
 Reply Session::load_policy(const std::string& path) {
@@ -59,8 +86,9 @@ Reply Session::load_policy(const std::string& path) {
   }
   prog_ = *prog;
   if (!profile_.empty() && prog_->find_profile(profile_) < 0) profile_.clear();
-  return Reply::of(fmt::format("loaded {}: {} rules, {} machines, {} profiles{}\n", path, prog_->rules.size(),
-                               prog_->machines.size(), prog_->profiles.size(),
+  auto n = [](size_t k, const char* what) { return fmt::format("{} {}{}", k, what, k == 1 ? "" : "s"); };
+  return Reply::of(fmt::format("loaded {}: {}, {}, {}{}\n", path, n(prog_->rules.size(), "rule"),
+                               n(prog_->machines.size(), "machine"), n(prog_->profiles.size(), "profile"),
                                typed_.empty() ? "" : fmt::format(" (and {} typed blocks)", typed_.size())),
                    boost::json::object{{"policy", path}, {"rules", prog_->rules.size()}, {"machines", prog_->machines.size()}});
 }
@@ -251,6 +279,7 @@ Reply Session::cmd_save(const std::string& a, const std::string&) {
   if (!prog_) return Reply::failure("nothing to save: :load FILE, or type a rule");
   std::string text = policy_source();
   if (policy_text_.empty()) text = "// written by dta repl\n" + text;
+  else if (!policy_path_.empty()) text = moved_includes(text, policy_path_, a);
   {
     std::ofstream out(a, std::ios::binary | std::ios::trunc);
     if (!out || !out.write(text.data(), static_cast<std::streamsize>(text.size())) || !out.flush())
@@ -262,8 +291,9 @@ Reply Session::cmd_save(const std::string& a, const std::string&) {
     policy_text_ = text;
     typed_.clear();
   }
-  return Reply::of(fmt::format("wrote {} ({} rules, {} machines; {} typed blocks)\n", a, prog_->rules.size(),
-                               prog_->machines.size(), typed),
+  auto n = [](size_t k, const char* what) { return fmt::format("{} {}{}", k, what, k == 1 ? "" : "s"); };
+  return Reply::of(fmt::format("wrote {} ({}, {}; {} typed here)\n", a, n(prog_->rules.size(), "rule"),
+                               n(prog_->machines.size(), "machine"), n(typed, "block")),
                    boost::json::object{{"saved", a}, {"bytes", text.size()}});
 }
 
