@@ -322,6 +322,28 @@ TEST_SUITE("repl") {
     CHECK(has(r.error, "<typed>:2:"));
   }
 
+  TEST_CASE("odd input gets an error or an answer, never a crash") {
+    Fixture f(true);
+    const std::vector<std::string> odd = {
+        "where", "where (", "where )", "where \"", "where status >= ", "where 1", "where status / 0 == 1",
+        "where " + std::string(5000, '(') + "1" + std::string(5000, ')'), "on", "on ,", "count by", "count by ,",
+        "count by a, b, c, d, e, f, g, h", "top", "top 0 status", "top 99999999999999999999 status", "stats",
+        "stats a b", "histogram", "histogram status 0", "histogram status 99999", "histogram path,", "timeline every",
+        "timeline every 0s", "timeline every -5s", "timeline by", "timeline junk", "show -1", "show 99999999999999999999",
+        "tail x", "fields", "fields a b", "schema nope", ":load", ":load /nonexistent", ":profile", ":why", ":why burst x",
+        ":why burst 99999999999999999999", ":whynot lockout 1", ":disasm", ":cost nope", ":save", ":forget nope",
+        "rule", "rule x", "rule x on", "const", "const X =", "machine m by k { initial a }", "}", "{", "\x01\x02",
+        ":timing maybe", ":events", ":events /nonexistent"};
+    for (const std::string& c : odd) {
+      INFO(c);
+      Reply r = f.run(c);
+      CHECK((r.ok() || !r.error.empty()));
+      CHECK(!has(r.error, "internal error"));
+    }
+    f.ok("reset");
+    CHECK(f.ok("count").text == "10\n");  // the session still works
+  }
+
   TEST_CASE("multi-line input: a block is read until its braces close") {
     CHECK(Session::needs_more("rule x on a {"));
     CHECK(Session::needs_more("rule x on a where b"));

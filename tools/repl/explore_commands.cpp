@@ -74,17 +74,17 @@ std::string plural(size_t n, const char* what) { return fmt::format("{} {}{}", n
 }  // namespace
 
 Reply Session::cmd_where(const std::string& expr, const std::string& line) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   if (expr.empty()) return Reply::failure("usage: where EXPR (any DTA expression: status >= 500 and service == \"cart\")");
   auto probe = Probe::where(prelude(), expr, line, line.size() - expr.size());
   if (!probe) return Reply::failure(probe.error());
   std::vector<uint32_t> kept;
   for (size_t k = 0; k < sel_.size(); ++k) {
     if (k % kCheckEvery == 0 && check("where", k, sel_.size())) return Reply::failure("interrupted: the selection is unchanged");
-    if ((*probe)->matches(store_, sel_[k])) kept.push_back(sel_[k]);
+    if ((*probe)->matches(*store_, sel_[k])) kept.push_back(sel_[k]);
   }
   std::string warn;
-  const std::vector<std::string> keys = store_.field_keys();
+  const std::vector<std::string> keys = store_->field_keys();
   for (const std::string& f : field_names_read(expr)) {
     const bool is_const = prog_ && std::any_of(prog_->named_consts.begin(), prog_->named_consts.end(),
                                                [&](const NamedConst& c) { return c.name == f; });
@@ -116,41 +116,41 @@ Reply Session::cmd_where(const std::string& expr, const std::string& line) {
 }
 
 Reply Session::cmd_on(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   std::string spaced = a;
   std::replace(spaced.begin(), spaced.end(), ',', ' ');  // on db.open, http.request
   const std::vector<std::string> pats = words(spaced);
   if (pats.empty()) return Reply::failure("usage: on PATTERN... (db.open, db.*, *)");
-  std::vector<bool> wanted(store_.symbols().size());
+  std::vector<bool> wanted(store_->symbols().size());
   size_t names = 0;
-  for (uint32_t n : store_.event_names())
+  for (uint32_t n : store_->event_names())
     for (const std::string& p : pats)
-      if (event_pattern_matches(p, store_.symbol(n))) {
+      if (event_pattern_matches(p, store_->symbol(n))) {
         wanted[n] = true;
         ++names;
         break;
       }
   if (names == 0) {
     std::string known;
-    for (uint32_t n : store_.event_names()) known += (known.empty() ? "" : ", ") + std::string(store_.symbol(n));
+    for (uint32_t n : store_->event_names()) known += (known.empty() ? "" : ", ") + std::string(store_->symbol(n));
     return Reply::failure(fmt::format("no loaded event name matches '{}' (names: {})", a, known));
   }
   const size_t before = sel_.size();
-  std::erase_if(sel_, [&](uint32_t i) { return !wanted[store_.name(i)]; });
+  std::erase_if(sel_, [&](uint32_t i) { return !wanted[store_->name(i)]; });
   narrowed_.push_back("on " + a);
   return Reply::of(fmt::format("{} of {} selected ({})\n", plural(sel_.size(), "event"), before, narrowed_.back()),
                    boost::json::object{{"selected", sel_.size()}, {"before", before}});
 }
 
 Reply Session::cmd_reset(const std::string&, const std::string&) {
-  sel_.resize(store_.size());
+  sel_.resize(store_->size());
   for (size_t i = 0; i < sel_.size(); ++i) sel_[i] = static_cast<uint32_t>(i);
   narrowed_.clear();
   return Reply::of(fmt::format("{} selected\n", plural(sel_.size(), "event")), boost::json::object{{"selected", sel_.size()}});
 }
 
 Reply Session::cmd_count(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   std::vector<std::string> by = words(a);
   if (by.empty())
     return Reply::of(fmt::format("{}\n", sel_.size()), boost::json::object{{"count", sel_.size()}});
@@ -160,10 +160,10 @@ Reply Session::cmd_count(const std::string& a, const std::string&) {
     if (!f.empty() && f.back() == ',') f.pop_back();
   std::vector<std::pair<std::string, uint64_t>> groups;  // the tuple's values joined by \x1f
   if (by.size() == 1 && (by[0] == "name" || by[0] == "event.name")) {
-    std::vector<uint64_t> n(store_.symbols().size());
-    for (uint32_t i : sel_) ++n[store_.name(i)];
+    std::vector<uint64_t> n(store_->symbols().size());
+    for (uint32_t i : sel_) ++n[store_->name(i)];
     for (uint32_t id = 0; id < n.size(); ++id)
-      if (n[id]) groups.emplace_back(std::string(store_.symbol(id)), n[id]);
+      if (n[id]) groups.emplace_back(std::string(store_->symbol(id)), n[id]);
   } else {
     std::unordered_map<std::string, uint64_t> m;
     std::string key, text;
@@ -221,7 +221,7 @@ Reply Session::cmd_top(const std::string& a, const std::string& line) {
 }
 
 Reply Session::cmd_stats(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   const std::vector<std::string> w = words(a);
   if (w.size() != 1) return Reply::failure("usage: stats F (a numeric field)");
   std::vector<double> v;
@@ -252,7 +252,7 @@ Reply Session::cmd_stats(const std::string& a, const std::string&) {
 }
 
 Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   const std::vector<std::string> w = words(a);
   size_t buckets = 10;
   if (w.empty() || w.size() > 2 || (w.size() == 2 && (!parse_count(w[1], &buckets) || buckets == 0 || buckets > 200)))
@@ -271,6 +271,7 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
   if (!numeric || v.empty()) {  // strings: their counts as bars
     Reply r = cmd_count("by " + w[0], line);
     if (!r.ok() || !r.json.is_array()) return r;
+    // the rows of count: {F: value, "count": n, "share": s}, the value first
     Table t({w[0], "count", ""});
     double max = 0;
     for (auto& row : r.json.as_array()) max = std::max(max, row.as_object()["count"].to_number<double>());
@@ -279,7 +280,9 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
       if (++shown > buckets * 2) break;
       const auto& o = row.as_object();
       const double c = o.at("count").to_number<double>();
-      t.row().add(std::string(o.at(w[0]).as_string())).add_int(static_cast<int64_t>(c)).add(bar(c, max, kBarWidth), nullptr, false);
+      const boost::json::value& first = o.begin()->value();
+      t.row().add(first.is_string() ? std::string(first.as_string()) : boost::json::serialize(first)).add_int(static_cast<int64_t>(c))
+          .add(bar(c, max, kBarWidth), nullptr, false);
     }
     return Reply::of(t);
   }
@@ -297,7 +300,7 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
 }
 
 Reply Session::cmd_timeline(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   const std::vector<std::string> w = words(a);
   std::string by;
   int64_t every = 0;
@@ -313,7 +316,7 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
   }
   if (sel_.empty()) return Reply::of("no events selected\n", boost::json::array());
   int64_t lo = INT64_MAX, hi = INT64_MIN;
-  for (uint32_t i : sel_) lo = std::min(lo, store_.ts(i)), hi = std::max(hi, store_.ts(i));
+  for (uint32_t i : sel_) lo = std::min(lo, store_->ts(i)), hi = std::max(hi, store_->ts(i));
   if (every == 0) every = nice_duration(std::max<int64_t>(1, (hi - lo) / kTimelineBuckets + 1));
   const int64_t first = floor_div(lo, every), last = floor_div(hi, every);
   if (last - first >= static_cast<int64_t>(kMaxGroups))
@@ -340,7 +343,7 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
   for (size_t k = 0; k < sel_.size(); ++k) {
     if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
     const uint32_t i = sel_[k];
-    const size_t b = static_cast<size_t>(floor_div(store_.ts(i), every) - first);
+    const size_t b = static_cast<size_t>(floor_div(store_->ts(i), every) - first);
     ++total[b];
     if (!by.empty()) {
       const std::string v = value_of(i, ref, &text, &num) ? text : "<missing>";
@@ -413,70 +416,70 @@ Table event_table(const EventStore& store, const std::vector<uint32_t>& picked, 
 }  // namespace
 
 Reply Session::cmd_show(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   size_t n = kDefaultShown;
   if (!a.empty() && !parse_count(a, &n)) return Reply::failure("usage: show [N]");
   n = std::min(n, kMaxShown);
   std::vector<uint32_t> picked(sel_.begin(), sel_.begin() + static_cast<long>(std::min(n, sel_.size())));
   std::string footer = sel_.size() > picked.size() ? fmt::format("({} of {} selected)\n", picked.size(), sel_.size()) : "";
-  return Reply::of(event_table(store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
+  return Reply::of(event_table(*store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
 }
 
 Reply Session::cmd_tail(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   size_t n = kDefaultShown;
   if (!a.empty() && !parse_count(a, &n)) return Reply::failure("usage: tail [N]");
   n = std::min(n, kMaxShown);
   std::vector<uint32_t> picked(sel_.end() - static_cast<long>(std::min(n, sel_.size())), sel_.end());
   std::string footer = sel_.size() > picked.size() ? fmt::format("(last {} of {} selected)\n", picked.size(), sel_.size()) : "";
-  return Reply::of(event_table(store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
+  return Reply::of(event_table(*store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
 }
 
 Reply Session::cmd_names(const std::string&, const std::string& line) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   return cmd_count("by name", line);
 }
 
 Reply Session::cmd_fields(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   if (a.empty() || a.find(' ') != std::string::npos) return Reply::failure("usage: fields EVENT");
-  const uint32_t name = store_.find_symbol(a);
-  if (name == Interner::kNone || store_.with_name(name).empty())
+  const uint32_t name = store_->find_symbol(a);
+  if (name == Interner::kNone || store_->with_name(name).empty())
     return Reply::failure(fmt::format("no loaded event is named '{}' ('names' lists them)", a));
-  const double total = static_cast<double>(store_.with_name(name).size());
+  const double total = static_cast<double>(store_->with_name(name).size());
   Table t({"field", "type", "present", "share"});
-  for (const EventStore::FieldUse& u : store_.field_uses(name)) {
+  for (const EventStore::FieldUse& u : store_->field_uses(name)) {
     std::string types;
     static constexpr const char* kTypes[] = {"int", "float", "string", "bool"};
     for (int k = 0; k < 4; ++k)
       if (u.by_type[k]) types += (types.empty() ? "" : "|") + std::string(kTypes[k]);
     const double share = static_cast<double>(u.present) / total;
-    t.row().add(std::string(store_.symbol(u.key))).add(types).add_int(static_cast<int64_t>(u.present))
+    t.row().add(std::string(store_->symbol(u.key))).add(types).add_int(static_cast<int64_t>(u.present))
         .add(fmt::format("{:.1f}%", 100 * share), boost::json::value(share), true);
   }
   return Reply::of(t, fmt::format("({} events named {})\n", static_cast<uint64_t>(total), a));
 }
 
 Reply Session::cmd_schema(const std::string& a, const std::string&) {
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   std::vector<uint32_t> names;
   for (const std::string& w : words(a)) {
-    const uint32_t n = store_.find_symbol(w);
-    if (n == Interner::kNone || store_.with_name(n).empty()) return Reply::failure(fmt::format("no loaded event is named '{}'", w));
+    const uint32_t n = store_->find_symbol(w);
+    if (n == Interner::kNone || store_->with_name(n).empty()) return Reply::failure(fmt::format("no loaded event is named '{}'", w));
     names.push_back(n);
   }
   if (names.empty()) {
-    names = store_.event_names();
-    std::sort(names.begin(), names.end(), [&](uint32_t x, uint32_t y) { return store_.symbol(x) < store_.symbol(y); });
+    names = store_->event_names();
+    std::sort(names.begin(), names.end(), [&](uint32_t x, uint32_t y) { return store_->symbol(x) < store_->symbol(y); });
   }
   std::string out;
   boost::json::object j;
   for (uint32_t n : names) {
-    const std::string_view name = store_.symbol(n);
+    const std::string_view name = store_->symbol(n);
     if (name == Interner::kOther) continue;
     out += fmt::format("event {} {{\n", cli::escape_for_terminal(name));
     boost::json::object fj;
-    for (const EventStore::FieldUse& u : store_.field_uses(n)) {
+    for (const EventStore::FieldUse& u : store_->field_uses(n)) {
       static constexpr const char* kTypes[] = {"int", "float", "string", "bool"};
       int best = 0;
       for (int k = 1; k < 4; ++k)
@@ -488,7 +491,7 @@ Reply Session::cmd_schema(const std::string& a, const std::string&) {
         for (int k = 0; k < 4; ++k)
           if (k != best && u.by_type[k]) note += fmt::format("{}{} in {} events", note.empty() ? "  // also " : ", ", kTypes[k], u.by_type[k]);
       }
-      const std::string key(store_.symbol(u.key));
+      const std::string key(store_->symbol(u.key));
       const std::vector<Token> toks = tokenize(key);
       const bool ident = toks.size() == 2 && toks[0].kind == Token::Name && toks[0].text == key && key.find('.') == std::string::npos;
       const std::string shown = cli::escape_for_terminal(key);

@@ -203,12 +203,12 @@ Reply Session::cmd_rules(const std::string&, const std::string&) {
 
 Reply Session::cmd_run(const std::string& a, const std::string&) {
   if (!prog_) return Reply::failure("no policy: :load FILE, or type a rule");
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   if (!a.empty() && a != "selected") return Reply::failure("usage: :run [selected]");
   // every loaded event (windows and expectations see the stream as it was), or the selection
   std::vector<uint32_t> all;
   if (a.empty()) {
-    all.resize(store_.size());
+    all.resize(store_->size());
     for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
   }
   const std::vector<uint32_t>& events = a.empty() ? all : sel_;
@@ -221,7 +221,7 @@ Reply Session::cmd_run(const std::string& a, const std::string&) {
   std::vector<uint32_t> map;
   for (size_t k = 0; k < events.size(); ++k) {
     if (k % kRunCheckEvery == 0 && check(":run", k, events.size())) return Reply::failure("interrupted");
-    store_.to_event(events[k], ev, engine->symbols(), map);
+    store_->to_event(events[k], ev, engine->symbols(), map);
     engine->process(ev);
   }
   engine->finish();
@@ -230,7 +230,7 @@ Reply Session::cmd_run(const std::string& a, const std::string&) {
   boost::system::error_code ec;
   boost::json::value j = boost::json::parse(json, ec);
   std::string text = cli::replay_summary(rep, opts, kRunListed);
-  if (events.size() != store_.size()) text += fmt::format("(over the {} selected events of {})\n", events.size(), store_.size());
+  if (events.size() != store_->size()) text += fmt::format("(over the {} selected events of {})\n", events.size(), store_->size());
   return Reply::of(text, ec ? boost::json::value(json) : std::move(j));
 }
 

@@ -82,6 +82,15 @@ std::vector<std::string> Session::command_names() {
 bool Session::needs_more(const std::string& text) { return needs_more_input(text); }
 
 Reply Session::execute(const std::string& raw) {
+  // A last guard: a bug in a command is an error reply, never the end of the session.
+  try {
+    return timed(raw);
+  } catch (const std::exception& e) {
+    return Reply::failure(fmt::format("internal error: {} (please report it with the command)", e.what()));
+  }
+}
+
+Reply Session::timed(const std::string& raw) {
   if (!timing_) return dispatch(raw);
   const auto start = std::chrono::steady_clock::now();
   Reply r = dispatch(raw);
@@ -145,21 +154,21 @@ Reply Session::cmd_quit(const std::string&, const std::string&) {
 Reply Session::need_events() const { return Reply::failure("no events loaded: start with 'dta repl EVENTS...' or use ':events FILE'"); }
 
 Reply Session::load_events(const std::vector<std::string>& paths) {
-  auto loaded = store_.load(paths, opts_.jsonl, opts_.progress, opts_.cancelled);
+  // into a new store: a load that fails leaves the loaded events as they were
+  auto fresh = std::make_unique<EventStore>();
+  auto loaded = fresh->load(paths, opts_.jsonl, opts_.progress, opts_.cancelled);
+  if (!loaded) return Reply::failure(loaded.error());
+  store_ = std::move(fresh);
   sel_.clear();
   narrowed_.clear();
-  if (!loaded) {
-    paths_.clear();
-    return Reply::failure(loaded.error());
-  }
   paths_ = paths;
-  sel_.resize(store_.size());
+  sel_.resize(store_->size());
   for (size_t i = 0; i < sel_.size(); ++i) sel_[i] = static_cast<uint32_t>(i);
-  std::string text = fmt::format("loaded {} events ({} names) from {}{}\n", store_.size(), store_.event_names().size(),
+  std::string text = fmt::format("loaded {} events ({} names) from {}{}\n", store_->size(), store_->event_names().size(),
                                  paths.size() == 1 ? paths[0] : fmt::format("{} inputs", paths.size()),
                                  loaded->cancelled ? " (interrupted: partial)" : "");
   for (const std::string& n : loaded->notes) text += "note: " + n + "\n";
-  boost::json::object j{{"events", store_.size()}, {"bad_lines", loaded->bad}, {"interrupted", loaded->cancelled}};
+  boost::json::object j{{"events", store_->size()}, {"bad_lines", loaded->bad}, {"interrupted", loaded->cancelled}};
   return Reply::of(text, j);
 }
 
@@ -182,7 +191,7 @@ Session::FieldRef Session::resolve(const std::string& f) const {
   if (r.part != FieldRef::Field) return r;
   name = f;
   if (f.starts_with("field(\"") && f.ends_with("\")")) name = name.substr(7, f.size() - 9);
-  r.key = store_.find_symbol(name);
+  r.key = store_->find_symbol(name);
   if (prog_)
     for (const SensitiveField& s : prog_->sensitive) r.sensitive = r.sensitive || s.field == name;
   return r;
@@ -192,33 +201,33 @@ bool Session::value_of(size_t i, const FieldRef& ref, std::string* text, double*
   const auto nan = std::numeric_limits<double>::quiet_NaN();
   switch (ref.part) {
     case FieldRef::Name:
-      if (text) *text = std::string(store_.name_text(i));
+      if (text) *text = std::string(store_->name_text(i));
       *number = nan;
       return true;
     case FieldRef::Severity:
-      if (text) *text = severity_name(store_.severity(i));
+      if (text) *text = severity_name(store_->severity(i));
       *number = nan;
       return true;
     case FieldRef::Ts:
-      if (text) *text = std::to_string(store_.ts(i));
-      *number = static_cast<double>(store_.ts(i));
+      if (text) *text = std::to_string(store_->ts(i));
+      *number = static_cast<double>(store_->ts(i));
       return true;
     case FieldRef::Id:
-      if (!store_.has_id(i)) return false;
-      if (text) *text = std::to_string(store_.id(i));
-      *number = static_cast<double>(store_.id(i));
+      if (!store_->has_id(i)) return false;
+      if (text) *text = std::to_string(store_->id(i));
+      *number = static_cast<double>(store_->id(i));
       return true;
     case FieldRef::Field: break;
   }
   if (ref.key == Interner::kNone) return false;
-  const Field* fld = store_.find(i, ref.key);
+  const Field* fld = store_->find(i, ref.key);
   if (!fld) return false;
   if (ref.sensitive && redacted(i, ref.key)) {
     if (text) *text = "<redacted>";
     *number = nan;
     return true;
   }
-  if (text) *text = store_.value_text(*fld);
+  if (text) *text = store_->value_text(*fld);
   if (fld->type == Type::Int) *number = static_cast<double>(fld->i);
   else if (fld->type == Type::Float) *number = fld->f;
   else *number = nan;
@@ -228,7 +237,7 @@ bool Session::value_of(size_t i, const FieldRef& ref, std::string* text, double*
 bool Session::redacted(size_t i, uint32_t key) const {
   if (!prog_ || prog_->sensitive.empty()) return false;
   for (const SensitiveField& f : prog_->sensitive)
-    if (f.field == store_.symbol(key) && f.event == store_.name_text(i)) return true;
+    if (f.field == store_->symbol(key) && f.event == store_->name_text(i)) return true;
   return false;
 }
 
@@ -270,7 +279,7 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
   if (!path && word.find('/') != std::string::npos) word = word.substr(word.rfind('/') + 1);  // a / b: division
   std::vector<std::string> pool;
   auto add_names = [&] {
-    for (uint32_t n : store_.event_names()) pool.emplace_back(store_.symbol(n));
+    for (uint32_t n : store_->event_names()) pool.emplace_back(store_->symbol(n));
   };
   auto add_units = [&] {
     if (!prog_) return;
@@ -303,7 +312,7 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
     if (prog_)
       for (const Profile& p : prog_->profiles) pool.push_back(p.name);
   } else {
-    for (const std::string& k : store_.field_keys())
+    for (const std::string& k : store_->field_keys())
       if (tokenize(k).size() == 2 && tokenize(k)[0].text == k && k.find('.') == std::string::npos) pool.push_back(k);
     size_t n = 0;
     const Builtin* fns = stdlib_functions(&n);

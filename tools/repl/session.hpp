@@ -50,7 +50,7 @@ class Session {
   // Every command name, for completion and help.
   static std::vector<std::string> command_names();
 
-  const EventStore& store() const { return store_; }
+  const EventStore& store() const { return *store_; }
   size_t selected() const { return sel_.size(); }
   // The compiled session policy, or nullptr when there is none.
   std::shared_ptr<const Program> program() const { return prog_; }
@@ -87,6 +87,7 @@ class Session {
   Reply cmd_quit(const std::string& a, const std::string& line);
   Reply cmd_timing(const std::string& a, const std::string& line);
   Reply dispatch(const std::string& line);
+  Reply timed(const std::string& line);
   // policy work (policy_commands.cpp, why_command.cpp)
   Reply cmd_load(const std::string& a, const std::string& line);
   Reply cmd_reload(const std::string& a, const std::string& line);
@@ -130,7 +131,7 @@ class Session {
   Reply need_events() const;
 
   SessionOptions opts_;
-  EventStore store_;
+  std::unique_ptr<EventStore> store_ = std::make_unique<EventStore>();
   std::vector<std::string> paths_;
   std::vector<uint32_t> sel_;          // the selection: event numbers (0-based) in order
   std::vector<std::string> narrowed_;  // the where/on that made it

@@ -133,9 +133,9 @@ Reply Session::why(const std::string& args, bool not_fired) {
       num.size() > 10)
     return Reply::failure(usage);
   if (!prog_) return Reply::failure("no policy: :load FILE, or type a rule");
-  if (store_.size() == 0) return need_events();
+  if (store_->size() == 0) return need_events();
   const size_t n = std::stoull(num);
-  if (n < 1 || n > store_.size()) return Reply::failure(fmt::format("no event {}: events are numbered 1 to {}", n, store_.size()));
+  if (n < 1 || n > store_->size()) return Reply::failure(fmt::format("no event {}: events are numbered 1 to {}", n, store_->size()));
   const size_t idx = n - 1;
   const Rule* rule = nullptr;
   const Machine* mach = nullptr;
@@ -145,9 +145,9 @@ Reply Session::why(const std::string& args, bool not_fired) {
     if (m.name == unit) mach = &m;
   if (!rule && !mach) return Reply::failure(fmt::format("no rule or machine named '{}' (:rules lists them)", unit));
 
-  std::string out = fmt::format("event #{}  {}  {}{}\n", n, cli::format_ts(store_.ts(idx)), store_.name_text(idx),
-                                fields_text(store_, idx, [this](size_t i, uint32_t k) { return redacted(i, k); }));
-  boost::json::object j{{"event", n}, {"name", std::string(store_.name_text(idx))}, {"unit", unit}};
+  std::string out = fmt::format("event #{}  {}  {}{}\n", n, cli::format_ts(store_->ts(idx)), store_->name_text(idx),
+                                fields_text(*store_, idx, [this](size_t i, uint32_t k) { return redacted(i, k); }));
+  boost::json::object j{{"event", n}, {"name", std::string(store_->name_text(idx))}, {"unit", unit}};
 
   // What the engine did: events 1..N through the session policy (under its profile).
   EngineOptions eo;
@@ -175,7 +175,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
         if (rr.name == unit) fired_before = rr.fired;
       at_n = true;
     }
-    store_.to_event(i, ev, engine->symbols(), map);
+    store_->to_event(i, ev, engine->symbols(), map);
     engine->process(ev);
   }
   at_n = false;
@@ -200,13 +200,13 @@ Reply Session::why(const std::string& args, bool not_fired) {
     std::string on;
     for (const std::string& p : rule->patterns) on += (on.empty() ? "" : ", ") + p;
     const bool selected = std::any_of(rule->patterns.begin(), rule->patterns.end(),
-                                      [&](const std::string& p) { return event_pattern_matches(p, store_.name_text(idx)); });
+                                      [&](const std::string& p) { return event_pattern_matches(p, store_->name_text(idx)); });
     out += fmt::format("rule {} on {}{}\n", unit, on, where.empty() ? "" : " where " + where);
-    const std::string dropper = drops.dropped_by(store_, idx);
+    const std::string dropper = drops.dropped_by(*store_, idx);
     out += fmt::format("  selected: {}\n", !dropper.empty() ? fmt::format("no: filter {} drops the event before any rule sees it", dropper)
-                                            : selected ? fmt::format("yes ({} matches {})", store_.name_text(idx), on)
-                                                       : fmt::format("no: {} does not match {}", store_.name_text(idx), on));
-    if (const std::string s = drops.sampled(store_, idx); !s.empty())
+                                            : selected ? fmt::format("yes ({} matches {})", store_->name_text(idx), on)
+                                                       : fmt::format("no: {} does not match {}", store_->name_text(idx), on));
+    if (const std::string s = drops.sampled(*store_, idx); !s.empty())
       out += fmt::format("  note: filter {} samples these events: the engine sees only some of them\n", s);
     j["selected"] = selected && dropper.empty();
     if (!dropper.empty()) j["dropped_by"] = dropper;
@@ -222,12 +222,12 @@ Reply Session::why(const std::string& args, bool not_fired) {
         wout += fmt::format("  when {}({}) ...: cannot evaluate it here\n", w.agg, w.arg);
         continue;
       }
-      const std::vector<std::string> cv = (*consts)->eval(store_, idx);
+      const std::vector<std::string> cv = (*consts)->eval(*store_, idx);
       bool okn = false;
       const double span = to_number(cv[0], &okn);
       bool okt = false;
       const double threshold = to_number(cv[1], &okt);
-      const std::vector<std::string> mine = (*probe)->eval(store_, idx);
+      const std::vector<std::string> mine = (*probe)->eval(*store_, idx);
       std::string keytext;
       for (size_t k = 0; k < w.by.size(); ++k) keytext += fmt::format("{}{}={}", k ? " " : "", w.by[k], mine[2 + k]);
       const std::string head = fmt::format("  when {}({}) {} {} {} {}{}", w.agg, w.arg, w.sliding ? "over" : "every", w.span,
@@ -237,23 +237,23 @@ Reply Session::why(const std::string& args, bool not_fired) {
         continue;
       }
       const int64_t d = static_cast<int64_t>(span);
-      const int64_t tn = store_.ts(idx);
+      const int64_t tn = store_->ts(idx);
       const int64_t lo = w.sliding ? tn - d : (tn >= 0 ? tn / d : (tn - d + 1) / d) * d - 1;  // exclusive
       std::vector<size_t> in_window;
       std::vector<double> values;
       std::set<std::string> distinct;
       bool complete = true;
       for (size_t k = idx + 1, scanned = 0; k-- > 0;) {
-        if (store_.ts(k) <= lo) break;
+        if (store_->ts(k) <= lo) break;
         if (++scanned > kMaxWindowScan) {
           complete = false;
           break;
         }
         if (!std::any_of(rule->patterns.begin(), rule->patterns.end(),
-                         [&](const std::string& p) { return event_pattern_matches(p, store_.name_text(k)); }))
+                         [&](const std::string& p) { return event_pattern_matches(p, store_->name_text(k)); }))
           continue;
-        if (!drops.dropped_by(store_, k).empty()) continue;
-        const std::vector<std::string> v = (*probe)->eval(store_, k);
+        if (!drops.dropped_by(*store_, k).empty()) continue;
+        const std::vector<std::string> v = (*probe)->eval(*store_, k);
         if (v[0] != "true") continue;
         bool same = true;
         for (size_t b = 2; b < v.size(); ++b) same = same && v[b] == mine[b];
@@ -320,12 +320,12 @@ Reply Session::why(const std::string& args, bool not_fired) {
     const bool replay = mach || uses_state(where);
     if (!replay) {
       auto probe = Probe::values(prelude(), exprs);
-      if (probe) values = (*probe)->eval(store_, idx);
+      if (probe) values = (*probe)->eval(*store_, idx);
       else out += "  (its where cannot be evaluated alone: " + probe.error() + ")\n";
     } else {
       std::string tmpl;
       for (size_t k = 0; k < exprs.size(); ++k)
-        tmpl += (k ? "\\u{1F}" : "") + std::string("{(") + with_event_name(exprs[k], store_.name_text(idx)) + ")}";
+        tmpl += (k ? "\\u{1F}" : "") + std::string("{(") + with_event_name(exprs[k], store_->name_text(idx)) + ")}";
       auto prog = compile(fmt::format("rule __repl_why on {} {{ ok \"{}\" }}\n", kProbeEvent, tmpl), nullptr);
       if (!prog) return Reply::failure("cannot evaluate the sub-expressions: " + prog.error());
       EngineOptions po;
@@ -340,18 +340,18 @@ Reply Session::why(const std::string& args, bool not_fired) {
       std::vector<uint32_t> pmap;
       for (size_t i = 0; i < idx; ++i) {
         if (i % kCheckEvery == 0 && check(":why (state)", i, idx)) return Reply::failure("interrupted");
-        store_.to_event(i, ev, pe->symbols(), pmap);
+        store_->to_event(i, ev, pe->symbols(), pmap);
         pe->process(ev);
       }
-      store_.to_event(idx, ev, pe->symbols(), pmap);
+      store_->to_event(idx, ev, pe->symbols(), pmap);
       ev.name = pe->symbols().intern(kProbeEvent);
       pe->process(ev);
       if (mach) {  // the event itself, then the state it left
         const std::string before = msg;
-        store_.to_event(idx, ev, pe->symbols(), pmap);
+        store_->to_event(idx, ev, pe->symbols(), pmap);
         pe->process(ev);
         msg.clear();
-        store_.to_event(idx, ev, pe->symbols(), pmap);
+        store_->to_event(idx, ev, pe->symbols(), pmap);
         ev.name = pe->symbols().intern(kProbeEvent);
         pe->process(ev);
         state_after = msg.substr(0, msg.find('\x1f'));
