@@ -317,8 +317,11 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
     size_t n = 0;
     const Builtin* fns = stdlib_functions(&n);
     for (size_t i = 0; i < n; ++i) pool.emplace_back(fns[i].name);
-    if (prog_)
+    if (prog_) {
       for (const NamedConst& c : prog_->named_consts) pool.push_back(c.name);
+      for (const std::string& k : prog_->keys)  // fields the session's policy reads
+        if (k.find('.') == std::string::npos) pool.push_back(k);
+    }
     for (const char* w : {"and", "or", "not", "in", "true", "false", "event.name", "event.ts", "event.id",
                           "event.severity", "by", "every", "where", "on", "state"})
       pool.emplace_back(w);
