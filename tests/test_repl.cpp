@@ -25,7 +25,8 @@ using dta::repl::Session;
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("dta-repl-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    path =
+        fs::temp_directory_path() / ("dta-repl-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     fs::create_directories(path);
   }
   ~TempDir() {
@@ -44,16 +45,24 @@ struct TempDir {
 
 // Ten events: http requests (one 503 from cart, one 500 from auth), two db opens, a login with a password.
 const char* kEvents =
-    "{\"ts\":1000000000,\"name\":\"http.request\",\"fields\":{\"status\":200,\"latency_ms\":10.5,\"service\":\"cart\",\"path\":\"/a\"}}\n"
-    "{\"ts\":2000000000,\"name\":\"http.request\",\"fields\":{\"status\":503,\"latency_ms\":120.0,\"service\":\"cart\",\"path\":\"/b\"}}\n"
+    "{\"ts\":1000000000,\"name\":\"http.request\",\"fields\":{\"status\":200,\"latency_ms\":10.5,\"service\":\"cart\","
+    "\"path\":\"/a\"}}\n"
+    "{\"ts\":2000000000,\"name\":\"http.request\",\"fields\":{\"status\":503,\"latency_ms\":120.0,\"service\":\"cart\","
+    "\"path\":\"/b\"}}\n"
     "{\"ts\":3000000000,\"name\":\"db.open\",\"fields\":{\"path\":\"/srv/a.db\",\"errno\":0}}\n"
-    "{\"ts\":4000000000,\"name\":\"http.request\",\"fields\":{\"status\":200,\"latency_ms\":20,\"service\":\"auth\",\"path\":\"/a\"}}\n"
+    "{\"ts\":4000000000,\"name\":\"http.request\",\"fields\":{\"status\":200,\"latency_ms\":20,\"service\":\"auth\","
+    "\"path\":\"/a\"}}\n"
     "{\"ts\":5000000000,\"name\":\"db.open\",\"fields\":{\"path\":\"/srv/b.db\",\"errno\":13}}\n"
-    "{\"ts\":6000000000,\"name\":\"http.request\",\"fields\":{\"status\":500,\"latency_ms\":30,\"service\":\"auth\",\"path\":\"/c\"}}\n"
-    "{\"ts\":7000000000,\"name\":\"http.request\",\"fields\":{\"status\":502,\"latency_ms\":40,\"service\":\"cart\",\"path\":\"/b\"}}\n"
-    "{\"ts\":8000000000,\"name\":\"http.request\",\"fields\":{\"status\":504,\"latency_ms\":50,\"service\":\"cart\",\"path\":\"/b\"}}\n"
-    "{\"ts\":9000000000,\"name\":\"auth.login\",\"fields\":{\"user\":\"root\",\"password\":\"hunter2\",\"result\":\"locked\"}}\n"
-    "{\"ts\":10000000000,\"name\":\"auth.login\",\"fields\":{\"user\":\"root\",\"password\":\"hunter2\",\"result\":\"ok\"}}\n";
+    "{\"ts\":6000000000,\"name\":\"http.request\",\"fields\":{\"status\":500,\"latency_ms\":30,\"service\":\"auth\","
+    "\"path\":\"/c\"}}\n"
+    "{\"ts\":7000000000,\"name\":\"http.request\",\"fields\":{\"status\":502,\"latency_ms\":40,\"service\":\"cart\","
+    "\"path\":\"/b\"}}\n"
+    "{\"ts\":8000000000,\"name\":\"http.request\",\"fields\":{\"status\":504,\"latency_ms\":50,\"service\":\"cart\","
+    "\"path\":\"/b\"}}\n"
+    "{\"ts\":9000000000,\"name\":\"auth.login\",\"fields\":{\"user\":\"root\",\"password\":\"hunter2\",\"result\":"
+    "\"locked\"}}\n"
+    "{\"ts\":10000000000,\"name\":\"auth.login\",\"fields\":{\"user\":\"root\",\"password\":\"hunter2\",\"result\":"
+    "\"ok\"}}\n";
 
 const char* kPolicy = R"(policy demo
 event auth.login { user: string, password: string sensitive, result: string }
@@ -245,7 +254,7 @@ TEST_SUITE("repl") {
     CHECK(r.json.as_array()[0].as_object().at("http.request").to_number<int64_t>() == 3);
     CHECK(!f.run("timeline every 5parsecs").ok());
     CHECK(!f.run("timeline every 1ns").ok());  // too many buckets
-    r = f.ok("timeline");  // a bucket length chosen for about 20 bars
+    r = f.ok("timeline");                      // a bucket length chosen for about 20 bars
     CHECK(has(r.text, "(every "));
   }
 
@@ -286,7 +295,9 @@ TEST_SUITE("repl") {
     // typed again: replaced, not added twice
     r = f.ok("rule slow on http.request where latency_ms > 35 { warning \"slow\" }");
     CHECK(has(r.text, "replaced rule slow"));
-    CHECK(f.ok(":run").json.as_object().at("rules").as_object().at("slow").as_object().at("fired").to_number<int64_t>() == 3);
+    CHECK(
+        f.ok(":run").json.as_object().at("rules").as_object().at("slow").as_object().at("fired").to_number<int64_t>() ==
+        3);
     // profiles
     CHECK(!f.run(":profile nope").ok());
     f.ok(":profile calm");
@@ -324,16 +335,62 @@ TEST_SUITE("repl") {
 
   TEST_CASE("odd input gets an error or an answer, never a crash") {
     Fixture f(true);
-    const std::vector<std::string> odd = {
-        "where", "where (", "where )", "where \"", "where status >= ", "where 1", "where status / 0 == 1",
-        "where " + std::string(5000, '(') + "1" + std::string(5000, ')'), "on", "on ,", "count by", "count by ,",
-        "count by a, b, c, d, e, f, g, h", "top", "top 0 status", "top 99999999999999999999 status", "stats",
-        "stats a b", "histogram", "histogram status 0", "histogram status 99999", "histogram path,", "timeline every",
-        "timeline every 0s", "timeline every -5s", "timeline by", "timeline junk", "show -1", "show 99999999999999999999",
-        "tail x", "fields", "fields a b", "schema nope", ":load", ":load /nonexistent", ":profile", ":why", ":why burst x",
-        ":why burst 99999999999999999999", ":whynot lockout 1", ":disasm", ":cost nope", ":save", ":forget nope",
-        "rule", "rule x", "rule x on", "const", "const X =", "machine m by k { initial a }", "}", "{", "\x01\x02",
-        ":timing maybe", ":events", ":events /nonexistent"};
+    const std::vector<std::string> odd = {"where",
+                                          "where (",
+                                          "where )",
+                                          "where \"",
+                                          "where status >= ",
+                                          "where 1",
+                                          "where status / 0 == 1",
+                                          "where " + std::string(5000, '(') + "1" + std::string(5000, ')'),
+                                          "on",
+                                          "on ,",
+                                          "count by",
+                                          "count by ,",
+                                          "count by a, b, c, d, e, f, g, h",
+                                          "top",
+                                          "top 0 status",
+                                          "top 99999999999999999999 status",
+                                          "stats",
+                                          "stats a b",
+                                          "histogram",
+                                          "histogram status 0",
+                                          "histogram status 99999",
+                                          "histogram path,",
+                                          "timeline every",
+                                          "timeline every 0s",
+                                          "timeline every -5s",
+                                          "timeline by",
+                                          "timeline junk",
+                                          "show -1",
+                                          "show 99999999999999999999",
+                                          "tail x",
+                                          "fields",
+                                          "fields a b",
+                                          "schema nope",
+                                          ":load",
+                                          ":load /nonexistent",
+                                          ":profile",
+                                          ":why",
+                                          ":why burst x",
+                                          ":why burst 99999999999999999999",
+                                          ":whynot lockout 1",
+                                          ":disasm",
+                                          ":cost nope",
+                                          ":save",
+                                          ":forget nope",
+                                          "rule",
+                                          "rule x",
+                                          "rule x on",
+                                          "const",
+                                          "const X =",
+                                          "machine m by k { initial a }",
+                                          "}",
+                                          "{",
+                                          "\x01\x02",
+                                          ":timing maybe",
+                                          ":events",
+                                          ":events /nonexistent"};
     for (const std::string& c : odd) {
       INFO(c);
       Reply r = f.run(c);
@@ -449,7 +506,8 @@ rule errs on http.request where status >= 500 {
     fs::create_directories(f.dir.path / "a");
     fs::create_directories(f.dir.path / "b");
     f.dir.write("a/s.dta", "event db.open { path: string, errno: int }\n");
-    const std::string p = f.dir.write("a/p.dta", "include \"s.dta\"\nrule r on db.open where errno != 0 { error \"x\" }\n");
+    const std::string p =
+        f.dir.write("a/p.dta", "include \"s.dta\"\nrule r on db.open where errno != 0 { error \"x\" }\n");
     f.ok(":load " + p);
     const std::string out = (f.dir.path / "b" / "out.dta").string();
     f.ok(":save " + out);
@@ -572,7 +630,8 @@ rule errs on http.request where status >= 500 {
   }
 
   TEST_CASE("rule text: the where and the when blocks") {
-    const std::string src = "rule r on a.b, c where x > 1 and (y or z) {\n  when p99(lat) every 1m > SLOW by svc, host { ok }\n}\n";
+    const std::string src =
+        "rule r on a.b, c where x > 1 and (y or z) {\n  when p99(lat) every 1m > SLOW by svc, host { ok }\n}\n";
     auto rt = dta::repl::rule_text(src, 1, 1);
     CHECK(rt.where == "x > 1 and (y or z)");
     REQUIRE(rt.whens.size() == 1);

@@ -28,10 +28,11 @@ constexpr auto kProgressAfter = std::chrono::milliseconds(500);
 bool print_reply(const repl::Reply& r, bool json) {
   if (!r.ok()) {
     std::fflush(stdout);
-    std::fprintf(stderr, "%s\n", r.error.starts_with("error:") || r.error.find(": error:") != std::string::npos ||
-                                         r.error.starts_with("warning:")
-                                     ? r.error.c_str()
-                                     : ("error: " + r.error).c_str());
+    std::fprintf(stderr, "%s\n",
+                 r.error.starts_with("error:") || r.error.find(": error:") != std::string::npos ||
+                         r.error.starts_with("warning:")
+                     ? r.error.c_str()
+                     : ("error: " + r.error).c_str());
     std::fflush(stderr);
     return false;
   }

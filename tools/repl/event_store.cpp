@@ -99,7 +99,9 @@ Expected<LoadSummary> EventStore::load(const std::vector<std::string>& paths, co
         return fail(why);
       }
       case EventInput::Status::Wait:
-      case EventInput::Status::End: done = true; break;
+      case EventInput::Status::End:
+        done = true;
+        break;
     }
     if (++since_check >= kLoadCheckEvery) {
       since_check = 0;
@@ -132,10 +134,14 @@ Expected<LoadSummary> EventStore::load(const std::vector<std::string>& paths, co
 
 Value EventStore::value(const Field& f) const {
   switch (f.type) {
-    case Type::Int: return Value::of_int(f.i);
-    case Type::Float: return Value::of_float(f.f);
-    case Type::Bool: return Value::of_bool(f.b);
-    default: return Value::of_string(std::string_view(text_.data() + f.s.off, f.s.len));
+    case Type::Int:
+      return Value::of_int(f.i);
+    case Type::Float:
+      return Value::of_float(f.f);
+    case Type::Bool:
+      return Value::of_bool(f.b);
+    default:
+      return Value::of_string(std::string_view(text_.data() + f.s.off, f.s.len));
   }
 }
 
@@ -176,10 +182,18 @@ void EventStore::to_event(size_t i, Event& ev, Interner& names, std::vector<uint
   for (const Field& f : fields(i)) {
     const uint32_t key = id_of(f.key);
     switch (f.type) {
-      case Type::Int: ev.add_int(key, f.i); break;
-      case Type::Float: ev.add_float(key, f.f); break;
-      case Type::Bool: ev.add_bool(key, f.b); break;
-      default: ev.add_string(key, value(f).str()); break;
+      case Type::Int:
+        ev.add_int(key, f.i);
+        break;
+      case Type::Float:
+        ev.add_float(key, f.f);
+        break;
+      case Type::Bool:
+        ev.add_bool(key, f.b);
+        break;
+      default:
+        ev.add_string(key, value(f).str());
+        break;
     }
   }
 }

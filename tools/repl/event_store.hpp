@@ -59,9 +59,7 @@ class EventStore {
   bool has_id(size_t i) const { return flags_[i] & kHasId; }
   int64_t id(size_t i) const { return id_[i]; }
   Severity severity(size_t i) const { return static_cast<Severity>(flags_[i] & kSeverityMask); }
-  std::span<const Field> fields(size_t i) const {
-    return {fields_.data() + first_[i], fields_.data() + first_[i + 1]};
-  }
+  std::span<const Field> fields(size_t i) const { return {fields_.data() + first_[i], fields_.data() + first_[i + 1]}; }
   // The field with interned key `key` of event i, or nullptr.
   const Field* find(size_t i, uint32_t key) const {
     for (const Field& f : fields(i))

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "../replay_inputs.hpp"
 #include "../live_output.hpp"
+#include "../replay_inputs.hpp"
 #include "../replay_summary.hpp"
 #include "dta/engine.hpp"
 #include "expr_text.hpp"
@@ -43,7 +43,8 @@ std::vector<std::string> words(const std::string& s) {
 }
 
 bool parse_count(const std::string& s, size_t* n) {
-  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
   *n = std::stoull(s);
   return true;
 }
@@ -56,12 +57,11 @@ double percentile(std::vector<double>& sorted, double q) {
 
 // A duration of about `ns` that reads well: 1, 2, 5 times a power of ten of a unit.
 int64_t nice_duration(int64_t ns) {
-  static constexpr int64_t kSteps[] = {1000000,     2000000,     5000000,      10000000,     20000000,
-                                       50000000,    100000000,   200000000,    500000000,    1000000000,
-                                       2000000000,  5000000000,  10000000000,  15000000000,  30000000000,
-                                       60000000000, 120000000000, 300000000000, 600000000000, 900000000000,
-                                       1800000000000, 3600000000000, 7200000000000, 21600000000000, 43200000000000,
-                                       86400000000000};
+  static constexpr int64_t kSteps[] = {
+      1000000,       2000000,       5000000,        10000000,       20000000,      50000000,     100000000,
+      200000000,     500000000,     1000000000,     2000000000,     5000000000,    10000000000,  15000000000,
+      30000000000,   60000000000,   120000000000,   300000000000,   600000000000,  900000000000, 1800000000000,
+      3600000000000, 7200000000000, 21600000000000, 43200000000000, 86400000000000};
   for (int64_t s : kSteps)
     if (s >= ns) return s;
   return kSteps[std::size(kSteps) - 1] * ((ns + kSteps[std::size(kSteps) - 1] - 1) / kSteps[std::size(kSteps) - 1]);
@@ -75,12 +75,14 @@ std::string plural(size_t n, const char* what) { return fmt::format("{} {}{}", n
 
 Reply Session::cmd_where(const std::string& expr, const std::string& line) {
   if (store_->size() == 0) return need_events();
-  if (expr.empty()) return Reply::failure("usage: where EXPR (any DTA expression: status >= 500 and service == \"cart\")");
+  if (expr.empty())
+    return Reply::failure("usage: where EXPR (any DTA expression: status >= 500 and service == \"cart\")");
   auto probe = Probe::where(prelude(), expr, line, line.size() - expr.size());
   if (!probe) return Reply::failure(probe.error());
   std::vector<uint32_t> kept;
   for (size_t k = 0; k < sel_.size(); ++k) {
-    if (k % kCheckEvery == 0 && check("where", k, sel_.size())) return Reply::failure("interrupted: the selection is unchanged");
+    if (k % kCheckEvery == 0 && check("where", k, sel_.size()))
+      return Reply::failure("interrupted: the selection is unchanged");
     if ((*probe)->matches(*store_, sel_[k])) kept.push_back(sel_[k]);
   }
   std::string warn;
@@ -111,8 +113,9 @@ Reply Session::cmd_where(const std::string& expr, const std::string& line) {
   const size_t before = sel_.size();
   sel_ = std::move(kept);
   narrowed_.push_back("where " + expr);
-  return Reply::of(warn + fmt::format("{} of {} selected ({})\n", plural(sel_.size(), "event"), before, narrowed_.back()),
-                   boost::json::object{{"selected", sel_.size()}, {"before", before}});
+  return Reply::of(
+      warn + fmt::format("{} of {} selected ({})\n", plural(sel_.size(), "event"), before, narrowed_.back()),
+      boost::json::object{{"selected", sel_.size()}, {"before", before}});
 }
 
 Reply Session::cmd_on(const std::string& a, const std::string&) {
@@ -146,14 +149,14 @@ Reply Session::cmd_reset(const std::string&, const std::string&) {
   sel_.resize(store_->size());
   for (size_t i = 0; i < sel_.size(); ++i) sel_[i] = static_cast<uint32_t>(i);
   narrowed_.clear();
-  return Reply::of(fmt::format("{} selected\n", plural(sel_.size(), "event")), boost::json::object{{"selected", sel_.size()}});
+  return Reply::of(fmt::format("{} selected\n", plural(sel_.size(), "event")),
+                   boost::json::object{{"selected", sel_.size()}});
 }
 
 Reply Session::cmd_count(const std::string& a, const std::string&) {
   if (store_->size() == 0) return need_events();
   std::vector<std::string> by = words(a);
-  if (by.empty())
-    return Reply::of(fmt::format("{}\n", sel_.size()), boost::json::object{{"count", sel_.size()}});
+  if (by.empty()) return Reply::of(fmt::format("{}\n", sel_.size()), boost::json::object{{"count", sel_.size()}});
   if (by[0] != "by" || by.size() < 2) return Reply::failure("usage: count [by F...]");
   by.erase(by.begin());
   for (std::string& f : by)
@@ -181,8 +184,9 @@ Reply Session::cmd_count(const std::string& a, const std::string&) {
     }
     groups.assign(m.begin(), m.end());
   }
-  std::sort(groups.begin(), groups.end(),
-            [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+  std::sort(groups.begin(), groups.end(), [](const auto& x, const auto& y) {
+    return x.second != y.second ? x.second > y.second : x.first < y.first;
+  });
   std::vector<std::string> cols = by;
   cols.push_back("count");
   cols.push_back("share");
@@ -196,7 +200,8 @@ Reply Session::cmd_count(const std::string& a, const std::string&) {
       b = e + 1;
     }
     t.add_int(static_cast<int64_t>(groups[g].second));
-    const double share = sel_.empty() ? 0 : 100.0 * static_cast<double>(groups[g].second) / static_cast<double>(sel_.size());
+    const double share =
+        sel_.empty() ? 0 : 100.0 * static_cast<double>(groups[g].second) / static_cast<double>(sel_.size());
     t.add(fmt::format("{:.1f}%", share), boost::json::value(share / 100), true);
   }
   std::string footer;
@@ -231,18 +236,28 @@ Reply Session::cmd_stats(const std::string& a, const std::string&) {
   const FieldRef ref = resolve(w[0]);
   for (size_t k = 0; k < sel_.size(); ++k) {
     if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
-    if (!value_of(sel_[k], ref, nullptr, &num)) ++missing;
-    else if (std::isnan(num)) ++other;
-    else v.push_back(num);
+    if (!value_of(sel_[k], ref, nullptr, &num))
+      ++missing;
+    else if (std::isnan(num))
+      ++other;
+    else
+      v.push_back(num);
   }
   if (v.empty())
-    return Reply::failure(fmt::format("no selected event has a numeric '{}' ({} without it, {} not a number)", w[0], missing, other));
+    return Reply::failure(
+        fmt::format("no selected event has a numeric '{}' ({} without it, {} not a number)", w[0], missing, other));
   std::sort(v.begin(), v.end());
   double sum = 0;
   for (double x : v) sum += x;
   Table t({"field", "count", "min", "max", "mean", "p50", "p90", "p99"});
-  t.row().add(w[0]).add_int(static_cast<int64_t>(v.size())).add_float(v.front()).add_float(v.back())
-      .add_float(sum / static_cast<double>(v.size())).add_float(percentile(v, 0.5)).add_float(percentile(v, 0.9))
+  t.row()
+      .add(w[0])
+      .add_int(static_cast<int64_t>(v.size()))
+      .add_float(v.front())
+      .add_float(v.back())
+      .add_float(sum / static_cast<double>(v.size()))
+      .add_float(percentile(v, 0.5))
+      .add_float(percentile(v, 0.9))
       .add_float(percentile(v, 0.99));
   std::string footer;
   if (missing || other)
@@ -265,8 +280,10 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
   for (size_t k = 0; k < sel_.size(); ++k) {
     if (k % kCheckEvery == 0 && cancelled()) return Reply::failure("interrupted");
     if (!value_of(sel_[k], ref, nullptr, &num)) continue;
-    if (std::isnan(num)) numeric = false;
-    else v.push_back(num);
+    if (std::isnan(num))
+      numeric = false;
+    else
+      v.push_back(num);
   }
   if (!numeric || v.empty()) {  // strings: their counts as bars
     Reply r = cmd_count("by " + w[0], line);
@@ -281,7 +298,9 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
       const auto& o = row.as_object();
       const double c = o.at("count").to_number<double>();
       const boost::json::value& first = o.begin()->value();
-      t.row().add(first.is_string() ? std::string(first.as_string()) : boost::json::serialize(first)).add_int(static_cast<int64_t>(c))
+      t.row()
+          .add(first.is_string() ? std::string(first.as_string()) : boost::json::serialize(first))
+          .add_int(static_cast<int64_t>(c))
           .add(bar(c, max, kBarWidth), nullptr, false);
     }
     return Reply::of(t);
@@ -294,8 +313,11 @@ Reply Session::cmd_histogram(const std::string& a, const std::string& line) {
   const double max = static_cast<double>(*std::max_element(n.begin(), n.end()));
   Table t({"from", "to", "count", ""});
   for (size_t b = 0; b < n.size(); ++b)
-    t.row().add_float(lo + step * static_cast<double>(b)).add_float(n.size() == 1 ? hi : lo + step * static_cast<double>(b + 1))
-        .add_int(static_cast<int64_t>(n[b])).add(bar(static_cast<double>(n[b]), max, kBarWidth), nullptr, false);
+    t.row()
+        .add_float(lo + step * static_cast<double>(b))
+        .add_float(n.size() == 1 ? hi : lo + step * static_cast<double>(b + 1))
+        .add_int(static_cast<int64_t>(n[b]))
+        .add(bar(static_cast<double>(n[b]), max, kBarWidth), nullptr, false);
   return Reply::of(t);
 }
 
@@ -305,7 +327,8 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
   std::string by;
   int64_t every = 0;
   for (size_t k = 0; k < w.size(); ++k) {
-    if (w[k] == "by" && k + 1 < w.size()) by = w[++k];
+    if (w[k] == "by" && k + 1 < w.size())
+      by = w[++k];
     else if (w[k] == "every" && k + 1 < w.size()) {
       auto d = cli::parse_duration(w[++k]);
       if (!d || *d <= 0) return Reply::failure(fmt::format("every {}: not a duration (250ms, 10s, 5m, 1h)", w[k]));
@@ -335,7 +358,8 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
   if (!by.empty()) {
     for (uint32_t i : sel_) ++freq[value_of(i, ref, &text, &num) ? text : "<missing>"];
     std::vector<std::pair<std::string, uint64_t>> f(freq.begin(), freq.end());
-    std::sort(f.begin(), f.end(), [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+    std::sort(f.begin(), f.end(),
+              [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
     for (size_t s = 0; s < f.size() && s < kSeries; ++s) series.push_back(f[s].first);
     if (f.size() > kSeries) series.push_back("other");
     per.assign(series.size(), std::vector<uint64_t>(nb));
@@ -348,7 +372,8 @@ Reply Session::cmd_timeline(const std::string& a, const std::string&) {
     if (!by.empty()) {
       const std::string v = value_of(i, ref, &text, &num) ? text : "<missing>";
       auto it = std::find(series.begin(), series.end(), v);
-      ++per[it == series.end() || (it - series.begin()) >= static_cast<long>(kSeries) ? series.size() - 1 : it - series.begin()][b];
+      ++per[it == series.end() || (it - series.begin()) >= static_cast<long>(kSeries) ? series.size() - 1
+                                                                                      : it - series.begin()][b];
     }
   }
   const double max = static_cast<double>(*std::max_element(total.begin(), total.end()));
@@ -381,13 +406,17 @@ Table event_table(const EventStore& store, const std::vector<uint32_t>& picked, 
   if (rest) cols.push_back("more");
   Table t(cols);
   for (uint32_t i : picked) {
-    t.row().add_int(i + 1).add(cli::format_ts(store.ts(i)), boost::json::value(store.ts(i)), false).add(std::string(store.name_text(i)));
+    t.row()
+        .add_int(i + 1)
+        .add(cli::format_ts(store.ts(i)), boost::json::value(store.ts(i)), false)
+        .add(std::string(store.name_text(i)));
     std::string more;
     for (size_t k = 0; k < keys.size(); ++k) {
       const Field* f = store.find(i, keys[k]);
       if (k >= kMaxFieldColumns) {
-        if (f) more += fmt::format("{}{}={}", more.empty() ? "" : " ", store.symbol(keys[k]),
-                                   redacted(i, keys[k]) ? std::string("<redacted>") : store.value_text(*f));
+        if (f)
+          more += fmt::format("{}{}={}", more.empty() ? "" : " ", store.symbol(keys[k]),
+                              redacted(i, keys[k]) ? std::string("<redacted>") : store.value_text(*f));
         continue;
       }
       if (!f) {
@@ -401,10 +430,18 @@ Table event_table(const EventStore& store, const std::vector<uint32_t>& picked, 
       const Value v = store.value(*f);
       boost::json::value j;
       switch (v.type) {
-        case Type::Int: j = v.i; break;
-        case Type::Float: j = std::isfinite(v.f) ? boost::json::value(v.f) : boost::json::value(nullptr); break;
-        case Type::Bool: j = v.b; break;
-        default: j = boost::json::string(v.str()); break;
+        case Type::Int:
+          j = v.i;
+          break;
+        case Type::Float:
+          j = std::isfinite(v.f) ? boost::json::value(v.f) : boost::json::value(nullptr);
+          break;
+        case Type::Bool:
+          j = v.b;
+          break;
+        default:
+          j = boost::json::string(v.str());
+          break;
       }
       t.add(store.value_text(*f), std::move(j), v.type == Type::Int || v.type == Type::Float);
     }
@@ -421,7 +458,8 @@ Reply Session::cmd_show(const std::string& a, const std::string&) {
   if (!a.empty() && !parse_count(a, &n)) return Reply::failure("usage: show [N]");
   n = std::min(n, kMaxShown);
   std::vector<uint32_t> picked(sel_.begin(), sel_.begin() + static_cast<long>(std::min(n, sel_.size())));
-  std::string footer = sel_.size() > picked.size() ? fmt::format("({} of {} selected)\n", picked.size(), sel_.size()) : "";
+  std::string footer =
+      sel_.size() > picked.size() ? fmt::format("({} of {} selected)\n", picked.size(), sel_.size()) : "";
   return Reply::of(event_table(*store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
 }
 
@@ -431,7 +469,8 @@ Reply Session::cmd_tail(const std::string& a, const std::string&) {
   if (!a.empty() && !parse_count(a, &n)) return Reply::failure("usage: tail [N]");
   n = std::min(n, kMaxShown);
   std::vector<uint32_t> picked(sel_.end() - static_cast<long>(std::min(n, sel_.size())), sel_.end());
-  std::string footer = sel_.size() > picked.size() ? fmt::format("(last {} of {} selected)\n", picked.size(), sel_.size()) : "";
+  std::string footer =
+      sel_.size() > picked.size() ? fmt::format("(last {} of {} selected)\n", picked.size(), sel_.size()) : "";
   return Reply::of(event_table(*store_, picked, [this](size_t i, uint32_t k) { return redacted(i, k); }), footer);
 }
 
@@ -454,7 +493,10 @@ Reply Session::cmd_fields(const std::string& a, const std::string&) {
     for (int k = 0; k < 4; ++k)
       if (u.by_type[k]) types += (types.empty() ? "" : "|") + std::string(kTypes[k]);
     const double share = static_cast<double>(u.present) / total;
-    t.row().add(std::string(store_->symbol(u.key))).add(types).add_int(static_cast<int64_t>(u.present))
+    t.row()
+        .add(std::string(store_->symbol(u.key)))
+        .add(types)
+        .add_int(static_cast<int64_t>(u.present))
         .add(fmt::format("{:.1f}%", 100 * share), boost::json::value(share), true);
   }
   return Reply::of(t, fmt::format("({} events named {})\n", static_cast<uint64_t>(total), a));
@@ -465,12 +507,14 @@ Reply Session::cmd_schema(const std::string& a, const std::string&) {
   std::vector<uint32_t> names;
   for (const std::string& w : words(a)) {
     const uint32_t n = store_->find_symbol(w);
-    if (n == Interner::kNone || store_->with_name(n).empty()) return Reply::failure(fmt::format("no loaded event is named '{}'", w));
+    if (n == Interner::kNone || store_->with_name(n).empty())
+      return Reply::failure(fmt::format("no loaded event is named '{}'", w));
     names.push_back(n);
   }
   if (names.empty()) {
     names = store_->event_names();
-    std::sort(names.begin(), names.end(), [&](uint32_t x, uint32_t y) { return store_->symbol(x) < store_->symbol(y); });
+    std::sort(names.begin(), names.end(),
+              [&](uint32_t x, uint32_t y) { return store_->symbol(x) < store_->symbol(y); });
   }
   std::string out;
   boost::json::object j;
@@ -489,14 +533,18 @@ Reply Session::cmd_schema(const std::string& a, const std::string&) {
         best = 1;  // ints and floats: a float field
       } else {
         for (int k = 0; k < 4; ++k)
-          if (k != best && u.by_type[k]) note += fmt::format("{}{} in {} events", note.empty() ? "  // also " : ", ", kTypes[k], u.by_type[k]);
+          if (k != best && u.by_type[k])
+            note += fmt::format("{}{} in {} events", note.empty() ? "  // also " : ", ", kTypes[k], u.by_type[k]);
       }
       const std::string key(store_->symbol(u.key));
       const std::vector<Token> toks = tokenize(key);
-      const bool ident = toks.size() == 2 && toks[0].kind == Token::Name && toks[0].text == key && key.find('.') == std::string::npos;
+      const bool ident =
+          toks.size() == 2 && toks[0].kind == Token::Name && toks[0].text == key && key.find('.') == std::string::npos;
       const std::string shown = cli::escape_for_terminal(key);
-      if (ident) out += fmt::format("    {}: {}{}\n", shown, kTypes[best], note);
-      else out += fmt::format("    // {}: {} (not a name: read it with field(\"{}\"))\n", shown, kTypes[best], shown);
+      if (ident)
+        out += fmt::format("    {}: {}{}\n", shown, kTypes[best], note);
+      else
+        out += fmt::format("    // {}: {} (not a name: read it with field(\"{}\"))\n", shown, kTypes[best], shown);
       fj[key] = kTypes[best];
     }
     out += "}\n";

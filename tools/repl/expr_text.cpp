@@ -27,7 +27,9 @@ class SubParser {
 
  private:
   const Token& peek() const { return t_[std::min(i_, t_.size() - 1)]; }
-  bool is(std::string_view p) const { return (peek().kind == Token::Punct || peek().kind == Token::Name) && peek().text == p; }
+  bool is(std::string_view p) const {
+    return (peek().kind == Token::Punct || peek().kind == Token::Name) && peek().text == p;
+  }
   size_t begin_of(size_t tok) const { return t_[tok].begin; }
   size_t end_of_prev() const { return i_ ? t_[i_ - 1].end : 0; }
   // Records a node spanning tokens [first, i_) and returns its index, -1 when over the limit.
@@ -84,15 +86,20 @@ class SubParser {
     const Token& t = peek();
     if (t.kind != Token::Punct && t.kind != Token::Name) return false;
     switch (level) {
-      case 0: return t.text == "or";
-      case 1: return t.text == "and";
+      case 0:
+        return t.text == "or";
+      case 1:
+        return t.text == "and";
       case 3:
         if (t.text == "not") return i_ + 1 < t_.size() && t_[i_ + 1].text == "in";
-        return t.text == "==" || t.text == "!=" || t.text == "<" || t.text == "<=" || t.text == ">" ||
-               t.text == ">=" || t.text == "in";
-      case 4: return t.kind == Token::Punct && (t.text == "+" || t.text == "-");
-      case 5: return t.kind == Token::Punct && (t.text == "*" || t.text == "/" || t.text == "%");
-      default: return false;
+        return t.text == "==" || t.text == "!=" || t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=" ||
+               t.text == "in";
+      case 4:
+        return t.kind == Token::Punct && (t.text == "+" || t.text == "-");
+      case 5:
+        return t.kind == Token::Punct && (t.text == "*" || t.text == "/" || t.text == "%");
+      default:
+        return false;
     }
   }
   // A primary; true when it is a literal.
@@ -109,8 +116,10 @@ class SubParser {
         ++i_;
         while (ok_ && !is(")")) {
           expr(0, depth + 1);
-          if (is(",")) ++i_;
-          else if (!is(")")) return ok_ = false;
+          if (is(","))
+            ++i_;
+          else if (!is(")"))
+            return ok_ = false;
         }
         ++i_;
       }
@@ -161,7 +170,8 @@ std::vector<Token> tokenize(std::string_view s) {
       i = e == std::string_view::npos ? s.size() : e + 2;
     } else if (name_start(c)) {
       const size_t b = i;
-      while (i < s.size() && (name_char(s[i]) || (s[i] == '.' && i + 1 < s.size() && (name_start(s[i + 1]) || s[i + 1] == '*')))) {
+      while (i < s.size() &&
+             (name_char(s[i]) || (s[i] == '.' && i + 1 < s.size() && (name_start(s[i + 1]) || s[i + 1] == '*')))) {
         ++i;
         if (s[i - 1] == '.' && s[i] == '*') ++i;
       }
@@ -243,8 +253,8 @@ std::vector<std::string> field_names_read(std::string_view expr) {
   for (size_t i = 0; i + 1 < toks.size(); ++i) {
     const Token& t = toks[i];
     if (t.kind != Token::Name || is_keyword(t.text)) continue;
-    if (toks[i + 1].text == "(") continue;                       // a function
-    if (t.text.find('.') != std::string_view::npos) continue;   // event.name, start.x
+    if (toks[i + 1].text == "(") continue;                     // a function
+    if (t.text.find('.') != std::string_view::npos) continue;  // event.name, start.x
     if (std::find(out.begin(), out.end(), t.text) == out.end()) out.emplace_back(t.text);
   }
   return out;

@@ -46,12 +46,12 @@ std::vector<std::string> field_names_read(std::string_view expr);
 struct RuleText {
   std::string where;  // the `where` expression, "" when none
   struct When {
-    std::string agg;               // "count", "p99", ...
-    std::string arg;               // the aggregate's argument ("" for count(), rate())
-    std::string span;              // the window length as written ("10s", "WINDOW")
-    bool sliding = true;           // over (true) or every
-    std::vector<std::string> by;   // key expressions
-    std::string cmp, threshold;    // "> 5"
+    std::string agg;              // "count", "p99", ...
+    std::string arg;              // the aggregate's argument ("" for count(), rate())
+    std::string span;             // the window length as written ("10s", "WINDOW")
+    bool sliding = true;          // over (true) or every
+    std::vector<std::string> by;  // key expressions
+    std::string cmp, threshold;   // "> 5"
   };
   std::vector<When> whens;
 };

@@ -61,7 +61,8 @@ struct LineEditor::Impl {
     size_t start = cursor;
     while (start > 0) {
       const char c = line[start - 1];
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '*' || c == '-' || c == '/'))
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '*' || c == '-' ||
+            c == '/'))
         break;
       --start;
     }

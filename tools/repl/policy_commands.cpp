@@ -51,7 +51,8 @@ std::string moved_includes(const std::string& text, const std::string& from, con
   namespace fs = std::filesystem;
   const fs::path from_dir = fs::path(from).parent_path(), to_dir = fs::path(to).parent_path();
   std::error_code ec;
-  if (fs::weakly_canonical(from_dir.empty() ? "." : from_dir, ec) == fs::weakly_canonical(to_dir.empty() ? "." : to_dir, ec))
+  if (fs::weakly_canonical(from_dir.empty() ? "." : from_dir, ec) ==
+      fs::weakly_canonical(to_dir.empty() ? "." : to_dir, ec))
     return text;
   const std::vector<Token> toks = tokenize(text);
   std::string out;
@@ -87,10 +88,11 @@ Reply Session::load_policy(const std::string& path) {
   prog_ = *prog;
   if (!profile_.empty() && prog_->find_profile(profile_) < 0) profile_.clear();
   auto n = [](size_t k, const char* what) { return fmt::format("{} {}{}", k, what, k == 1 ? "" : "s"); };
-  return Reply::of(fmt::format("loaded {}: {}, {}, {}{}\n", path, n(prog_->rules.size(), "rule"),
-                               n(prog_->machines.size(), "machine"), n(prog_->profiles.size(), "profile"),
-                               typed_.empty() ? "" : fmt::format(" (and {} typed blocks)", typed_.size())),
-                   boost::json::object{{"policy", path}, {"rules", prog_->rules.size()}, {"machines", prog_->machines.size()}});
+  return Reply::of(
+      fmt::format("loaded {}: {}, {}, {}{}\n", path, n(prog_->rules.size(), "rule"),
+                  n(prog_->machines.size(), "machine"), n(prog_->profiles.size(), "profile"),
+                  typed_.empty() ? "" : fmt::format(" (and {} typed blocks)", typed_.size())),
+      boost::json::object{{"policy", path}, {"rules", prog_->rules.size()}, {"machines", prog_->machines.size()}});
 }
 
 Reply Session::cmd_load(const std::string& a, const std::string&) {
@@ -156,8 +158,8 @@ Reply Session::add_block(const std::string& text) {
         const std::string& l = lines[d.line - first_line];
         const size_t col = std::min<size_t>(d.col ? d.col - 1 : 0, l.size());
         const size_t len = std::max<size_t>(1, std::min<size_t>(d.len, l.size() > col ? l.size() - col : 1));
-        errors += fmt::format("<typed>:{}:{}: error: {}\n  {}\n  {}^{}\n", d.line - first_line + 1, col + 1, d.message, l,
-                              std::string(col, ' '), std::string(len - 1, '~'));
+        errors += fmt::format("<typed>:{}:{}: error: {}\n  {}\n  {}^{}\n", d.line - first_line + 1, col + 1, d.message,
+                              l, std::string(col, ' '), std::string(len - 1, '~'));
       } else {
         errors += d.rendered + (d.rendered.ends_with("\n") ? "" : "\n");
       }
@@ -180,7 +182,8 @@ Reply Session::cmd_forget(const std::string& a, const std::string&) {
     typed_ = std::move(saved);
     return Reply::failure("the policy would not compile without it:\n" + prog.error());
   }
-  prog_ = (*prog)->rules.empty() && (*prog)->machines.empty() && policy_text_.empty() && typed_.empty() ? nullptr : *prog;
+  prog_ =
+      (*prog)->rules.empty() && (*prog)->machines.empty() && policy_text_.empty() && typed_.empty() ? nullptr : *prog;
   return Reply::of(fmt::format("forgot {}\n", a), boost::json::object{{"forgot", a}});
 }
 
@@ -197,7 +200,8 @@ Reply Session::cmd_rules(const std::string&, const std::string&) {
     for (const std::string& p : r.patterns) on += (on.empty() ? "" : ", ") + p;
     t.row().add("rule").add(r.name).add(on).add(level_name(r.level)).add(from(r.name));
   }
-  for (const Machine& m : prog_->machines) t.row().add("machine").add(m.name).add("by " + m.key).add(level_name(m.level)).add(from(m.name));
+  for (const Machine& m : prog_->machines)
+    t.row().add("machine").add(m.name).add("by " + m.key).add(level_name(m.level)).add(from(m.name));
   return Reply::of(t);
 }
 
@@ -230,7 +234,8 @@ Reply Session::cmd_run(const std::string& a, const std::string&) {
   boost::system::error_code ec;
   boost::json::value j = boost::json::parse(json, ec);
   std::string text = cli::replay_summary(rep, opts, kRunListed);
-  if (events.size() != store_->size()) text += fmt::format("(over the {} selected events of {})\n", events.size(), store_->size());
+  if (events.size() != store_->size())
+    text += fmt::format("(over the {} selected events of {})\n", events.size(), store_->size());
   return Reply::of(text, ec ? boost::json::value(json) : std::move(j));
 }
 
@@ -265,12 +270,18 @@ Reply Session::cmd_cost(const std::string& a, const std::string&) {
   for (const UnitCost& u : program_cost(*prog_, profile)) {
     if (!a.empty() && u.name != a) continue;
     std::string parts;
-    for (const CostPart& p : u.parts) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", p.name, p.cost.instructions);
-    t.row().add(u.kind).add(u.name).add_int(static_cast<int64_t>(u.total.instructions))
-        .add_int(u.total.regex_searches).add(u.off ? "off under the profile" : parts);
+    for (const CostPart& p : u.parts)
+      parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", p.name, p.cost.instructions);
+    t.row()
+        .add(u.kind)
+        .add(u.name)
+        .add_int(static_cast<int64_t>(u.total.instructions))
+        .add_int(u.total.regex_searches)
+        .add(u.off ? "off under the profile" : parts);
     ++shown;
   }
-  if (!a.empty() && shown == 0) return Reply::failure(fmt::format("no rule, machine or filter named '{}' (:rules lists them)", a));
+  if (!a.empty() && shown == 0)
+    return Reply::failure(fmt::format("no rule, machine or filter named '{}' (:rules lists them)", a));
   return Reply::of(t, "(worst case of one event, in VM instruction units)\n");
 }
 
@@ -278,8 +289,10 @@ Reply Session::cmd_save(const std::string& a, const std::string&) {
   if (a.empty()) return Reply::failure("usage: :save FILE");
   if (!prog_) return Reply::failure("nothing to save: :load FILE, or type a rule");
   std::string text = policy_source();
-  if (policy_text_.empty()) text = "// written by dta repl\n" + text;
-  else if (!policy_path_.empty()) text = moved_includes(text, policy_path_, a);
+  if (policy_text_.empty())
+    text = "// written by dta repl\n" + text;
+  else if (!policy_path_.empty())
+    text = moved_includes(text, policy_path_, a);
   {
     std::ofstream out(a, std::ios::binary | std::ios::trunc);
     if (!out || !out.write(text.data(), static_cast<std::streamsize>(text.size())) || !out.flush())

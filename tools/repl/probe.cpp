@@ -18,16 +18,32 @@ std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '{': out += "{{"; break;
-      case '}': out += "}}"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '{':
+        out += "{{";
+        break;
+      case '}':
+        out += "}}";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{{{:X}}}", static_cast<int>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{{{:X}}}", static_cast<int>(c));
+        else
+          out += c;
     }
   }
   return out + "\"";
@@ -36,14 +52,16 @@ std::string quoted(const std::string& s) {
 // A constant as a literal of the language; "" when it has none (NaN, infinities).
 std::string literal(const Const& c) {
   switch (c.type) {
-    case Type::Int: return std::to_string(c.i);
+    case Type::Int:
+      return std::to_string(c.i);
     case Type::Float: {
       if (!std::isfinite(c.f)) return "";
       std::string s = fmt::format("{}", c.f);
       if (s.find_first_of(".e") == std::string::npos) s += ".0";
       return s;
     }
-    case Type::Bool: return c.b ? "true" : "false";
+    case Type::Bool:
+      return c.b ? "true" : "false";
     case Type::String: {
       std::string s = quoted(c.s);  // a plain string: braces are not template holes here
       std::string plain;
@@ -62,7 +80,8 @@ std::string literal(const Const& c) {
       }
       return s + "]";
     }
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -135,9 +154,9 @@ Expected<std::unique_ptr<Probe>> Probe::where(const std::string& prelude, const 
     if (d.severity == DiagnosticSeverity::Error) {
       if (d.line == expr_line) return fail(render_typed_error(d, shown, expr_col, 1));
       if (d.line == expr_line + 1 || d.line == expr_line - 1)  // the parentheses: the expression is incomplete
-        return fail(render_typed_error(Diagnostic{d.path, expr_line, static_cast<uint32_t>(expr.size() + 1), 1,
-                                                  d.message, "", d.severity},
-                                       shown, expr_col, 1));
+        return fail(render_typed_error(
+            Diagnostic{d.path, expr_line, static_cast<uint32_t>(expr.size() + 1), 1, d.message, "", d.severity}, shown,
+            expr_col, 1));
       return fail(p.error());
     }
   return fail(p.error());

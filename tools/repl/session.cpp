@@ -21,8 +21,10 @@ namespace dta::repl {
 namespace {
 
 std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -52,12 +54,14 @@ const std::vector<Session::Command>& Session::commands() {
       {"tail", "tail [N]", "the last N selected events", &Session::cmd_tail},
       {"names", "names", "event names with their counts", &Session::cmd_names},
       {"fields", "fields EVENT", "the fields an event carried: types and how often present", &Session::cmd_fields},
-      {"schema", "schema [EVENT...]", "inferred `event` declarations, ready to paste into a policy", &Session::cmd_schema},
+      {"schema", "schema [EVENT...]", "inferred `event` declarations, ready to paste into a policy",
+       &Session::cmd_schema},
       {":events", ":events FILE...", "load other events (- for stdin); the selection is reset", &Session::cmd_events},
       {":load", ":load FILE", "load a policy file as the session's policy", &Session::cmd_load},
       {":reload", ":reload", "read the policy file again (typed rules stay)", &Session::cmd_reload},
       {":profile", ":profile [NAME|-]", "run under a profile (- for none); alone: list them", &Session::cmd_profile},
-      {":run", ":run [selected]", "replay the loaded events (or the selection) through the policy: the report", &Session::cmd_run},
+      {":run", ":run [selected]", "replay the loaded events (or the selection) through the policy: the report",
+       &Session::cmd_run},
       {":rules", ":rules", "the session's rules and machines", &Session::cmd_rules},
       {":forget", ":forget NAME", "drop a rule, machine or const typed in this session", &Session::cmd_forget},
       {":why", ":why RULE N", "why RULE fired (or not) on event N: values, window, state", &Session::cmd_why},
@@ -141,8 +145,11 @@ Reply Session::dispatch(const std::string& raw) {
 Reply Session::cmd_help(const std::string&, const std::string&) {
   Table t({"command", "what it does"});
   for (const Command& c : commands()) t.row().add(c.usage).add(c.help);
-  t.row().add("rule/machine/const ...").add("typed at the prompt: added to the session's policy (a block may span lines)");
-  return Reply::of(t, "EXPR is any DTA expression: status >= 500 and service == \"cart\"; F a field, or name, severity, id, ts.\n");
+  t.row()
+      .add("rule/machine/const ...")
+      .add("typed at the prompt: added to the session's policy (a block may span lines)");
+  return Reply::of(
+      t, "EXPR is any DTA expression: status >= 500 and service == \"cart\"; F a field, or name, severity, id, ts.\n");
 }
 
 Reply Session::cmd_quit(const std::string&, const std::string&) {
@@ -151,7 +158,9 @@ Reply Session::cmd_quit(const std::string&, const std::string&) {
   return r;
 }
 
-Reply Session::need_events() const { return Reply::failure("no events loaded: start with 'dta repl EVENTS...' or use ':events FILE'"); }
+Reply Session::need_events() const {
+  return Reply::failure("no events loaded: start with 'dta repl EVENTS...' or use ':events FILE'");
+}
 
 Reply Session::load_events(const std::vector<std::string>& paths) {
   // into a new store: a load that fails leaves the loaded events as they were
@@ -164,9 +173,10 @@ Reply Session::load_events(const std::vector<std::string>& paths) {
   paths_ = paths;
   sel_.resize(store_->size());
   for (size_t i = 0; i < sel_.size(); ++i) sel_[i] = static_cast<uint32_t>(i);
-  std::string text = fmt::format("loaded {} events ({} names) from {}{}\n", store_->size(), store_->event_names().size(),
-                                 paths.size() == 1 ? paths[0] : fmt::format("{} inputs", paths.size()),
-                                 loaded->cancelled ? " (interrupted: partial)" : "");
+  std::string text =
+      fmt::format("loaded {} events ({} names) from {}{}\n", store_->size(), store_->event_names().size(),
+                  paths.size() == 1 ? paths[0] : fmt::format("{} inputs", paths.size()),
+                  loaded->cancelled ? " (interrupted: partial)" : "");
   for (const std::string& n : loaded->notes) text += "note: " + n + "\n";
   boost::json::object j{{"events", store_->size()}, {"bad_lines", loaded->bad}, {"interrupted", loaded->cancelled}};
   return Reply::of(text, j);
@@ -184,10 +194,14 @@ Session::FieldRef Session::resolve(const std::string& f) const {
   FieldRef r;
   std::string_view name = f;
   if (name.starts_with("event.")) name.remove_prefix(6);
-  if (name == "name") r.part = FieldRef::Name;
-  else if (name == "severity") r.part = FieldRef::Severity;
-  else if (name == "ts") r.part = FieldRef::Ts;
-  else if (name == "id") r.part = FieldRef::Id;
+  if (name == "name")
+    r.part = FieldRef::Name;
+  else if (name == "severity")
+    r.part = FieldRef::Severity;
+  else if (name == "ts")
+    r.part = FieldRef::Ts;
+  else if (name == "id")
+    r.part = FieldRef::Id;
   if (r.part != FieldRef::Field) return r;
   name = f;
   if (f.starts_with("field(\"") && f.ends_with("\")")) name = name.substr(7, f.size() - 9);
@@ -217,7 +231,8 @@ bool Session::value_of(size_t i, const FieldRef& ref, std::string* text, double*
       if (text) *text = std::to_string(store_->id(i));
       *number = static_cast<double>(store_->id(i));
       return true;
-    case FieldRef::Field: break;
+    case FieldRef::Field:
+      break;
   }
   if (ref.key == Interner::kNone) return false;
   const Field* fld = store_->find(i, ref.key);
@@ -228,9 +243,12 @@ bool Session::value_of(size_t i, const FieldRef& ref, std::string* text, double*
     return true;
   }
   if (text) *text = store_->value_text(*fld);
-  if (fld->type == Type::Int) *number = static_cast<double>(fld->i);
-  else if (fld->type == Type::Float) *number = fld->f;
-  else *number = nan;
+  if (fld->type == Type::Int)
+    *number = static_cast<double>(fld->i);
+  else if (fld->type == Type::Float)
+    *number = fld->f;
+  else
+    *number = nan;
   return true;
 }
 
@@ -269,7 +287,9 @@ std::vector<std::string> Session::complete(const std::string& line, size_t curso
   size_t start = before.size();
   while (start > 0) {
     const char c = before[start - 1];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '*' || c == '-' || c == '/')) break;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '*' || c == '-' ||
+          c == '/'))
+      break;
     --start;
   }
   std::string word = before.substr(start);

@@ -15,9 +15,9 @@
 namespace dta::repl {
 
 struct SessionOptions {
-  JsonlOptions jsonl;        // --ts-unit
-  LoadProgress progress;     // slow loads report here (the CLI draws a bar on stderr)
-  CancelCheck cancelled;     // polled by long loops: true stops the command
+  JsonlOptions jsonl;     // --ts-unit
+  LoadProgress progress;  // slow loads report here (the CLI draws a bar on stderr)
+  CancelCheck cancelled;  // polled by long loops: true stops the command
   // Long scans (where, :run, :why over many events) report here now and then:
   // what runs, events done, events in all.
   std::function<void(std::string_view what, uint64_t done, uint64_t total)> work_progress;

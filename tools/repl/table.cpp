@@ -75,8 +75,10 @@ std::string Table::text() const {
       const std::string& s = c < r.size() ? r[c] : std::string();
       const size_t pad = w[c] - std::min(w[c], width(s));
       const bool last = c + 1 == columns_.size();
-      if (right_[c]) out += std::string(pad, ' ') + s;
-      else out += last ? s : s + std::string(pad, ' ');
+      if (right_[c])
+        out += std::string(pad, ' ') + s;
+      else
+        out += last ? s : s + std::string(pad, ' ');
       if (!last) out += "  ";
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();

@@ -55,9 +55,7 @@ struct Reply {
     r.json = std::move(json);
     return r;
   }
-  static Reply of(const Table& t, std::string footer = "") {
-    return of(t.text() + footer, t.json());
-  }
+  static Reply of(const Table& t, std::string footer = "") { return of(t.text() + footer, t.json()); }
 };
 
 // A number as people read it: integers whole, others to 6 significant digits.

@@ -13,8 +13,8 @@
 #include <set>
 #include <sstream>
 
-#include "../replay_inputs.hpp"
 #include "../live_output.hpp"
+#include "../replay_inputs.hpp"
 #include "../replay_summary.hpp"
 #include "dta/engine.hpp"
 #include "expr_text.hpp"
@@ -39,7 +39,8 @@ template <class Redacted>
 std::string fields_text(const EventStore& store, size_t i, const Redacted& redacted) {
   std::string out;
   for (const Field& f : store.fields(i))
-    out += fmt::format(" {}={}", store.symbol(f.key), redacted(i, f.key) ? std::string("<redacted>") : store.value_text(f));
+    out += fmt::format(" {}={}", store.symbol(f.key),
+                       redacted(i, f.key) ? std::string("<redacted>") : store.value_text(f));
   return cli::escape_for_terminal(out);
 }
 
@@ -135,7 +136,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
   if (!prog_) return Reply::failure("no policy: :load FILE, or type a rule");
   if (store_->size() == 0) return need_events();
   const size_t n = std::stoull(num);
-  if (n < 1 || n > store_->size()) return Reply::failure(fmt::format("no event {}: events are numbered 1 to {}", n, store_->size()));
+  if (n < 1 || n > store_->size())
+    return Reply::failure(fmt::format("no event {}: events are numbered 1 to {}", n, store_->size()));
   const size_t idx = n - 1;
   const Rule* rule = nullptr;
   const Machine* mach = nullptr;
@@ -199,13 +201,15 @@ Reply Session::why(const std::string& args, bool not_fired) {
     for (const SubExpr& s : subs) exprs.push_back(where.substr(s.begin, s.end - s.begin));
     std::string on;
     for (const std::string& p : rule->patterns) on += (on.empty() ? "" : ", ") + p;
-    const bool selected = std::any_of(rule->patterns.begin(), rule->patterns.end(),
-                                      [&](const std::string& p) { return event_pattern_matches(p, store_->name_text(idx)); });
+    const bool selected = std::any_of(rule->patterns.begin(), rule->patterns.end(), [&](const std::string& p) {
+      return event_pattern_matches(p, store_->name_text(idx));
+    });
     out += fmt::format("rule {} on {}{}\n", unit, on, where.empty() ? "" : " where " + where);
     const std::string dropper = drops.dropped_by(*store_, idx);
-    out += fmt::format("  selected: {}\n", !dropper.empty() ? fmt::format("no: filter {} drops the event before any rule sees it", dropper)
-                                            : selected ? fmt::format("yes ({} matches {})", store_->name_text(idx), on)
-                                                       : fmt::format("no: {} does not match {}", store_->name_text(idx), on));
+    out += fmt::format("  selected: {}\n",
+                       !dropper.empty() ? fmt::format("no: filter {} drops the event before any rule sees it", dropper)
+                       : selected       ? fmt::format("yes ({} matches {})", store_->name_text(idx), on)
+                                        : fmt::format("no: {} does not match {}", store_->name_text(idx), on));
     if (const std::string s = drops.sampled(*store_, idx); !s.empty())
       out += fmt::format("  note: filter {} samples these events: the engine sees only some of them\n", s);
     j["selected"] = selected && dropper.empty();
@@ -230,8 +234,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
       const std::vector<std::string> mine = (*probe)->eval(*store_, idx);
       std::string keytext;
       for (size_t k = 0; k < w.by.size(); ++k) keytext += fmt::format("{}{}={}", k ? " " : "", w.by[k], mine[2 + k]);
-      const std::string head = fmt::format("  when {}({}) {} {} {} {}{}", w.agg, w.arg, w.sliding ? "over" : "every", w.span,
-                                           w.cmp, w.threshold, keytext.empty() ? "" : " [" + keytext + "]");
+      const std::string head = fmt::format("  when {}({}) {} {} {} {}{}", w.agg, w.arg, w.sliding ? "over" : "every",
+                                           w.span, w.cmp, w.threshold, keytext.empty() ? "" : " [" + keytext + "]");
       if (!okn || span <= 0) {
         wout += head + ": its window length did not evaluate\n";
         continue;
@@ -269,43 +273,66 @@ Reply Session::why(const std::string& args, bool not_fired) {
       double value = NAN;
       const double cnt = static_cast<double>(in_window.size());
       auto quant = [&](double q) {
-        return values.empty() ? NAN : values[std::min(values.size() - 1, static_cast<size_t>(std::ceil(q * static_cast<double>(values.size()))) - (q > 0 ? 1 : 0))];
+        return values.empty() ? NAN
+                              : values[std::min(values.size() - 1,
+                                                static_cast<size_t>(std::ceil(q * static_cast<double>(values.size()))) -
+                                                    (q > 0 ? 1 : 0))];
       };
       double sum = 0;
       for (double x : values) sum += x;
-      if (w.agg == "count") value = cnt;
-      else if (w.agg == "rate") value = cnt / (span / 1e9);
-      else if (w.agg == "sum") value = sum;
-      else if (w.agg == "avg") value = values.empty() ? NAN : sum / static_cast<double>(values.size());
-      else if (w.agg == "min") value = values.empty() ? NAN : values.front();
-      else if (w.agg == "max") value = values.empty() ? NAN : values.back();
-      else if (w.agg == "distinct") value = static_cast<double>(distinct.size());
-      else if (w.agg == "p50") value = quant(0.5);
-      else if (w.agg == "p90") value = quant(0.9);
-      else if (w.agg == "p95") value = quant(0.95);
-      else if (w.agg == "p99") value = quant(0.99);
+      if (w.agg == "count")
+        value = cnt;
+      else if (w.agg == "rate")
+        value = cnt / (span / 1e9);
+      else if (w.agg == "sum")
+        value = sum;
+      else if (w.agg == "avg")
+        value = values.empty() ? NAN : sum / static_cast<double>(values.size());
+      else if (w.agg == "min")
+        value = values.empty() ? NAN : values.front();
+      else if (w.agg == "max")
+        value = values.empty() ? NAN : values.back();
+      else if (w.agg == "distinct")
+        value = static_cast<double>(distinct.size());
+      else if (w.agg == "p50")
+        value = quant(0.5);
+      else if (w.agg == "p90")
+        value = quant(0.9);
+      else if (w.agg == "p95")
+        value = quant(0.95);
+      else if (w.agg == "p99")
+        value = quant(0.99);
       std::string listed;
-      for (size_t k = 0; k < in_window.size() && k < kListedWindowEvents; ++k) listed += fmt::format(" #{}", in_window[k] + 1);
-      if (in_window.size() > kListedWindowEvents) listed += fmt::format(" ... ({} more)", in_window.size() - kListedWindowEvents);
+      for (size_t k = 0; k < in_window.size() && k < kListedWindowEvents; ++k)
+        listed += fmt::format(" #{}", in_window[k] + 1);
+      if (in_window.size() > kListedWindowEvents)
+        listed += fmt::format(" ... ({} more)", in_window.size() - kListedWindowEvents);
       bool holds = false;
       if (!std::isnan(value) && okt) {
         const std::string& c = w.cmp;
-        holds = c == ">" ? value > threshold : c == ">=" ? value >= threshold : c == "<" ? value < threshold
-              : c == "<=" ? value <= threshold : c == "==" ? value == threshold : value != threshold;
+        holds = c == ">"    ? value > threshold
+                : c == ">=" ? value >= threshold
+                : c == "<"  ? value < threshold
+                : c == "<=" ? value <= threshold
+                : c == "==" ? value == threshold
+                            : value != threshold;
       }
       wout += head + "\n";
       wout += fmt::format("    window {}: {} selected event{}{}{}\n",
-                         w.sliding ? fmt::format("({}, {}]", cli::format_ts(tn - d), cli::format_ts(tn))
-                                   : fmt::format("[{}, ...) so far", cli::format_ts(lo + 1)),
-                         in_window.size(), in_window.size() == 1 ? "" : "s", listed.empty() ? "" : ":" + listed,
-                         complete ? "" : " (scan cut short: the window holds more)");
-      wout += fmt::format("    value: {} {} {}: {}{}\n", std::isnan(value) ? std::string("none") : cli::format_number(value), w.cmp,
-                         cv[1], holds ? "true" : "false",
-                         w.sliding ? " (a sliding window fires when this turns true, once until it turns false again)"
-                                   : " (evaluated when the window closes)");
-      wj.push_back(boost::json::object{{"when", head.substr(2)}, {"events", in_window.size()},
-                                       {"value", std::isnan(value) ? boost::json::value(nullptr) : boost::json::value(value)},
-                                       {"condition", holds}});
+                          w.sliding ? fmt::format("({}, {}]", cli::format_ts(tn - d), cli::format_ts(tn))
+                                    : fmt::format("[{}, ...) so far", cli::format_ts(lo + 1)),
+                          in_window.size(), in_window.size() == 1 ? "" : "s", listed.empty() ? "" : ":" + listed,
+                          complete ? "" : " (scan cut short: the window holds more)");
+      wout += fmt::format("    value: {} {} {}: {}{}\n",
+                          std::isnan(value) ? std::string("none") : cli::format_number(value), w.cmp, cv[1],
+                          holds ? "true" : "false",
+                          w.sliding ? " (a sliding window fires when this turns true, once until it turns false again)"
+                                    : " (evaluated when the window closes)");
+      wj.push_back(
+          boost::json::object{{"when", head.substr(2)},
+                              {"events", in_window.size()},
+                              {"value", std::isnan(value) ? boost::json::value(nullptr) : boost::json::value(value)},
+                              {"condition", holds}});
     }
     j["windows"] = std::move(wj);
   } else {
@@ -320,8 +347,10 @@ Reply Session::why(const std::string& args, bool not_fired) {
     const bool replay = mach || uses_state(where);
     if (!replay) {
       auto probe = Probe::values(prelude(), exprs);
-      if (probe) values = (*probe)->eval(*store_, idx);
-      else out += "  (its where cannot be evaluated alone: " + probe.error() + ")\n";
+      if (probe)
+        values = (*probe)->eval(*store_, idx);
+      else
+        out += "  (its where cannot be evaluated alone: " + probe.error() + ")\n";
     } else {
       std::string tmpl;
       for (size_t k = 0; k < exprs.size(); ++k)
@@ -359,7 +388,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
       }
       for (size_t b = 0, k = 0; k < exprs.size(); ++k) {
         const size_t e = msg.find('\x1f', b);
-        values.push_back(msg.empty() ? std::string(kMissing) : msg.substr(b, e == std::string::npos ? std::string::npos : e - b));
+        values.push_back(msg.empty() ? std::string(kMissing)
+                                     : msg.substr(b, e == std::string::npos ? std::string::npos : e - b));
         b = e == std::string::npos ? msg.size() : e + 1;
       }
     }
@@ -376,9 +406,10 @@ Reply Session::why(const std::string& args, bool not_fired) {
     std::string indented;
     std::istringstream lines(tt);
     for (std::string l; std::getline(lines, l);) indented += "    " + l + "\n";
-    out += fmt::format("  where: {}\n", values[0] == "true" ? "true" : values[0] == std::string(kMissing)
-                                                              ? "false (a field is missing or a value failed: a runtime miss)"
-                                                              : "false");
+    out += fmt::format("  where: {}\n", values[0] == "true" ? "true"
+                                        : values[0] == std::string(kMissing)
+                                            ? "false (a field is missing or a value failed: a runtime miss)"
+                                            : "false");
     out += indented;
     j["where"] = values[0];
     j["subexpressions"] = std::move(sj);
@@ -386,7 +417,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
   out += windows_text;
   if (mach && values.size() == 2) {
     out += fmt::format("  key {} = {}\n  state before the event: {}\n  state after it: {}\n", mach->key, values[1],
-                       values[0].empty() ? "(no instance)" : values[0], state_after.empty() ? "(no instance)" : state_after);
+                       values[0].empty() ? "(no instance)" : values[0],
+                       state_after.empty() ? "(no instance)" : state_after);
     j["state_before"] = values[0];
     j["state_after"] = state_after;
   }
@@ -395,23 +427,23 @@ Reply Session::why(const std::string& args, bool not_fired) {
   const bool fired_now = rr && rr->fired > fired_before;
   if (rr) {
     out += fmt::format("  at event #{}: {}\n", n, fired_now ? "fired" : "did not fire");
-    for (const Finding& f : at_n_findings) out += fmt::format("    {} \"{}\"\n", level_name(f.level), cli::escape_for_terminal(f.message));
+    for (const Finding& f : at_n_findings)
+      out += fmt::format("    {} \"{}\"\n", level_name(f.level), cli::escape_for_terminal(f.message));
     for (const Alert& al : at_n_alerts)
       out += fmt::format("    alert {} \"{}\"{}\n", al.severity, cli::escape_for_terminal(al.message),
                          al.suppressed ? fmt::format(" ({} held back by dedup before it)", al.suppressed) : "");
-    out += fmt::format("  events 1..{}: matched {}, fired {}; findings: {} error, {} warning, {} info, {} ok", n, rr->matched,
-                       rr->fired, rr->findings[0], rr->findings[1], rr->findings[2], rr->findings[3]);
+    out += fmt::format("  events 1..{}: matched {}, fired {}; findings: {} error, {} warning, {} info, {} ok", n,
+                       rr->matched, rr->fired, rr->findings[0], rr->findings[1], rr->findings[2], rr->findings[3]);
     if (rr->missing_field || rr->type_error || rr->arith_error)
-      out += fmt::format("; where false by a missing field {}, a type error {}, arithmetic {}", rr->missing_field, rr->type_error,
-                         rr->arith_error);
+      out += fmt::format("; where false by a missing field {}, a type error {}, arithmetic {}", rr->missing_field,
+                         rr->type_error, rr->arith_error);
     out += "\n";
     uint64_t raised = 0, held = 0;
     for (const Alert& al : rep.alerts)
       if (al.rule == unit) ++raised, held += al.suppressed;
     if (raised || held) out += fmt::format("  alerts raised: {}; held back by dedup between them: {}\n", raised, held);
-    const bool has_alert = rule && std::any_of(rule->actions.begin(), rule->actions.end(), [](const Action& ac) {
-                             return ac.kind == ActionKind::Alert;
-                           });
+    const bool has_alert = rule && std::any_of(rule->actions.begin(), rule->actions.end(),
+                                               [](const Action& ac) { return ac.kind == ActionKind::Alert; });
     if (fired_now && has_alert && at_n_alerts.empty())
       out += "  its alert was not raised at this event: dedup held it back (a later alert for the key says how many)\n";
     if (rr->disabled_by_budget) out += "  turned off: over the profile's cpu budget\n";
@@ -431,7 +463,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
     if (++pend > 5) continue;
     std::string key;
     for (const auto& [k, v] : p.key) key += fmt::format("{}{}={}", key.empty() ? "" : " ", k, v);
-    out += fmt::format("  pending {}: [{}] due {}{}\n", p.kind, key, cli::format_ts(p.due), p.state.empty() ? "" : " -> " + p.state);
+    out += fmt::format("  pending {}: [{}] due {}{}\n", p.kind, key, cli::format_ts(p.due),
+                       p.state.empty() ? "" : " -> " + p.state);
   }
   if (pend > 5) out += fmt::format("  ... {} pending in all\n", pend);
   if (not_fired && fired_now) out += fmt::format("(it did fire at event #{})\n", n);
