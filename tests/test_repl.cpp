@@ -460,6 +460,26 @@ TEST_SUITE("repl") {
     CHECK(has(r.text, "state after it: trusted"));
     CHECK(has(r.text, "warning \"root back after a lockout\""));
     CHECK(!has(f.ok("show 10").text, "hunter2"));
+    // a rule's sub-expressions: a value read from a sensitive field is not shown
+    f.ok("rule weak on auth.login where len(password) < 10 and upper(password) != \"\" { warning \"weak\" }");
+    r = f.ok(":why weak 9");
+    CHECK(!has(r.text, "hunter2"));
+    CHECK(!has(r.text, "HUNTER2"));
+    CHECK(has(r.text, "<redacted>"));
+    CHECK(has(r.text, "len(password) < 10 "));
+  }
+
+  TEST_CASE(":why sees the event as the rules do: without the fields a redact filter removes") {
+    Fixture f;
+    const std::string p = f.dir.write("r.dta", R"(
+filter no_secrets on auth.* { redact password }
+rule weak on auth.login where len(password) < 10 { warning "weak" }
+)");
+    f.ok(":load " + p);
+    Reply r = f.ok(":whynot weak 9");
+    CHECK(has(r.text, "a redact filter removes password"));
+    CHECK(has(r.text, "where: false (a field is missing"));
+    CHECK(has(r.text, "<missing>"));
   }
 
   TEST_CASE(":why with a drop filter and dedup") {

@@ -183,8 +183,10 @@ bool Probe::matches(const EventStore& store, size_t i) {
   return hit_;
 }
 
-std::vector<std::string> Probe::eval(const EventStore& store, size_t i) {
+std::vector<std::string> Probe::eval(const EventStore& store, size_t i, const std::vector<std::string>* removed) {
   store.to_event(i, ev_, engine_->symbols(), map_);
+  if (removed)
+    for (const std::string& f : *removed) ev_.remove(engine_->symbols().intern(f));
   hit_ = false;
   message_.clear();
   engine_->process(ev_);

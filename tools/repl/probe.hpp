@@ -31,8 +31,9 @@ class Probe {
 
   // Where probes: whether event i of `store` passes.
   bool matches(const EventStore& store, size_t i);
-  // Value probes: each expression's value for event i, as text (kMissing when it failed).
-  std::vector<std::string> eval(const EventStore& store, size_t i);
+  // Value probes: each expression's value for event i, as text (kMissing
+  // when it failed), without the fields `removed` (a redact filter's).
+  std::vector<std::string> eval(const EventStore& store, size_t i, const std::vector<std::string>* removed = nullptr);
 
  private:
   Probe() = default;

@@ -79,7 +79,7 @@ class DropFilters {
     std::vector<std::string> wheres;
     for (const Filter& f : prog.filters) {
       if (f.kind == FilterKind::Sample) sampled_.push_back(&f);
-      if (f.kind != FilterKind::Drop) continue;
+      if (f.kind == FilterKind::Sample) continue;
       filters_.push_back(&f);
       const SourceFile& src = prog.sources[std::min<size_t>(f.loc.file, prog.sources.size() - 1)];
       const std::string w = rule_text(src.text, f.loc.line, f.loc.col).where;
@@ -90,17 +90,22 @@ class DropFilters {
       if (auto p = Probe::values(prelude, wheres)) probe_ = std::move(*p);
   }
   // The drop filter that stops event i, or "".
-  std::string dropped_by(const EventStore& store, size_t i) {
+  std::string dropped_by(const EventStore& store, size_t i) { return apply(store, i, nullptr); }
+  // The fields redact filters remove from event i (and the drop filter that stops it, or "").
+  std::string apply(const EventStore& store, size_t i, std::vector<std::string>* redacted) {
     std::vector<std::string> v;
     for (size_t k = 0; k < filters_.size(); ++k) {
       const Filter& f = *filters_[k];
       if (!std::any_of(f.patterns.begin(), f.patterns.end(),
                        [&](const std::string& p) { return event_pattern_matches(p, store.name_text(i)); }))
         continue;
-      if (where_of_[k] == SIZE_MAX) return f.name;
-      if (!probe_) continue;
-      if (v.empty()) v = probe_->eval(store, i);
-      if (v[where_of_[k]] == "true") return f.name;
+      if (where_of_[k] != SIZE_MAX) {
+        if (!probe_) continue;
+        if (v.empty()) v = probe_->eval(store, i);
+        if (v[where_of_[k]] != "true") continue;
+      }
+      if (f.kind == FilterKind::Drop) return f.name;
+      if (redacted) redacted->insert(redacted->end(), f.fields.begin(), f.fields.end());
     }
     return "";
   }
@@ -192,6 +197,8 @@ Reply Session::why(const std::string& args, bool not_fired) {
   std::vector<SubExpr> subs;
   std::string where;
   DropFilters drops(*prog_, prelude());
+  std::vector<std::string> removed_n;  // what redact filters take from event N before the rules see it
+  drops.apply(*store_, idx, &removed_n);
   std::string windows_text;
   if (rule) {
     const SourceFile& src = prog_->sources[std::min<size_t>(rule->loc.file, prog_->sources.size() - 1)];
@@ -210,6 +217,11 @@ Reply Session::why(const std::string& args, bool not_fired) {
                        !dropper.empty() ? fmt::format("no: filter {} drops the event before any rule sees it", dropper)
                        : selected       ? fmt::format("yes ({} matches {})", store_->name_text(idx), on)
                                         : fmt::format("no: {} does not match {}", store_->name_text(idx), on));
+    if (!removed_n.empty()) {
+      std::string list;
+      for (const std::string& f : removed_n) list += (list.empty() ? "" : ", ") + f;
+      out += fmt::format("  note: a redact filter removes {} before the rules see the event\n", list);
+    }
     if (const std::string s = drops.sampled(*store_, idx); !s.empty())
       out += fmt::format("  note: filter {} samples these events: the engine sees only some of them\n", s);
     j["selected"] = selected && dropper.empty();
@@ -231,7 +243,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
       const double span = to_number(cv[0], &okn);
       bool okt = false;
       const double threshold = to_number(cv[1], &okt);
-      const std::vector<std::string> mine = (*probe)->eval(*store_, idx);
+      const std::vector<std::string> mine = (*probe)->eval(*store_, idx, &removed_n);
       std::string keytext;
       for (size_t k = 0; k < w.by.size(); ++k) keytext += fmt::format("{}{}={}", k ? " " : "", w.by[k], mine[2 + k]);
       const std::string head = fmt::format("  when {}({}) {} {} {} {}{}", w.agg, w.arg, w.sliding ? "over" : "every",
@@ -257,7 +269,9 @@ Reply Session::why(const std::string& args, bool not_fired) {
                          [&](const std::string& p) { return event_pattern_matches(p, store_->name_text(k)); }))
           continue;
         if (!drops.dropped_by(*store_, k).empty()) continue;
-        const std::vector<std::string> v = (*probe)->eval(*store_, k);
+        std::vector<std::string> removed_k;
+        drops.apply(*store_, k, &removed_k);
+        const std::vector<std::string> v = (*probe)->eval(*store_, k, &removed_k);
         if (v[0] != "true") continue;
         bool same = true;
         for (size_t b = 2; b < v.size(); ++b) same = same && v[b] == mine[b];
@@ -348,7 +362,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
     if (!replay) {
       auto probe = Probe::values(prelude(), exprs);
       if (probe)
-        values = (*probe)->eval(*store_, idx);
+        values = (*probe)->eval(*store_, idx, &removed_n);
       else
         out += "  (its where cannot be evaluated alone: " + probe.error() + ")\n";
     } else {
@@ -374,6 +388,7 @@ Reply Session::why(const std::string& args, bool not_fired) {
       }
       store_->to_event(idx, ev, pe->symbols(), pmap);
       ev.name = pe->symbols().intern(kProbeEvent);
+      for (const std::string& f : removed_n) ev.remove(pe->symbols().intern(f));
       pe->process(ev);
       if (mach) {  // the event itself, then the state it left
         const std::string before = msg;
@@ -399,6 +414,12 @@ Reply Session::why(const std::string& args, bool not_fired) {
     boost::json::array sj;
     for (size_t k = 0; k < subs.size(); ++k) {
       if (subs[k].literal) continue;
+      // a value computed from a field the session's schemas call sensitive is not shown (a bool is)
+      if (values[k] != "true" && values[k] != "false" && values[k] != kMissing)
+        for (const std::string& f : field_names_read(exprs[k])) {
+          const uint32_t key = store_->find_symbol(f);
+          if (key != Interner::kNone && redacted(idx, key)) values[k] = "<redacted>";
+        }
       t.row().add(std::string(static_cast<size_t>(subs[k].depth) * 2, ' ') + exprs[k]).add(values[k]);
       sj.push_back(boost::json::object{{"expression", exprs[k]}, {"value", values[k]}, {"depth", subs[k].depth}});
     }
