@@ -663,6 +663,19 @@ rule errs on http.request where status >= 500 {
     CHECK(rt.whens[0].by == std::vector<std::string>{"svc", "host"});
   }
 
+  TEST_CASE("the session's constants reach probes as literals, strings and lists included") {
+    Fixture f;
+    f.ok("const NAMES = [\"cart\", \"a{b}\\\"q\"]");
+    f.ok("const RATIO = 2.5");
+    f.ok("const HALF = 50%");
+    f.ok("rule uses on http.request where service in NAMES and latency_ms * RATIO > HALF { ok }");
+    f.ok("where service in NAMES and latency_ms * RATIO > HALF");
+    CHECK(f.s.selected() == 4);
+    const std::string decls = dta::repl::const_declarations(*f.s.program());
+    CHECK(has(decls, "const NAMES = [\"cart\", \"a{b}\\\"q\"]"));
+    CHECK(has(decls, "const RATIO = 2.5"));
+  }
+
   TEST_CASE("value probes render each expression, <missing> for a miss") {
     TempDir dir;
     Session s;

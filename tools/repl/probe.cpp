@@ -8,12 +8,13 @@
 namespace dta::repl {
 namespace {
 
-// The probe rule's name and the separator between a value probe's holes (a
-// control character no rendered value contains unescaped... a value with it
-// is split wrongly, which only garbles that display).
+// The probe rule's name, and the separator between a value probe's holes: a
+// control character, rare in event data (a value holding one is split there,
+// which garbles only that display).
 constexpr std::string_view kProbeRule = "__repl_probe";
 constexpr char kSep = '\x1f';
 
+// A string literal of the language (a plain string: `const` values are not templates).
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -32,12 +33,6 @@ std::string quoted(const std::string& s) {
         break;
       case '\t':
         out += "\\t";
-        break;
-      case '{':
-        out += "{{";
-        break;
-      case '}':
-        out += "}}";
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20)
@@ -62,15 +57,8 @@ std::string literal(const Const& c) {
     }
     case Type::Bool:
       return c.b ? "true" : "false";
-    case Type::String: {
-      std::string s = quoted(c.s);  // a plain string: braces are not template holes here
-      std::string plain;
-      for (size_t i = 0; i < s.size(); ++i) {
-        plain += s[i];
-        if ((s[i] == '{' || s[i] == '}') && i + 1 < s.size() && s[i + 1] == s[i]) ++i;
-      }
-      return plain;
-    }
+    case Type::String:
+      return quoted(c.s);
     case Type::List: {
       std::string s = "[";
       for (const Const& item : c.items) {
