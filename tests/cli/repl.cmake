@@ -57,6 +57,11 @@ execute_process(COMMAND ${DTA} repl - -c "count" INPUT_FILE ${WORK}/e.jsonl RESU
 if(NOT rc EQUAL 0 OR NOT out STREQUAL "4\n")
   message(FATAL_ERROR "events on stdin: exit ${rc}, output '${out}' ${err}")
 endif()
+file(WRITE ${WORK}/stdin-events.txt ":events -\ncount\n")
+execute_process(COMMAND ${DTA} repl ${WORK}/e.jsonl INPUT_FILE ${WORK}/stdin-events.txt RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "cannot read standard input: the commands come from it" OR NOT out STREQUAL "4\n")
+  message(FATAL_ERROR ":events - with commands on stdin: exit ${rc}, '${out}', ${err}")
+endif()
 expect_run(2 ${DTA} repl -)
 expect_match("${ERR}" "with events on standard input, give the commands with -c" "- without -c")
 # --profile

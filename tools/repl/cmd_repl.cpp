@@ -100,6 +100,7 @@ int cmd_repl(int argc, char** argv) {
                    static_cast<int>(done * 100 / total), static_cast<unsigned long long>(total));
       bar_shown = true;
     };
+  so.stdin_is_commands = commands.empty();
   repl::Session session(so);
   // Runs one command: the progress line cleared after it.
   auto execute = [&](const std::string& c) {

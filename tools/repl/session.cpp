@@ -187,6 +187,8 @@ Reply Session::cmd_events(const std::string& a, const std::string&) {
   std::vector<std::string> paths;
   for (std::string p; in >> p;) paths.push_back(p);
   if (paths.empty()) return Reply::failure("usage: :events FILE...");
+  if (opts_.stdin_is_commands && std::find(paths.begin(), paths.end(), "-") != paths.end())
+    return Reply::failure("':events -' cannot read standard input: the commands come from it");
   return load_events(paths);
 }
 

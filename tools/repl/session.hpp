@@ -21,6 +21,8 @@ struct SessionOptions {
   // Long scans (where, :run, :why over many events) report here now and then:
   // what runs, events done, events in all.
   std::function<void(std::string_view what, uint64_t done, uint64_t total)> work_progress;
+  // Commands come from standard input: `:events -` would wait for them forever, so it is refused.
+  bool stdin_is_commands = false;
 };
 
 class Session {
