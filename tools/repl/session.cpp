@@ -60,7 +60,7 @@ const std::vector<Session::Command>& Session::commands() {
       {":load", ":load FILE", "load a policy file as the session's policy", &Session::cmd_load},
       {":reload", ":reload", "read the policy file again (typed rules stay)", &Session::cmd_reload},
       {":profile", ":profile [NAME|-]", "run under a profile (- for none); alone: list them", &Session::cmd_profile},
-      {":run", ":run [selected]", "replay the loaded events (or the selection) through the policy: the report",
+      {":run", ":run [selected]", "replay the loaded events (or the selection): the report",
        &Session::cmd_run},
       {":rules", ":rules", "the session's rules and machines", &Session::cmd_rules},
       {":forget", ":forget NAME", "drop a rule, machine or const typed in this session", &Session::cmd_forget},
@@ -147,7 +147,7 @@ Reply Session::cmd_help(const std::string&, const std::string&) {
   for (const Command& c : commands()) t.row().add(c.usage).add(c.help);
   t.row()
       .add("rule/machine/const ...")
-      .add("typed at the prompt: added to the session's policy (a block may span lines)");
+      .add("added to the session's policy (a block may span lines)");
   return Reply::of(
       t, "EXPR is any DTA expression: status >= 500 and service == \"cart\"; F a field, or name, severity, id, ts.\n");
 }
