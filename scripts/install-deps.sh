@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev # Boost.JSON and Boost.Regex (not the 1.74 default)
   libfmt-dev doctest-dev libedit-dev
   zlib1g-dev libzstd-dev                # gzip and zstd event files (dta replay reads them directly)
+  python3                               # the REPL's pseudo-terminal test (tests/repl/pty_test.py)
 )
 # For the tests only: the real servers alerts and metrics are delivered to
 # (tests/integration/servers.sh starts them on free loopback ports), and curl

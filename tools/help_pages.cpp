@@ -94,6 +94,18 @@ constexpr OptionDoc kTestOptions[] = {
     kWerror,
 };
 
+constexpr ArgDoc kReplArgs[] = {{"EVENTS", Complete::File, true, true}};
+// Every option `dta repl` accepts: cmd_repl parses by this table.
+constexpr OptionDoc kReplOptions[] = {
+    {"--policy", nullptr, "P", Complete::Policy, nullptr, "load policy P as the session's policy (as :load P)"},
+    kProfile,
+    {"--command", "-c", "CMD", Complete::None, nullptr,
+     "run CMD and exit instead of reading commands (repeatable: in order; an invalid one stops with exit 2)"},
+    {"--json", nullptr, nullptr, Complete::None, nullptr, "print one JSON value per command instead of tables"},
+    {"--ts-unit", nullptr, "UNIT", Complete::Words, "s ms us ns",
+     "the unit of a numeric \"ts\" (default ns); with s, ms or us it may have a fraction"},
+};
+
 constexpr ArgDoc kHelpArgs[] = {{"COMMAND", Complete::Command, true, false}};
 constexpr OptionDoc kHelpOptions[] = {
     {"--man", nullptr, nullptr, Complete::None, nullptr, "print the manual page dta(1) in roff"},
@@ -154,6 +166,23 @@ constexpr CommandDoc kCommands[] = {
      "dta test policy.dta\n"
      "dta test tests/*.dta --junit results.xml\n"
      "dta test policy.dta --match 'db open' --json"},
+    {"repl", "explore events and write policies interactively", kReplArgs, kReplOptions,
+     "Loads EVENTS (JSON Lines files, plain, gzip or zstd, merged in time order; '-' reads standard input) "
+     "once into columns with an index per event name, then reads commands: 'where EXPR' and 'on PATTERN' "
+     "narrow the selection, 'count [by F...]', 'top N F', 'stats F', 'histogram F', 'timeline [by F] "
+     "[every D]', 'show N', 'tail N', 'names', 'fields EVENT' and 'schema' look at it. A 'rule', "
+     "'machine' or 'const' typed at the prompt is added to the session's policy; ':load', ':reload', "
+     "':profile', ':run', ':why RULE N', ':whynot RULE N', ':disasm', ':cost' and ':save FILE' work on it. "
+     "':help' lists every command.\n\n"
+     "On a terminal: line editing, Tab completion (commands, event and field names, rules, functions, "
+     "constants), Ctrl-R history search, a history kept in ~/.dta_history (or $DTA_HISTORY), blocks "
+     "spanning lines, and Ctrl-C cancels a running command without leaving. Otherwise commands are read "
+     "from standard input, one per line, or from -c; an invalid command prints its error on standard "
+     "error and the exit status is 2.",
+     "dta repl events.jsonl\n"
+     "dta repl events.jsonl --policy policy.dta --profile unit\n"
+     "dta repl events.jsonl -c 'on http.request' -c 'stats latency_ms'\n"
+     "dta repl events.jsonl --json -c 'top 5 path' | jq ."},
     {"help", "show help for dta or one of its commands", kHelpArgs, kHelpOptions,
      "Without COMMAND, lists the commands; with one, prints its help (the same as 'dta COMMAND --help'). "
      "With --man, prints this manual in roff.",

@@ -9,6 +9,7 @@
 
 #include "cli_common.hpp"
 #include "help.hpp"
+#include "repl/cmd_repl.hpp"
 
 namespace {
 
@@ -69,10 +70,6 @@ int main(int argc, char** argv) {
   }
   const dta::cli::CommandDoc* doc = dta::cli::find_command(cmd);
   if (!doc) {
-    if (cmd == "repl") {
-      std::fprintf(stderr, "dta: '%s' is not available yet\n", cmd.c_str());
-      return kExitInvalid;
-    }
     const dta::cli::CommandDoc* near = dta::cli::closest_command(cmd);
     std::fprintf(stderr, "dta: unknown command '%s'%s\n", cmd.c_str(),
                  near ? fmt::format(" (did you mean '{}'?)", near->name).c_str() : "");
@@ -88,6 +85,7 @@ int main(int argc, char** argv) {
   if (cmd == "compile") return dta::cli::cmd_compile(argc, argv);
   if (cmd == "disasm") return dta::cli::cmd_disasm(argc, argv);
   if (cmd == "help") return dta::cli::cmd_help(argc, argv);
+  if (cmd == "repl") return dta::cli::cmd_repl(argc, argv);
   if (cmd == "completion") return dta::cli::cmd_completion(argc, argv);
   if (swapped_replay_arguments(argc, argv)) {
     std::string fixed = fmt::format("dta replay {} {}", argv[3], argv[2]);

@@ -172,7 +172,8 @@ if(BASH)
   expect_completion("sub\n" replay --out <empty>)
   expect_completion("b.jsonl\nslips.dta\nsub\nwarn.dta\nwarn.jsonl\n" replay warn.dta <empty>)  # events: any file
   expect_completion("bash\n" completion <empty>)
-  expect_completion("replay\n" help rep)
+  expect_completion("repl\nreplay\n" help rep)  # `dta repl` exists since issue 10
+  expect_completion("replay\n" help repla)
 endif()
 
 # ---------------------------------------------------------------- install
