@@ -99,7 +99,7 @@ struct ActionAst {
   Level level = Level::Error;            // Verdict
   std::optional<TemplateAst> message;    // Verdict, Alert
   std::string name;                      // Emit event, metric, recorder, snapshot, alert severity
-  Loc name_loc;
+  Loc name_loc;                          // Alert severity, Enable pattern, recorder, snapshot
   std::vector<MapEntry> entries;         // Emit fields, metric labels, alert labels
   ExprPtr value;                         // Observe
   NameList dedup;                        // Alert: dedup keys
@@ -189,6 +189,18 @@ struct MachineDecl {
   std::vector<StateAst> states;
 };
 
+// `recorder NAME capacity N [on PATTERN, ...] [by KEY] [idle D]` (spec 8)
+struct RecorderDecl {
+  std::string name;
+  Loc loc;
+  int64_t capacity = 0;
+  Loc capacity_loc;
+  std::vector<Pattern> patterns;  // empty: every event
+  std::string key;                // "" when not keyed
+  Loc key_loc;
+  ExprPtr idle;                   // a duration literal or constant; null when none
+};
+
 struct RuleDecl {
   std::string name;
   Loc loc;
@@ -268,7 +280,8 @@ struct Policy {
   std::vector<FilterDecl> filters;
   std::vector<ProfileDecl> profiles;
   std::vector<MachineDecl> machines;
-  std::vector<Unsupported> unsupported;  // recorder, test at top level
+  std::vector<RecorderDecl> recorders;
+  std::vector<Unsupported> unsupported;  // test at top level
 };
 
 // S-expression dump for tests: `(rule x (on db.open) (where (!= errno 0)) ...)`.

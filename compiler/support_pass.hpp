@@ -1,5 +1,5 @@
 // Pass: rejects constructs the grammar accepts but whose semantics are not
-// built yet (recorders, collection, enable, injection, tests), at
+// built yet (fault injection, tests), at
 // their position.
 #pragma once
 #include "passes.hpp"
