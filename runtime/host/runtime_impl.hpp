@@ -67,6 +67,21 @@ struct Runtime::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> flush_waiters{0};
 
+  // Collections (collect_sink.cpp): written on the collection thread behind a
+  // bounded queue; results of queued ones patch the report. Own lock.
+  std::shared_ptr<CollectionSink> collect_sink;
+  mutable std::mutex collect_mu;
+  std::map<uint64_t, CollectionResult> collect_results;  // by request seq, the latest kCollectResults
+  uint64_t collections_written = 0, collections_denied = 0, collections_failed = 0;
+  // Makes the collection sink (Runtime::create); false when its thread cannot start.
+  bool start_collection();
+  // A queued collection's result arrived (the collection thread).
+  void collection_done(const CollectionRequest& req, const CollectionResult& res);
+  // The engine recorded a collection (the evaluating thread).
+  void collection_noted(const Collection& c);
+  // Patches `r`'s queued collections with the results that came since.
+  void patch_collections(Report& r) const;
+
   // Watching a policy file (policy_watch.cpp).
   std::unique_ptr<FileWatch> watch;
 
