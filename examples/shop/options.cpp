@@ -16,10 +16,11 @@ constexpr size_t kMaxQueue = size_t{1} << 26;  // 64M events: the ring is preall
 
 constexpr const char* kUsage =
     "usage: shop --policy FILE [--profile P] [--seconds N] [--threads T] [--json] [--sync]\n"
-    "            [--queue N] [--verbose]\n"
+    "            [--queue N] [--verbose] [--out DIR]\n"
     "  a small multi-threaded shop (a queue, workers, a database) audited in-process by DTA.\n"
     "  Editing FILE reloads it; SIGHUP reloads it too; SIGUSR1 turns the\n"
     "  debug traces (shop.*) on for 2 s; SIGINT/SIGTERM end the run early.\n"
+    "  --out DIR: where the policy's collections (flight-recorder dumps) go (default dta-out).\n"
     "  Exit: 0 done, 1 the accounting does not add up, 2 bad arguments or a policy that does not load.\n";
 
 bool bad(const std::string& why) {
@@ -73,6 +74,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
       if (!value(v)) return std::nullopt;
       if (!parse_number(v, o.queue) || o.queue < 1 || o.queue > kMaxQueue)
         return bad("--queue wants 1 to 67108864 events, not '" + std::string(v) + "'"), std::nullopt;
+    } else if (a == "--out") {
+      if (!value(v)) return std::nullopt;
+      if (v.empty()) return bad("--out wants a directory"), std::nullopt;
+      o.out = v;
     } else {
       return bad("unknown argument '" + std::string(a) + "'"), std::nullopt;
     }

@@ -15,6 +15,7 @@ struct Options {
   bool sync = false;     // --sync: evaluate on the emitting threads
   size_t queue = 65536;  // --queue N: the runtime's async queue capacity
   bool verbose = false;  // --verbose: print every finding as it comes
+  std::string out = "dta-out";  // --out DIR: where collections (flight-recorder dumps) go
 };
 
 // Parses argv; on a bad argument prints why (and the usage) to stderr and
