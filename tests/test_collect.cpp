@@ -202,6 +202,40 @@ profile production {
     CHECK(dta::Engine::create(prog, o, &err));
   }
 
+  TEST_CASE("spec 8's recorders run: every event, only db events, one ring per transaction") {
+    TempDir dir("spec8");
+    const std::string policy = R"(
+recorder main capacity 4096                           // every event (after filters)
+recorder db   capacity 512 on db.*                     // only db events
+recorder txn  capacity 128 on * by txn_id idle 30s     // one ring per transaction
+rule failed on txn.fail { collect recorder main collect recorder db collect recorder txn }
+rule committed on txn.commit { discard recorder txn }
+)";
+    std::string events;
+    auto ev = [&](int s, const char* name, const char* txn) {
+      events += fmt::format("{{\"ts\":{},\"name\":\"{}\",\"fields\":{{\"txn_id\":\"{}\"}}}}\n",
+                            1764151200000000000 + s * 1000000000LL, name, txn);
+    };
+    ev(0, "db.open", "t1");
+    ev(1, "http.request", "t1");
+    ev(2, "db.query", "t2");
+    ev(3, "txn.commit", "t2");  // t2 succeeded: its ring is dropped
+    ev(4, "db.query", "t2");
+    ev(5, "txn.fail", "t1");
+    const dta::Report r = run_into(policy, events, dir.str());
+    REQUIRE(r.collections.size() == 3);
+    CHECK(r.collections[0].what == "recorder main");
+    CHECK(r.collections[0].events == 6);  // every event, the trigger included
+    CHECK(r.collections[1].what == "recorder db");
+    CHECK(r.collections[1].events == 3);  // db.open, db.query, db.query
+    CHECK(r.collections[2].what == "recorder txn");
+    CHECK(r.collections[2].events == 3);  // t1's: db.open, http.request and the failure
+    const std::vector<std::string> db = lines(slurp(r.collections[1].path));
+    REQUIRE(db.size() == 3);
+    for (const std::string& l : db) CHECK(l.find("\"name\":\"db.") != std::string::npos);
+    for (const dta::Collection& c : r.collections) CHECK(c.status == "written");
+  }
+
   TEST_CASE("a ring keeps the newest events, the trigger included, oldest first, and the dump replays") {
     TempDir dir("ring");
     const std::string policy = "recorder main capacity 3\nrule r on db.query where i == 4 { collect recorder main }\n";

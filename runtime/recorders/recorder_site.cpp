@@ -2,6 +2,7 @@
 #include "recorders/recorder_site.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/engine_impl.hpp"
 #include "recorders/slot.hpp"
@@ -65,18 +66,18 @@ void RecorderSite::drop_idle(int64_t now) {
 void RecorderSite::put(Ring& ring, const Event& ev, std::span<const uint32_t> sensitive) {
   const uint32_t cap = rec_->capacity;
   const size_t at = ring.written % cap;
-  if (at >= ring.slots.size()) {  // warming up: the ring grows to its capacity once
-    ring.slots.emplace_back();
-    ring.slots.back().reserve(kRecorderSlotBytes);
+  if (at >= ring.lens.size()) {  // warming up: the ring grows to its capacity once
+    ring.lens.push_back(0);
+    ring.data.resize(ring.lens.size() * kRecorderSlotBytes);
   }
-  std::string& slot = ring.slots[at];
-  slot::encode(slot, ev, [&](const Field& f) {
+  char* out = ring.data.data() + at * kRecorderSlotBytes;
+  ring.lens[at] = static_cast<uint16_t>(slot::encode(out, ev, [&](const Field& f) {
     if (f.sensitive) return true;
     for (const uint32_t k : sensitive)
       if (k == f.key) return true;
     return false;
-  });
-  if (slot[21] & slot::kTruncated) ++truncated_;
+  }));
+  if (out[21] & slot::kTruncated) ++truncated_;
   ++ring.written;
   ring.last_seen = ev.ts;
 }
@@ -103,7 +104,7 @@ void RecorderSite::dump_ring(const Ring& ring, std::string& out) const {
   const uint64_t n = std::min<uint64_t>(ring.written, cap);
   const uint64_t start = ring.written > cap ? ring.written % cap : 0;
   for (uint64_t i = 0; i < n; ++i) {
-    slot::append_json(out, ring.slots[(start + i) % cap], m_.names);
+    slot::append_json(out, ring.slot((start + i) % cap), m_.names);
     out += '\n';
   }
 }
@@ -128,7 +129,7 @@ void RecorderSite::discard(const Event& ev) {
 }
 
 size_t RecorderSite::memory() const {
-  auto ring_bytes = [](const Ring& r) { return r.slots.size() * (kRecorderSlotBytes + sizeof(std::string)); };
+  auto ring_bytes = [](const Ring& r) { return r.data.capacity() + r.lens.capacity() * sizeof(uint16_t); };
   size_t total = ring_bytes(single_);
   keys_.each([&](const std::string& k, const Ring& r) { total += k.size() + 64 + ring_bytes(r); });
   for (const Ring& r : pool_) total += ring_bytes(r);
@@ -143,7 +144,7 @@ void RecorderSite::save_ring(StateWriter& w, const Ring& ring) const {
   w.i64(ring.last_seen);
   w.u64(n);
   for (uint64_t i = 0; i < n; ++i) {
-    const std::string& bytes = ring.slots[(start + i) % cap];
+    const std::string_view bytes = ring.slot((start + i) % cap);
     slot::Header h;
     std::vector<uint32_t> keys;
     slot::parse(bytes, &h, [&](const slot::FieldView& fv) { keys.push_back(fv.key); });
@@ -167,10 +168,11 @@ bool RecorderSite::load_ring(StateReader& r, Ring& ring) {
     for (uint64_t k = 0; k < nk && r.ok(); ++k) keys.push_back(m_.names.intern(r.str()));
     std::string bytes = r.str();
     if (!r.ok() || bytes.size() > kRecorderSlotBytes || !slot::remap(bytes, name, keys)) return r.bad(), false;
-    bytes.reserve(kRecorderSlotBytes);
-    ring.slots.push_back(std::move(bytes));
+    ring.lens.push_back(static_cast<uint16_t>(bytes.size()));
+    ring.data.resize(ring.lens.size() * kRecorderSlotBytes);
+    std::memcpy(ring.data.data() + i * kRecorderSlotBytes, bytes.data(), bytes.size());
   }
-  ring.written = ring.slots.size();
+  ring.written = ring.lens.size();
   return r.ok();
 }
 

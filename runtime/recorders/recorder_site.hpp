@@ -1,9 +1,9 @@
 // The site of a `recorder` (spec 8): a ring of the newest `capacity` events
 // after filters, or one ring per key value for a keyed recorder (`by KEY`),
 // whose idle keys are dropped and whose key count is capped (the least
-// recently seen key evicted, counted). Slots are strings whose capacity is
-// reused, and rings of dropped keys are pooled, so recording allocates
-// nothing in the steady state.
+// recently seen key evicted, counted). A ring is one buffer of fixed
+// kRecorderSlotBytes slots, written in place, and rings of dropped keys are
+// pooled, so recording allocates nothing in the steady state.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -48,10 +48,11 @@ class RecorderSite final : public SiteState {
 
  private:
   struct Ring {
-    std::vector<std::string> slots;  // grows to the capacity, then reused
-    uint64_t written = 0;            // events ever recorded (the next slot is written % capacity)
-    int64_t last_seen = 0;           // event time of the last event (idle keys)
-    size_t size() const { return slots.size(); }
+    std::vector<char> data;      // slots of kRecorderSlotBytes, grown to the capacity once, then reused
+    std::vector<uint16_t> lens;  // the bytes each slot holds
+    uint64_t written = 0;        // events recorded since it started (the next slot is written % capacity)
+    int64_t last_seen = 0;       // event time of the last event (idle keys)
+    std::string_view slot(size_t i) const { return {data.data() + i * kRecorderSlotBytes, lens[i]}; }
   };
   bool keyed() const { return rec_ && !rec_->key.empty(); }
   // The key bytes of `ev` into key_buf_; false when it has no key field.

@@ -40,8 +40,14 @@ void append_float(std::string& out, double f) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
+  size_t run = 0;  // start of the bytes that need no escaping, appended at once
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
@@ -62,9 +68,6 @@ void append_json_string(std::string& out, std::string_view s) {
           break;
       }
       ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
     } else if (const size_t n = utf8_len(s, i)) {
       out.append(s.data() + i, n);
       i += n;
@@ -72,45 +75,63 @@ void append_json_string(std::string& out, std::string_view s) {
       out += "\\ufffd";  // not UTF-8: the replacement character, as the reader makes it
       ++i;
     }
+    run = i;
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
 void append_json(std::string& out, std::string_view bytes, const Interner& names) {
+  const size_t at = out.size();
   Header h;
-  std::string fields;
   bool first = true;
+  // The header (known once parse() reaches the fields), then each field in place.
+  auto head = [&] {
+    out += "{\"ts\":";
+    out += fmt::format_int(h.ts).c_str();
+    out += ",\"name\":";
+    append_json_string(out, names.name(h.name));
+    out += ",\"severity\":\"";
+    out += severity_name(h.severity);
+    out += '"';
+    if (h.flags & kHasId) {
+      out += ",\"id\":";
+      out += fmt::format_int(h.id).c_str();
+    }
+    out += ",\"fields\":{";
+  };
   const bool ok = parse(bytes, &h, [&](const FieldView& fv) {
     if (fv.kind == Kind::Float && std::isnan(fv.f)) return;  // JSON has no NaN: absent, as `null` reads
-    fields += first ? "" : ",";
+    if (first)
+      head();
+    else
+      out += ',';
     first = false;
-    append_json_string(fields, names.name(fv.key));
-    fields += ':';
+    append_json_string(out, names.name(fv.key));
+    out += ':';
     switch (fv.kind) {
       case Kind::Int:
-        fmt::format_to(std::back_inserter(fields), "{}", fv.i);
+        out += fmt::format_int(fv.i).c_str();
         break;
       case Kind::Float:
-        append_float(fields, fv.f);
+        append_float(out, fv.f);
         break;
       case Kind::Bool:
-        fields += fv.b ? "true" : "false";
+        out += fv.b ? "true" : "false";
         break;
       case Kind::String:
-        append_json_string(fields, fv.s);
+        append_json_string(out, fv.s);
         break;
       case Kind::Redacted:
-        fields += "\"<redacted>\"";
+        out += "\"<redacted>\"";
         break;
     }
   });
-  if (!ok) return;  // slots are written by encode() or checked on import: never
-  fmt::format_to(std::back_inserter(out), "{{\"ts\":{},\"name\":", h.ts);
-  append_json_string(out, names.name(h.name));
-  fmt::format_to(std::back_inserter(out), ",\"severity\":\"{}\"", severity_name(h.severity));
-  if (h.flags & kHasId) fmt::format_to(std::back_inserter(out), ",\"id\":{}", h.id);
-  out += ",\"fields\":{";
-  out += fields;
+  if (!ok) {  // slots are written by encode() or checked on import: never
+    out.resize(at);
+    return;
+  }
+  if (first) head();
   out += '}';
   if (h.flags & kTruncated) out += ",\"truncated\":true";
   out += '}';

@@ -1,7 +1,7 @@
 // One recorded event in a flight recorder's slot: a compact binary copy,
-// at most kRecorderSlotBytes long, written into a string whose capacity is
-// reused, so recording allocates nothing once the ring is warm. Names and
-// field keys are the engine's interned ids; sensitive fields keep no value.
+// at most kRecorderSlotBytes long, written in place into a fixed slot, so
+// recording allocates nothing once the ring is warm. Names and field keys
+// are the engine's interned ids; sensitive fields keep no value.
 //
 //   header  i64 ts | i64 id | u32 name | u8 severity | u8 flags | u16 fields
 //   field   u32 key | u8 kind | payload: int/float 8 bytes, bool 1 byte,
@@ -23,11 +23,11 @@ constexpr uint8_t kHasId = 1;      // flags: the event had an id
 constexpr uint8_t kTruncated = 2;  // flags: strings were cut or fields left out to fit the slot
 constexpr size_t kHeaderBytes = 8 + 8 + 4 + 1 + 1 + 2;
 
-// Writes `ev` into `out` (cleared; its capacity reused), within
-// kRecorderSlotBytes. `sensitive(key)` says whether a field's value must not
-// be kept. Strings are cut at a UTF-8 boundary to fit, longest last.
+// Writes `ev` into the kRecorderSlotBytes at `out`; returns the bytes used.
+// `sensitive(field)` says whether a field's value must not be kept. Strings
+// are cut at a UTF-8 boundary to fit (the event is then marked truncated).
 template <class Sensitive>
-void encode(std::string& out, const Event& ev, Sensitive&& sensitive);
+size_t encode(char* out, const Event& ev, Sensitive&& sensitive);
 
 // One field as parse() sees it.
 struct FieldView {

@@ -10,10 +10,9 @@ namespace dta::slot {
 namespace detail {
 
 template <class T>
-inline void put(std::string& out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  out.append(b, sizeof(T));
+inline void put_at(char* out, size_t& at, T v) {
+  std::memcpy(out + at, &v, sizeof(T));
+  at += sizeof(T);
 }
 template <class T>
 inline bool get(std::string_view& in, T* v) {
@@ -32,73 +31,75 @@ inline size_t utf8_cut(std::string_view s, size_t n) {
 }  // namespace detail
 
 template <class Sensitive>
-void encode(std::string& out, const Event& ev, Sensitive&& sensitive) {
-  using detail::put;
-  out.clear();
+size_t encode(char* out, const Event& ev, Sensitive&& sensitive) {
+  using detail::put_at;
   const auto& fields = ev.fields();
   const size_t nf = std::min<size_t>(fields.size(), UINT16_MAX);
   uint8_t flags = ev.has_id ? kHasId : 0;
-  put<int64_t>(out, ev.ts);
-  put<int64_t>(out, ev.id);
-  put<uint32_t>(out, ev.name);
-  put<uint8_t>(out, static_cast<uint8_t>(ev.severity));
-  const size_t flags_at = out.size();
-  put<uint8_t>(out, 0);
-  const size_t count_at = out.size();
-  put<uint16_t>(out, 0);
-  // Fixed parts first (what every field needs), so strings share what is left.
-  size_t fixed = 0;
-  for (size_t i = 0; i < nf; ++i) {
-    const Field& f = fields[i];
-    fixed += 5 + (sensitive(f) ? 0 : f.type == Type::Bool ? 1 : f.type == Type::String ? 2 : 8);
-  }
+  size_t at = 0;
+  put_at<int64_t>(out, at, ev.ts);
+  put_at<int64_t>(out, at, ev.id);
+  put_at<uint32_t>(out, at, ev.name);
+  put_at<uint8_t>(out, at, static_cast<uint8_t>(ev.severity));
+  at += 3;  // flags and the field count, written last
+  // Strings share what the header and the largest fixed part of every field
+  // (13 bytes) leave: one bound, no pass over the fields before writing them.
+  constexpr size_t kMaxFixed = 5 + 8;
   uint16_t written = 0;
-  size_t budget = kRecorderSlotBytes > kHeaderBytes + fixed ? kRecorderSlotBytes - kHeaderBytes - fixed : 0;
+  size_t budget =
+      kRecorderSlotBytes > kHeaderBytes + kMaxFixed * nf ? kRecorderSlotBytes - kHeaderBytes - kMaxFixed * nf : 0;
+  // Up to 37 fields the fixed parts always fit: only more need a check each.
+  const bool roomy = kHeaderBytes + kMaxFixed * nf <= kRecorderSlotBytes;
   for (size_t i = 0; i < nf; ++i) {
     const Field& f = fields[i];
     const bool redacted = sensitive(f);
-    const size_t need = 5 + (redacted ? 0 : f.type == Type::Bool ? 1 : f.type == Type::String ? 2 : 8);
-    if (out.size() + need > kRecorderSlotBytes) {  // too many fields for a slot: the rest are left out
+    if (!roomy && at + 5 +
+                          (redacted                 ? 0
+                           : f.type == Type::Bool   ? 1
+                           : f.type == Type::String ? 2
+                                                    : 8) >
+                      kRecorderSlotBytes) {  // too many fields for a slot: the rest are left out
       flags |= kTruncated;
       break;
     }
-    put<uint32_t>(out, f.key);
+    put_at<uint32_t>(out, at, f.key);
     if (redacted) {
-      put<uint8_t>(out, static_cast<uint8_t>(Kind::Redacted));
+      put_at<uint8_t>(out, at, static_cast<uint8_t>(Kind::Redacted));
     } else {
-      const Value v = ev.value(f);
       switch (f.type) {
         case Type::Int:
-          put<uint8_t>(out, static_cast<uint8_t>(Kind::Int));
-          put<int64_t>(out, v.i);
+          put_at<uint8_t>(out, at, static_cast<uint8_t>(Kind::Int));
+          put_at<int64_t>(out, at, f.i);
           break;
         case Type::Float:
-          put<uint8_t>(out, static_cast<uint8_t>(Kind::Float));
-          put<double>(out, v.f);
+          put_at<uint8_t>(out, at, static_cast<uint8_t>(Kind::Float));
+          put_at<double>(out, at, f.f);
           break;
         case Type::Bool:
-          put<uint8_t>(out, static_cast<uint8_t>(Kind::Bool));
-          put<uint8_t>(out, v.b);
+          put_at<uint8_t>(out, at, static_cast<uint8_t>(Kind::Bool));
+          put_at<uint8_t>(out, at, f.b);
           break;
         default: {
-          const std::string_view s = v.str();
+          const std::string_view s = ev.value(f).str();
           size_t n = std::min(s.size(), budget);
           if (n < s.size()) {
             n = detail::utf8_cut(s, n);
             flags |= kTruncated;
           }
           budget -= n;
-          put<uint8_t>(out, static_cast<uint8_t>(Kind::String));
-          put<uint16_t>(out, static_cast<uint16_t>(n));
-          out.append(s.data(), n);
+          put_at<uint8_t>(out, at, static_cast<uint8_t>(Kind::String));
+          put_at<uint16_t>(out, at, static_cast<uint16_t>(n));
+          std::memcpy(out + at, s.data(), n);
+          at += n;
           break;
         }
       }
     }
     ++written;
   }
-  out[flags_at] = static_cast<char>(flags);
-  std::memcpy(out.data() + count_at, &written, 2);
+  out[21] = static_cast<char>(flags);
+  std::memcpy(out + 22, &written, 2);
+  return at;
 }
 
 template <class OnField>
