@@ -1,7 +1,9 @@
 // W1 benchmark, in one process over N generated events held in memory:
 //  1. the ten classification rules (C1-C10) in .dta against the same rules
 //     hand-written in C++;
-//  2. fifteen rules (C1-C10, T1-T3, P1-P2; D1 needs recorders) likewise;
+//  2. all sixteen rules (C1-C10, T1-T3, P1-P2, D1: flight-recorder dumps under
+//     the `w1` profile's budget, `dumps: 1 per 5s`) likewise, the dumps going
+//     to a sink that counts them (dumps, dumped events, dsig) instead of files;
 //  3. the same with 1,000 more rules on events that never occur;
 //  4. `dta replay` throughput on the same events as JSON Lines.
 //
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -95,11 +98,34 @@ struct Timed {
   dta::Report report;
 };
 
+// D1's dumps, counted as the anchors count them: dumps, events dumped, and
+// dsig, the sum over dumps of position x (sev + 1) (sev: the anchors' 1 debug
+// .. 4 error), read back from each dump's JSON Lines.
+struct CountingSink final : dta::CollectionSink {
+  int64_t dumps = 0, dumped = 0, dsig = 0;
+  dta::CollectionResult collect(dta::CollectionRequest&& r) override {
+    ++dumps;
+    int64_t pos = 0;
+    for (size_t at = 0; at < r.body.size();) {
+      size_t nl = r.body.find('\n', at);
+      if (nl == std::string::npos) nl = r.body.size();
+      const std::string_view line(r.body.data() + at, nl - at);
+      const size_t sv = line.find("\"severity\":\"");
+      const std::string_view sev = sv == std::string_view::npos ? "" : line.substr(sv + 12, 4);
+      const int64_t n = sev == "debu" ? 1 : sev == "info" ? 2 : sev == "warn" ? 3 : sev == "erro" ? 4 : 0;
+      dsig += ++pos * (n + 1);
+      at = nl + 1;
+    }
+    dumped += pos;
+    return {dta::CollectionStatus::Written, "", r.body.size(), ""};
+  }
+};
+
 // Median ns/event of `reps` runs of a native pass and of the VM on `prog`.
 template <class Native, class Pass>
 Timed measure(const std::vector<anchors::Event>& events, const std::vector<dta::Event>& dta_events,
               const std::vector<std::string>& names, std::shared_ptr<const dta::Program> prog, int reps, Pass pass,
-              Native* native_out) {
+              Native* native_out, const std::function<dta::EngineOptions()>& options = {}) {
   std::vector<double> native_ns, vm_ns;
   Timed out;
   const double n = static_cast<double>(events.size());
@@ -112,7 +138,11 @@ Timed measure(const std::vector<anchors::Event>& events, const std::vector<dta::
     native_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / n);
     *native_out = native;
 
-    auto engine = dta::Engine::create(prog, {}, &err);
+    auto engine = dta::Engine::create(prog, options ? options() : dta::EngineOptions{}, &err);
+    if (!engine) {
+      std::fprintf(stderr, "dta_bench_w1: %s\n", err.c_str());
+      std::exit(2);
+    }
     // An engine interns its program's names first, so each engine gets the
     // events built with its own ids, freshly allocated for every engine alike
     // (not timed).
@@ -215,11 +245,19 @@ int main(int argc, char** argv) {
   }
   if (only == "classify") return ok ? 0 : 1;
 
-  // 2. C1-C10, T1-T3, P1-P2 (--callgrind=idle: the program with 1,000 idle rules instead)
+  // 2. C1-C10, T1-T3, P1-P2, D1 (--callgrind=idle: the program with 1,000 idle rules instead)
   bool same = true;
   dta::bench::NativeW1 nw;
+  std::shared_ptr<CountingSink> sink;  // the last engine's
+  auto w1_options = [&] {
+    dta::EngineOptions o;
+    o.profile = "w1";  // D1's budget: dumps: 1 per 5s
+    sink = std::make_shared<CountingSink>();
+    o.collect = sink;
+    return o;
+  };
   Timed f = measure(events, dta_events, names, only == "idle" ? full_extra : full, reps,
-                    [](const auto& evs, dta::bench::NativeW1& x) { native_full_pass(evs, x); }, &nw);
+                    [](const auto& evs, dta::bench::NativeW1& x) { native_full_pass(evs, x); }, &nw, w1_options);
   const std::pair<const char*, int64_t> state_counts[] = {{"t1", nw.t1.fired}, {"t2", nw.t2.fired}, {"t3", nw.t3.fired},
                                                           {"p1", nw.p1.warns}, {"p2", nw.p2.warns}};
   std::printf("counts   ");
@@ -228,16 +266,22 @@ int main(int argc, char** argv) {
     std::printf(" %s=%lld", name, static_cast<long long>(want));
     if (static_cast<int64_t>(vm) != want) std::printf("(vm %llu!)", static_cast<unsigned long long>(vm)), same = false;
   }
+  const std::pair<const char*, std::pair<int64_t, int64_t>> dump_counts[] = {
+      {"dumps", {nw.dumps, sink->dumps}}, {"dumped", {nw.dumped_events, sink->dumped}}, {"dsig", {nw.dsig, sink->dsig}}};
+  for (const auto& [name, pair] : dump_counts) {
+    std::printf(" %s=%lld", name, static_cast<long long>(pair.first));
+    if (pair.first != pair.second) std::printf("(vm %lld!)", static_cast<long long>(pair.second)), same = false;
+  }
   for (int k = 0; k < 10; ++k) same &= static_cast<int64_t>(matched(f.report, "c" + std::to_string(k + 1))) == nw.classify.c[k];
-  std::printf(" alerts=%zu\nRESULT rules=W1-15 n=%zu native_ns=%.2f vm_ns=%.2f ratio=%.2f (target <= 1.5) counts %s\n",
+  std::printf(" alerts=%zu\nRESULT rules=W1-16 n=%zu native_ns=%.2f vm_ns=%.2f ratio=%.2f (target <= 1.5) counts %s\n",
               f.report.alerts.size(), n, f.native_ns, f.vm_ns, f.vm_ns / f.native_ns, same ? "match" : "DIFFER");
   ok &= same;
   if (callgrind) return ok ? 0 : 1;
 
   // 3. the same plus 1,000 rules on events that never occur
   Timed x = measure(events, dta_events, names, full_extra, reps,
-                    [](const auto& evs, dta::bench::NativeW1& y) { native_full_pass(evs, y); }, &nw);
-  std::printf("RESULT rules=W1-15+1000-idle n=%zu vm_ns=%.2f vs W1-15 %.2f: +%.1f%% (target <= 10%%)\n", n, x.vm_ns,
+                    [](const auto& evs, dta::bench::NativeW1& y) { native_full_pass(evs, y); }, &nw, w1_options);
+  std::printf("RESULT rules=W1-16+1000-idle n=%zu vm_ns=%.2f vs W1-16 %.2f: +%.1f%% (target <= 10%%)\n", n, x.vm_ns,
               f.vm_ns, (x.vm_ns / f.vm_ns - 1) * 100);
   if (!replay) return ok ? 0 : 1;
   // Replay: JSON Lines parsing + the same rules, file to report.

@@ -77,11 +77,59 @@ void TumblingP99::add(uint64_t ts, double v) {
   sketch.add(v);
 }
 
+void NativeRecorder::record(const Event& e) {
+  Slot& s = ring[seen & (kRing - 1)];
+  ++seen;
+  s.ts = e.ts_ns;
+  s.name_id = e.name_id;
+  s.sev = e.severity;
+  s.nf = static_cast<uint8_t>(e.fields.size());
+  unsigned char* p = s.data;
+  for (const Field& f : e.fields) {
+    *p++ = static_cast<unsigned char>(f.key_id);
+    const auto t = static_cast<unsigned char>(f.v.index());
+    *p++ = t;
+    if (t == 0) {
+      std::memcpy(p, std::get_if<int64_t>(&f.v), 8);
+      p += 8;
+    } else if (t == 1) {
+      std::memcpy(p, std::get_if<double>(&f.v), 8);
+      p += 8;
+    } else {
+      const std::string& str = *std::get_if<std::string>(&f.v);
+      const size_t len = str.size() < 64 ? str.size() : 64;
+      *p++ = static_cast<unsigned char>(len);
+      std::memcpy(p, str.data(), len);
+      p += len;
+    }
+  }
+  s.len = static_cast<uint16_t>(p - s.data);
+}
+
+int NativeRecorder::dump(int64_t& sig) {
+  const int k = seen < static_cast<uint64_t>(kRing) ? static_cast<int>(seen) : kRing;
+  for (int i = 0; i < k; ++i) {
+    const Slot& s = ring[(seen - k + i) & (kRing - 1)];
+    std::memcpy(&dump_buf[i], &s, 16 + s.len);
+    sig += static_cast<int64_t>(i + 1) * (s.sev + 1);
+  }
+  return k;
+}
+
 void NativeW1::on_event(const Event& e) {
   // windows close when event time passes their end, whatever the event
   p1.close_before(e.ts_ns);
   p2.close_before(e.ts_ns);
+  rec.record(e);
+  const int64_t errors_before = classify.c[0] + classify.c[1] + classify.c[3] + classify.c[9];
   classify.on_event(e);
+  const bool err = classify.c[0] + classify.c[1] + classify.c[3] + classify.c[9] != errors_before;
+  if (err && (!dumped || e.ts_ns - last_dump >= kDumpGapNs)) {  // D1
+    dumped = true;
+    last_dump = e.ts_ns;
+    ++dumps;
+    dumped_events += rec.dump(dsig);
+  }
   switch (e.name_id) {
     case N_AUTH_LOGIN:
       if (!eq(e.get_str(K_RESULT), LIT("ok"))) t1.hit(e.ts_ns);

@@ -40,11 +40,35 @@ struct TumblingP99 {
   void close_before(uint64_t ts);
 };
 
-// All fifteen rules (C1-C10, T1-T3, P1-P2).
+// D1's flight recorder as the anchors' native engine writes it: every event
+// serialised into a fixed 512-byte slot of a 64-slot ring (strings capped at
+// 64 bytes), a dump copying the last 64 slots and summing position x (sev + 1).
+struct NativeRecorder {
+  static constexpr int kRing = 64;
+  struct Slot {
+    uint64_t ts;
+    uint32_t name_id;
+    uint8_t sev, nf;
+    uint16_t len;
+    unsigned char data[512 - 16];
+  };
+  std::array<Slot, kRing> ring;
+  std::array<Slot, kRing> dump_buf;
+  uint64_t seen = 0;
+  void record(const anchors::Event& e);
+  int dump(int64_t& sig);  // events copied; adds to the signature
+};
+
+// All sixteen rules (C1-C10, T1-T3, P1-P2, D1: on an error of C1, C2, C4 or
+// C10 dump the recorder, at most once per 5 s of event time).
 struct NativeW1 {
   NativeClassifier classify;
   EdgeCount t1{20}, t2{5}, t3{30};
   TumblingP99 p1{250}, p2{100};
+  NativeRecorder rec;
+  bool dumped = false;
+  uint64_t last_dump = 0;
+  int64_t dumps = 0, dumped_events = 0, dsig = 0;
   void on_event(const anchors::Event& e);
 };
 

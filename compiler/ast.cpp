@@ -246,6 +246,17 @@ std::string dump(const Policy& p) {
     }
     out += ")\n";
   }
+  for (const RecorderDecl& r : p.recorders) {
+    out += "(recorder " + r.name + " (capacity " + std::to_string(r.capacity) + ")";
+    if (!r.patterns.empty()) {
+      out += " (on";
+      for (const Pattern& pt : r.patterns) out += " " + pt.text;
+      out += ")";
+    }
+    if (!r.key.empty()) out += " (by " + r.key + ")";
+    if (r.idle) out += " (idle " + dump(*r.idle) + ")";
+    out += ")\n";
+  }
   for (const Unsupported& u : p.unsupported) out += "(" + u.construct + " ...)\n";
   for (const TestDecl& t : p.tests) {
     out += "(test \"" + t.name + "\"";

@@ -99,7 +99,7 @@ struct ActionAst {
   Level level = Level::Error;            // Verdict
   std::optional<TemplateAst> message;    // Verdict, Alert
   std::string name;                      // Emit event, metric, recorder, snapshot, alert severity
-  Loc name_loc;
+  Loc name_loc;                          // Alert severity, Enable pattern, recorder, snapshot
   std::vector<MapEntry> entries;         // Emit fields, metric labels, alert labels
   ExprPtr value;                         // Observe
   NameList dedup;                        // Alert: dedup keys
@@ -187,6 +187,18 @@ struct MachineDecl {
   int initial_count = 0;
   int64_t max_keys = 0;  // 0: the default cap
   std::vector<StateAst> states;
+};
+
+// `recorder NAME capacity N [on PATTERN, ...] [by KEY] [idle D]` (spec 8)
+struct RecorderDecl {
+  std::string name;
+  Loc loc;
+  int64_t capacity = 0;
+  Loc capacity_loc;
+  std::vector<Pattern> patterns;  // empty: every event
+  std::string key;                // "" when not keyed
+  Loc key_loc;
+  ExprPtr idle;                   // a duration literal or constant; null when none
 };
 
 struct RuleDecl {
@@ -299,7 +311,8 @@ struct Policy {
   std::vector<ProfileDecl> profiles;
   std::vector<MachineDecl> machines;
   std::vector<TestDecl> tests;
-  std::vector<Unsupported> unsupported;  // recorder at top level
+  std::vector<RecorderDecl> recorders;
+  std::vector<Unsupported> unsupported;  // constructs the grammar has and the compiler does not (none today)
 };
 
 // The value of a map entry written as a literal (a number, a negated number,

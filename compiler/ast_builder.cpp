@@ -948,7 +948,7 @@ class Builder {
     } else if (auto* md = item->machineDecl()) {
       build_machine(md);
     } else if (auto* recd = item->recorderDecl()) {
-      policy_.unsupported.push_back({"recorder", loc(recd->RECORDER())});
+      build_recorder(recd);
     } else if (auto* td = item->testDecl()) {
       build_test(td);
     }
@@ -1121,6 +1121,21 @@ class Builder {
     return x;
   }
 
+  void build_recorder(P::RecorderDeclContext* c) {
+    ast::RecorderDecl r;
+    r.name = name(c->ident(0));
+    r.loc = loc(c->ident(0));
+    r.capacity = int_literal(c->INT()->getText(), loc(c->INT()));
+    r.capacity_loc = loc(c->INT());
+    if (c->patternList()) r.patterns = patterns(c->patternList());
+    if (c->BY()) {
+      r.key = name(c->ident(1));
+      r.key_loc = loc(c->ident(1));
+    }
+    if (c->IDLE()) r.idle = duration_ref(c->durationRef());
+    policy_.recorders.push_back(std::move(r));
+  }
+
   void build_machine(P::MachineDeclContext* c) {
     ast::MachineDecl m;
     m.name = name(c->ident(0));
@@ -1222,14 +1237,17 @@ class Builder {
     } else if (auto* cr = dynamic_cast<P::CollectRecorderContext*>(c)) {
       a.kind = ast::ActionKind::CollectRecorder;
       a.name = name(cr->ident());
+      a.name_loc = loc(cr->ident());
     } else if (auto* cs = dynamic_cast<P::CollectSnapshotContext*>(c)) {
       a.kind = ast::ActionKind::CollectSnapshot;
       a.name = unescape(cs->STRING()->getText(), loc(cs->STRING()));
+      a.name_loc = loc(cs->STRING());
     } else if (dynamic_cast<P::CollectProcessContext*>(c)) {
       a.kind = ast::ActionKind::CollectProcess;
     } else if (auto* d = dynamic_cast<P::DiscardActionContext*>(c)) {
       a.kind = ast::ActionKind::Discard;
       a.name = name(d->ident());
+      a.name_loc = loc(d->ident());
     } else if (auto* en = dynamic_cast<P::EnableActionContext*>(c)) {
       a.kind = ast::ActionKind::Enable;
       a.name = en->pattern()->getText();

@@ -50,6 +50,7 @@ class Codegen {
     for (ast::FilterDecl& f : p_.filters) filter(f);
     for (ast::RuleDecl& r : p_.rules) rule(r);
     for (ast::MachineDecl& m : p_.machines) machine(m);
+    for (ast::RecorderDecl& r : p_.recorders) recorder(r);
     for (const Profile& fp : ctx_.flat_profiles) {
       Profile out = fp;
       for (auto& [idx, c] : out.consts) idx = named_pool_[idx];
@@ -482,7 +483,14 @@ class Codegen {
         if (!a.min_severity.empty()) parse_severity(a.min_severity, act.min_severity);  // resolve_pass checked it
         act.for_k = duration_k(*a.for_d);
         break;
-      default: break;  // rejected by support_pass
+      case ast::ActionKind::CollectRecorder:
+      case ast::ActionKind::Discard:
+        act.kind = a.kind == ast::ActionKind::Discard ? ActionKind::Discard : ActionKind::CollectRecorder;
+        act.recorder = static_cast<int32_t>(ctx_.recorders.at(a.name));  // resolve_pass checked the name
+        act.name.clear();
+        break;
+      case ast::ActionKind::CollectSnapshot: act.kind = ActionKind::CollectSnapshot; break;
+      case ast::ActionKind::CollectProcess: act.kind = ActionKind::CollectProcess; break;
     }
     for (ast::MapEntry& m : a.entries) {
       Entry e;
@@ -576,6 +584,19 @@ class Codegen {
     first_level(r.body, &out.level, &any_ok);
     if (out.level == Level::None && any_ok) out.level = Level::Ok;
     prog_->rules.push_back(std::move(out));
+  }
+
+  void recorder(ast::RecorderDecl& r) {
+    loc_ = r.loc;
+    Recorder out;
+    out.name = r.name;
+    out.loc = src(r.loc);
+    out.capacity = static_cast<uint32_t>(r.capacity);  // resolve_pass checked the range
+    for (const ast::Pattern& pt : r.patterns) out.patterns.push_back(pt.text);
+    if (out.patterns.empty()) out.patterns.push_back("*");
+    out.key = r.key;
+    if (r.idle && !r.key.empty()) out.idle_k = duration_k(*r.idle);
+    prog_->recorders.push_back(std::move(out));
   }
 
   void machine(ast::MachineDecl& m) {

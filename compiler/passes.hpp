@@ -33,7 +33,7 @@ struct PassContext {
   const Builtin* builtins = nullptr;  // the stdlib table
   size_t nbuiltins = 0;
   // Symbol tables (resolve_pass): name -> index into the policy's vectors.
-  std::map<std::string, size_t> consts, events, rules, filters, profiles, machines;
+  std::map<std::string, size_t> consts, events, rules, filters, profiles, machines, recorders;
   // Constants used as durations (type_pass): const index -> strictest use.
   std::map<size_t, DurationUse> duration_consts;
   // Flattened profiles (profile_pass), in declaration order.

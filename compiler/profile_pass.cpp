@@ -42,6 +42,25 @@ class Profiles {
     for (const ast::ProfileDecl& pr : p_.profiles) check(pr);
     if (ctx_.diags.has_errors()) return;
     for (size_t i = 0; i < p_.profiles.size(); ++i) ctx_.flat_profiles.push_back(flatten(i));
+    recorder_memory();
+  }
+
+  // A profile whose recorders cannot fit its `recorder_memory` does not
+  // compile: the error points at the budget item that set it.
+  void recorder_memory() {
+    std::vector<Recorder> recs;
+    for (const ast::RecorderDecl& r : p_.recorders) {
+      Recorder rec;
+      rec.name = r.name;
+      rec.capacity = static_cast<uint32_t>(std::clamp<int64_t>(r.capacity, 1, kMaxRecorderCapacity));
+      rec.key = r.key;
+      recs.push_back(std::move(rec));
+    }
+    for (size_t i = 0; i < p_.profiles.size(); ++i) {
+      const std::string why = recorder_memory_problem(recs, ctx_.flat_profiles[i].budget.recorder_memory);
+      if (!why.empty())
+        error(memory_loc_[i], fmt::format("profile '{}' cannot load: {}", p_.profiles[i].name, why));
+    }
   }
 
  private:
@@ -289,7 +308,7 @@ class Profiles {
         } else if (it.kind == ast::ProfileItemKind::Budget) {
           Budget& b = out.budget;  // checked above; a later profile in the chain overrides
           if (it.name == "disk") b.disk = it.value->i;
-          else if (it.name == "recorder_memory") b.recorder_memory = it.value->i;
+          else if (it.name == "recorder_memory") b.recorder_memory = it.value->i, memory_loc_[idx] = it.loc;
           else if (it.name == "cpu") b.cpu = it.value->f;
           else if (it.name == "dumps") b.dumps = it.value->i, b.dumps_period = it.per->i;
         } else if (it.kind == ast::ProfileItemKind::Inject) {
@@ -317,6 +336,7 @@ class Profiles {
   PassContext& ctx_;
   ast::Policy& p_;
   std::map<size_t, uint32_t> count_consts_;  // const index -> line of its first use as a count
+  std::map<size_t, ast::Loc> memory_loc_;    // profile index -> its chain's `recorder_memory` item
 };
 
 }  // namespace

@@ -43,6 +43,7 @@ class Resolver {
       block(r.body);
     }
     for (ast::MachineDecl& m : p_.machines) machine(m);
+    for (ast::RecorderDecl& r : p_.recorders) recorder(r);
     for (ast::ProfileDecl& pr : p_.profiles)
       for (ast::ProfileItem& it : pr.items)
         if (it.value) literal_only(it.value.get());
@@ -67,6 +68,8 @@ class Resolver {
       define(ctx_.machines, m.name, m.loc, i, "machine", p_.machines);
       if (ctx_.rules.count(m.name)) ctx_.diags.error(m.loc, fmt::format("machine '{}' has the name of a rule", m.name));
     }
+    for (size_t i = 0; i < p_.recorders.size(); ++i)
+      define(ctx_.recorders, p_.recorders[i].name, p_.recorders[i].loc, i, "recorder", p_.recorders);
     for (size_t i = 0; i < p_.events.size(); ++i) {
       ast::EventDecl& e = p_.events[i];
       define(ctx_.events, e.name, e.loc, i, "event", p_.events);
@@ -260,6 +263,29 @@ class Resolver {
       }
       duration(*a.for_d);
     }
+    if (a.kind == ast::ActionKind::CollectRecorder || a.kind == ast::ActionKind::Discard) {
+      auto it = ctx_.recorders.find(a.name);
+      if (it == ctx_.recorders.end()) {
+        ctx_.diags.error(a.name_loc, fmt::format("unknown recorder '{}'{}", a.name,
+                                                 ctx_.recorders.empty()
+                                                     ? std::string(" (the policy declares no recorder)")
+                                                     : did_you_mean(a.name, PassContext::names(ctx_.recorders))));
+      } else if (a.kind == ast::ActionKind::Discard && p_.recorders[it->second].key.empty()) {
+        ctx_.diags.error(a.name_loc, fmt::format("recorder '{}' has no key: 'discard' drops one key's ring, so it needs "
+                                                 "a recorder declared with 'by KEY'",
+                                                 a.name));
+      }
+    }
+    if (a.kind == ast::ActionKind::CollectSnapshot) {
+      // A snapshot's name picks a host collector and goes into a file name: a short plain name.
+      bool plain = !a.name.empty() && a.name.size() <= kMaxSnapshotName;
+      for (const char ch : a.name)
+        plain &= (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                 ch == '-' || ch == '.';
+      if (!plain)
+        ctx_.diags.error(a.name_loc, fmt::format("a snapshot name is 1 to {} letters, digits, '_', '-' or '.', not {:?}",
+                                                 kMaxSnapshotName, a.name));
+    }
     if (a.message) templ(*a.message);
     if (a.value) expr(*a.value);
     for (ast::MapEntry& m : a.entries) {
@@ -406,6 +432,36 @@ class Resolver {
     }
     e.machine = static_cast<int32_t>(it->second);
     expr(*e.args[1]);
+  }
+
+  // A recorder: a sane capacity; a `by` key every declared `on` event has;
+  // `idle` only with a key.
+  void recorder(ast::RecorderDecl& r) {
+    if (r.capacity < 1 || r.capacity > kMaxRecorderCapacity)
+      ctx_.diags.error(r.capacity_loc, fmt::format("a recorder's capacity is 1 to {} events, not {}",
+                                                   kMaxRecorderCapacity, r.capacity));
+    if (!r.key.empty()) {
+      scope(r.patterns);
+      for (const ast::EventDecl* e : schema_) {
+        bool has = false;
+        std::vector<std::string> names;
+        for (const ast::FieldDecl& f : e->fields) {
+          has |= f.name == r.key;
+          names.push_back(f.name);
+        }
+        if (!has)
+          ctx_.diags.error(r.key_loc, fmt::format("event '{}' has no field '{}', the key of recorder '{}'{}", e->name,
+                                                  r.key, r.name, did_you_mean(r.key, names)));
+      }
+      schema_.clear();
+    }
+    if (r.idle) {
+      if (r.key.empty())
+        ctx_.diags.error(r.idle->loc, fmt::format("'idle' drops a key's ring once the key is quiet: recorder '{}' "
+                                                  "has no key ('by KEY')",
+                                                  r.name));
+      duration(*r.idle);
+    }
   }
 
   void machine(ast::MachineDecl& m) {

@@ -1,5 +1,5 @@
 // Pass: rejects constructs the grammar accepts but whose semantics are not
-// built yet (recorders, collection), at
+// built yet (none today), at
 // their position.
 #pragma once
 #include "passes.hpp"

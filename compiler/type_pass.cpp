@@ -44,6 +44,8 @@ class Typer {
           if (t.delay) duration(*t.delay, DurationRule::Positive, "after");
           block(t.body);
         }
+    for (ast::RecorderDecl& r : p_.recorders)
+      if (r.idle && !r.key.empty()) duration(*r.idle, DurationRule::Positive, "idle");
   }
 
   // The value of a literal expression (consts and profile `set`s).

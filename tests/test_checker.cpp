@@ -65,9 +65,9 @@ TEST_SUITE("checker") {
         {"profile p { warnings: warning }", {"1:23: only 'warnings: error' is allowed"}},
         {"profile p { }\nprofile p { }", {"2:9: profile 'p' is defined twice (first at line 1)"}},
         // unsupported constructs are rejected at their position, never ignored
-        {"rule r on a { collect recorder main }", {"1:15: 'collect recorder' is not supported yet"}},
-        {"rule r on a { when count() over 1s > 1 { collect process } }", {"1:42: 'collect process' is not supported yet"}},
-        {"recorder main capacity 4096", {"1:1: 'recorder' is not supported yet"}},
+        {"rule r on a { collect recorder main }", {"1:32: unknown recorder 'main' (the policy declares no recorder)"}},
+        {"rule r on a { when count() over 1s > 1 { collect process } }", {}},
+        {"recorder main capacity 4096", {}},
         {"profile production { budget { disc: 256MB, dumps: 10 per 1h } }",
          {"1:31: unknown budget item 'disc' (disk, dumps, recorder_memory or cpu) (did you mean 'disk'?)"}},
         // state: windows, expectations, machines, alerts (spec 5, 6)

@@ -174,7 +174,7 @@ TEST_SUITE("lists") {
     check_list<dta::Agg>(8);
     check_list<dta::Cmp>(6);
     check_list<dta::FilterKind>(3);
-    check_list<dta::ActionKind>(6);  // enable (issue 8)
+    check_list<dta::ActionKind>(10);  // enable (issue 8), collect and discard (issue 11)
     check_list<dta::Op>(static_cast<size_t>(dta::kOpCount));
     // the old entry points are the lists' names
     CHECK(std::string(dta::level_name(dta::Level::Warning)) == "warning");

@@ -63,7 +63,8 @@ TEST_SUITE("parser") {
         {"machine m by k { initial idle state idle { on a -> b } state b { after 30s -> idle { error \"x\" } } }",
          "(machine m (by k) (initial idle) (state idle (on a -> b)) (state b (after 30s:30000000000 -> idle (error (tmpl \"x\")))))\n"},
         {"profile p { alert burst: off max burst: 500 }", "(profile p (alert burst off) (max burst 500))\n"},
-        {"recorder txn capacity 128 on * by txn_id idle 30s", "(recorder ...)\n"},
+        {"recorder txn capacity 128 on * by txn_id idle 30s",
+         "(recorder txn (capacity 128) (on *) (by txn_id) (idle 30s:30000000000))\n"},
         {"test \"t\" { profile unit at 2.5s db.open severity error { errno: 1 } expect r error 1 expect verdict fail }",
          "(test \"t\" (profile unit) (at 2500000000 db.open severity error (errno 1)) (expect r error 1) (expect verdict "
          "fail))\n"},

@@ -106,6 +106,11 @@ int cmd_replay(int argc, char** argv) {
     return kExitInvalid;
   }
   // Findings and alerts as they happen: --json-lines always, --follow unless the output is one JSON report.
+  // Collections go under --out (default dta-out), created only when something is collected.
+  CollectOptions collect;
+  if (args.has("out")) collect.dir = args.get("out");
+  if (collect.dir.empty()) return usage_error(doc, "--out needs a directory");
+  opts.collect = directory_sink(std::move(collect));
   LiveOutput live(stdout, args.has("json-lines"));
   if (args.has("json-lines") || (settings->follow && !args.has("json"))) attach_live_output(opts, &live);
   auto sinks = attach_alert_sinks(args, opts);  // --alertmanager, --alerts-file

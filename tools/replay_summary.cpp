@@ -95,6 +95,7 @@ class Summary {
     rules();
     findings();
     alerts();
+    collections();
     pending();
     metrics();
     diagnostics();
@@ -367,6 +368,36 @@ class Summary {
 
   // One line per diagnostics counter that is not zero and not in the main
   // diagnostics line: what it counts and what it means for the results.
+  // Collections: what was written where, then what was denied or failed and why.
+  void collections() {
+    const Diagnostics& d = r_.diagnostics;
+    const uint64_t total = r_.collections_written + d.collections_denied + d.collections_failed;
+    if (total == 0 && r_.collections.empty()) return;
+    std::vector<std::string> parts;
+    if (r_.collections_written) parts.push_back(fmt::format("{} written", r_.collections_written));
+    if (d.collections_denied) parts.push_back(fmt::format("{} denied", d.collections_denied));
+    if (d.collections_failed) parts.push_back(fmt::format("{} failed", d.collections_failed));
+    out_ += fmt::format("collections: {}\n", fmt::join(parts, ", "));
+    size_t shown = 0;
+    for (const Collection& c : r_.collections) {
+      if (shown++ == style_.max_listed) {
+        more(r_.collections.size() - style_.max_listed, "  ", "collection", "collections", "--json lists them");
+        break;
+      }
+      const bool written = c.status == "written";
+      std::string detail;
+      if (written)
+        detail = c.what.starts_with("recorder ")
+                     ? fmt::format("{} ({}, {})", escape_text(c.path), plural(c.events, "event"), plural(c.bytes, "byte"))
+                     : fmt::format("{} ({})", escape_text(c.path), plural(c.bytes, "byte"));
+      else
+        detail = fmt::format("{}: {}", paint(c.status, severity_colour("warning")), escape_text(c.reason));
+      out_ += fmt::format("  {} {} {} on {}: {}\n", format_ts(c.ts), escape_text(c.rule), escape_text(c.what),
+                          escape_text(c.event), detail);
+    }
+    if (d.collections_not_kept) out_ += fmt::format("  ({} more not kept)\n", d.collections_not_kept);
+  }
+
   void limit_notes() {
     const Diagnostics& d = r_.diagnostics;
     const EngineOptions& o = opts_;

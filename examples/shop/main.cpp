@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   ro.mode = opts->sync ? dta::EvalMode::Sync : dta::EvalMode::Async;
   ro.queue_capacity = opts->queue;
   ro.allow_fault_injection = opts->faults;
+  ro.collect_dir = opts->out;
   ro.on_error = print_error;
   ro.on_alert = [](const dta::Alert& a) {
     std::fprintf(stderr, "shop: ALERT %s %s: %s\n", a.severity.c_str(), a.rule.c_str(), a.message.c_str());

@@ -20,11 +20,13 @@ constexpr const char* kUsage =
     "usage: shop --policy FILE [--profile P] [--seconds N] [--threads T] [--json] [--sync]\n"
     "            [--queue N] [--verbose] [--defect NAME[,NAME]] [--healthy] [--faults]\n"
     "            [--rush N] [--verdict] [--alertmanager URL] [--metrics HOST:PORT]\n"
+    "            [--out DIR]\n"
     "  a small multi-threaded shop (a queue, workers, a database) audited in-process by DTA.\n"
     "  Editing FILE reloads it; SIGHUP reloads it too; SIGUSR1 turns the\n"
     "  debug traces (shop.*) on for 2 s; SIGINT/SIGTERM end the run early.\n"
     "  --alertmanager http://127.0.0.1:9093 also sends the alerts to Alertmanager (API v2);\n"
     "  --metrics 127.0.0.1:9464 serves Prometheus metrics at /metrics (port 0: a free port, printed).\n"
+    "  --out DIR: where the policy's collections (flight-recorder dumps) go (default dta-out).\n"
     "  Test rings: --defect seeds a bug (leak, retry_storm, no_finish, slow_path, swallow,\n"
     "  wrong_status, lock_long, queue_wait, double_close, card_in_reason); --healthy turns off\n"
     "  the shop's own random failures; --faults allows the profile's fault injection; --rush N\n"
@@ -110,6 +112,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
       if (!value(v)) return std::nullopt;
       if (!parse_number(v, o.queue) || o.queue < 1 || o.queue > kMaxQueue)
         return bad("--queue wants 1 to 67108864 events, not '" + std::string(v) + "'"), std::nullopt;
+    } else if (a == "--out") {
+      if (!value(v)) return std::nullopt;
+      if (v.empty()) return bad("--out wants a directory"), std::nullopt;
+      o.out = v;
     } else {
       return bad("unknown argument '" + std::string(a) + "'"), std::nullopt;
     }

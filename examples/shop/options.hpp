@@ -17,6 +17,7 @@ struct Options {
   bool sync = false;     // --sync: evaluate on the emitting threads
   size_t queue = 65536;  // --queue N: the runtime's async queue capacity
   bool verbose = false;  // --verbose: print every finding as it comes
+  std::string out = "dta-out";  // --out DIR: where collections (flight-recorder dumps) go
   std::string alertmanager;  // --alertmanager URL: also send alerts to Prometheus Alertmanager
   std::string metrics;       // --metrics ADDR: serve /metrics on HOST:PORT (port 0: a free one)
   // The test rings (README): seeded defects, a shop without its own random

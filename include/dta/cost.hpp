@@ -35,6 +35,13 @@ inline constexpr uint64_t kCostWindowUpdate = 8;
 inline constexpr uint64_t kCostStateUpdate = 8;
 // A filter's work besides its `where`: redaction copies the event, sampling hashes it.
 inline constexpr uint64_t kCostFilter = 4;
+// A recorder keeping one event: the event is copied into its slot (fields
+// encoded, strings copied), plus a key lookup when keyed.
+inline constexpr uint64_t kCostRecord = 16;
+// A collection (`collect ...`) besides kCostAction: the budget check, the
+// manifest line and the request handed to the writer; `collect recorder`
+// also copies its ring, one unit per slot of its capacity.
+inline constexpr uint64_t kCostCollect = 64;
 
 // A cost: instruction units, and how many regex searches (each bounded by
 // its step budget) the worst path runs.
@@ -73,16 +80,16 @@ struct CostPart {
   Cost cost;
 };
 
-// The worst-case cost of one event for one rule, machine or filter.
+// The worst-case cost of one event for one rule, machine, filter or recorder.
 struct UnitCost {
-  std::string kind;  // "rule", "machine", "filter"
+  std::string kind;  // "rule", "machine", "filter", "recorder"
   std::string name;
   Cost total;
   std::vector<CostPart> parts;  // what the total adds up
   bool off = false;             // the profile turns it off: it costs nothing
 };
 
-// Every rule, machine and filter of `prog` (verified) with its worst-case
+// Every rule, machine, filter and recorder of `prog` (verified) with its worst-case
 // cost of one event under profile `profile` (-1: the policy as written).
 // What one event may run, per construct:
 //   rule     its where; its top-level actions; per `when`, a window update,
@@ -92,6 +99,8 @@ struct UnitCost {
 //   machine  a state update, the wheres of the transitions of the state
 //            whose on-transitions cost most, and the largest transition block
 //   filter   its where and kCostFilter
+//   recorder kCostRecord (plus kCostStateUpdate when keyed)
+// A `collect` costs kCostCollect (and its recorder's capacity), `discard` a state update.
 // An arrival that meets several pending expectations at once runs the where
 // once per expectation; the figure counts one.
 std::vector<UnitCost> program_cost(const Program& prog, int profile);

@@ -18,7 +18,9 @@ namespace dta {
 // Version 4: an expectation carries its count (`expect N ...`).
 // Version 5: an action may be `enable`, with its minimum severity and duration.
 // Version 6: a profile carries its budget (disk, dumps per period, recorder memory, cpu).
-constexpr uint32_t kDtbVersion = 7;
+// Version 7: recorders, and the actions that collect and discard them (an action names its recorder).
+// Version 8: a profile carries its fault injections and seed (spec 9).
+constexpr uint32_t kDtbVersion = 8;
 constexpr size_t kDtbHeaderBytes = 24;  // magic, version, payload size, checksum
 
 // The bytes of a .dtb for `prog`.

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "dta/collect.hpp"
 #include "dta/event.hpp"
 #include "dta/expected.hpp"
 #include "dta/program.hpp"
@@ -62,6 +63,11 @@ struct EngineOptions {
   uint32_t max_symbols = 100000;        // event names and field keys an engine remembers (the program's
                                         // come first); beyond, a new one reads as "<other>" (diagnostics.symbols_overflow)
   size_t max_pending_items = 100;       // pending items listed by finish() (all are counted)
+  size_t max_kept_collections = 1000;   // collections kept in the report (all are counted)
+  // Where `collect` actions go (collect.hpp): a directory_sink (dta replay),
+  // an async_sink (Runtime). Null: every collection fails ("no collection
+  // directory"). The budgets of the profile (`disk`, `dumps`) are the engine's.
+  std::shared_ptr<CollectionSink> collect;
   // Rule time: one event in time_sample_every (0: none) is timed, each rule and
   // machine charged for its part (RuleReport::time_ns, an estimate). With
   // enforce_cpu_budget and a profile `cpu: P%`, a rule whose estimated time
@@ -81,6 +87,9 @@ struct EngineOptions {
   // diagnostics.enables). The host turns its event sites on and off; the engine keeps no state for it.
   std::function<void(const EnableRequest&)> on_enable;
   std::function<void(const EngineError&)> on_engine_error;  // the same with their kind, and budget overruns
+  // Called for every collection as the engine records it (status written, denied, failed, or queued
+  // when `collect` is an async sink: its result comes from the sink).
+  std::function<void(const Collection&)> on_collection;
 };
 
 // A copy of an engine's state, site by site, to continue in another engine:

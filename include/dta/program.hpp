@@ -182,6 +182,7 @@ struct Action {
   int32_t every_k = -1;         // Alert: constant index of `every D`, -1 when none
   Severity min_severity = Severity::Debug;  // Enable: the least severe site it turns on (`level L`)
   int32_t for_k = -1;           // Enable: constant index of `for D`; -1 for the other kinds
+  int32_t recorder = -1;        // CollectRecorder, Discard: index into Program::recorders; -1 for the other kinds
   SrcLoc loc;
   Site site;                    // Alert with `dedup` or `every`: its rate-limiting state; else empty
 };
@@ -355,9 +356,50 @@ struct Filter {
   double fraction = 1.0;            // Sample
 };
 
-// A profile's `budget { ... }` (spec 7 and 8). Only `cpu` has an effect
-// today (EngineOptions::enforce_cpu_budget); the others bound collection,
-// which recorders will do: they are stored, checked and shown.
+// `recorder NAME capacity N [on PATTERN, ...] [by KEY] [idle D]` (spec 8): a
+// ring of the newest N events after filters, one per value of KEY when keyed.
+// Each slot holds one event in at most kRecorderSlotBytes (a longer event is
+// kept with its longest strings cut short and marked), so what a recorder
+// may hold is known before it runs: recorder_memory_bytes().
+struct Recorder {
+  std::string name;
+  SrcLoc loc;
+  Site site;                          // "NAME/recorder"; shape: capacity and key
+  uint32_t capacity = 1;
+  std::vector<std::string> patterns;  // the events it keeps ("*" when the policy names none)
+  std::string key;                    // the `by` field, "" when not keyed
+  int32_t idle_k = -1;                // constant index of `idle D`, -1 when none
+};
+// The longest name of `collect snapshot "NAME"`: it names a host collector
+// and goes into a file name (sanitised), so a short identifier.
+constexpr size_t kMaxSnapshotName = 64;
+// The largest ring: 2^20 slots of kRecorderSlotBytes is 512 MiB, beyond any
+// sane flight recorder; a bigger capacity is a slip (a size for a count).
+constexpr int64_t kMaxRecorderCapacity = 1 << 20;
+// Bytes one recorded event may take (the anchors' hand-written engine uses
+// 512-byte slots too): a W1 event takes about 150.
+constexpr size_t kRecorderSlotBytes = 512;
+// Keys a keyed recorder keeps at most (its least recently seen key is
+// evicted beyond, and counted): transactions in flight, not every user. The
+// engine's default_max_keys lowers it further when smaller.
+constexpr uint32_t kRecorderMaxKeys = 256;
+// The memory a recorder may hold, as `recorder_memory` counts it: capacity x
+// kRecorderSlotBytes, times kRecorderMaxKeys for a keyed recorder.
+constexpr uint64_t recorder_memory_bytes(const Recorder& r) {
+  return static_cast<uint64_t>(r.capacity) * kRecorderSlotBytes * (r.key.empty() ? 1 : kRecorderMaxKeys);
+}
+
+// "" when `recorders` fit in a `recorder_memory` budget of `budget` bytes (-1:
+// none), else why not, naming each recorder and its bytes (the compiler and
+// Engine::create both refuse such a policy under that profile).
+std::string recorder_memory_problem(const std::vector<Recorder>& recorders, int64_t budget);
+// A byte count for people: "512 B", "16 MiB", "1.5 GiB".
+std::string format_bytes(uint64_t n);
+
+// A profile's `budget { ... }` (spec 7 and 8): `cpu` acts through
+// EngineOptions::enforce_cpu_budget; `disk` and `dumps` bound what the engine
+// collects (a collection over them is denied); `recorder_memory` bounds what
+// the recorders may hold (a policy over it does not load under the profile).
 struct Budget {
   int64_t disk = -1;             // bytes the collection may write; -1: no budget
   int64_t dumps = -1;            // dumps allowed in any span of dumps_period; -1: no budget
@@ -438,6 +480,7 @@ class Program {
   std::vector<Template> templates;
   std::vector<Rule> rules;
   std::vector<Machine> machines;
+  std::vector<Recorder> recorders;
   std::vector<Filter> filters;
   std::vector<Profile> profiles;
   std::vector<SensitiveField> sensitive;

@@ -82,6 +82,20 @@ struct FaultReport {
   uint64_t injected = 0;  // times it failed
 };
 
+// A collection (`collect recorder|snapshot|process`, spec 8 and 11).
+struct Collection {
+  uint64_t seq = 0;        // the engine's request number (CollectionRequest::seq)
+  std::string rule;        // the rule or machine whose action asked
+  std::string what;        // "recorder main", "snapshot heap", "process"
+  std::string status;      // written, denied, failed (queued: handed to an async sink, not done yet)
+  std::string path;        // the file, relative to the working directory ("" unless written)
+  uint64_t events = 0;     // events in a recorder dump
+  uint64_t bytes = 0;      // bytes written
+  int64_t ts = 0;          // the triggering event's time
+  std::string event;       // the triggering event's name
+  std::string reason;      // why not written: the budget ("dumps: 10 per 1h", "disk: 256MB") or the failure
+};
+
 struct BadLine {
   uint64_t line = 0;
   std::string error;
@@ -132,6 +146,10 @@ struct Diagnostics {
   uint64_t reentrant_calls = 0;   // calls into the engine from its own callbacks (refused)
   uint64_t enables = 0;           // `enable` actions run (EngineOptions::on_enable was told, when set)
   uint64_t disabled_by_budget = 0;  // rules and machines disabled over the profile's `cpu` budget
+  uint64_t collections_denied = 0;  // collections over a budget (disk, dumps) or a full collection queue
+  uint64_t collections_failed = 0;  // collections that could not be done (no collector, a write failed...)
+  uint64_t collections_not_kept = 0;  // collections beyond the kept list (EngineOptions::max_kept_collections)
+  uint64_t recorder_truncated = 0;  // recorded events cut to fit a recorder slot (strings shortened)
   std::vector<BadLine> bad_lines;  // the first few, with line numbers
 };
 
@@ -151,6 +169,8 @@ struct Report {
   uint64_t pending_expectations = 0;
   uint64_t pending_timers = 0;          // machine `after` timers still armed
   std::vector<PendingItem> pending;     // the first `max_pending_items`, soonest first (after finish())
+  std::vector<Collection> collections;  // the first `max_kept_collections`, in the order asked
+  uint64_t collections_written = 0;     // every collection written (denials and failures: diagnostics)
   int64_t clock = INT64_MIN;            // the engine's event time: the last event's, or advance_to's
   std::vector<MetricSeries> metrics;    // every series, by name then label values
   std::map<std::string, uint64_t> counters;            // the same as text: "name{k=v,...}"

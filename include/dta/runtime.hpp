@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -168,7 +169,12 @@ using PolicyLoader = std::function<LoadedPolicy(const std::string& name, const s
 
 struct RuntimeOptions {
   std::string profile;                    // "" for the policy as written
-  std::string collect_dir = "dta-out";    // where collections go (the engine writes nowhere else)
+  std::string collect_dir = "dta-out";    // where collections go (the engine writes nowhere else; collect.hpp)
+  // Collectors for `collect snapshot "NAME"`, by NAME: they run on the runtime's collection thread,
+  // bounded by collect_limits (bytes, time). An unregistered name fails the collection; the run goes on.
+  std::map<std::string, SnapshotCollector> collectors;
+  CollectOptions collect_limits;          // snapshot bytes and timeout, manifest cap (its dir and collectors: above)
+  size_t collect_queue = 64;              // collections waiting for the collection thread; beyond, denied
   EvalMode mode = EvalMode::Async;
   size_t queue_capacity = 65536;          // async: events waiting at most (rounded up to a power of 2)
   bool allow_fault_injection = false;     // profiles' `inject` act only when the host allows it
@@ -226,6 +232,8 @@ struct RuntimeStats {
   std::vector<FaultStats> faults;
   uint64_t fault_seed = 0;       // the decisions' seed: the profile's `seed`, else drawn at load (set it to replay)
   uint64_t injects_ignored = 0;  // inject lines of profiles run while the host does not allow fault injection
+  // Collections (spec 8), over every policy loaded: written, denied (a budget, or the queue full), failed.
+  uint64_t collections = 0, collections_denied = 0, collections_failed = 0;
 };
 
 // ---------------------------------------------------------------- the runtime

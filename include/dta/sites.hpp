@@ -1,16 +1,17 @@
 // Site identity: every stateful construct of a program (each `when`, each
-// `expect`, each machine, each alert with `dedup` or `every`) gets an id
+// `expect`, each machine, each alert with `dedup` or `every`, each recorder) gets an id
 // derived from the source and a fingerprint of its shape, so an engine can
 // tell that a construct of a new program is "the same" as one of the old and
 // keep its state (spec-independent; see Program's `Site`).
 //
 //   id:    UNIT/when#N, UNIT/expect#N, UNIT/alert#N (N counts that construct
-//          in the unit, in source order), MACHINE/machine
+//          in the unit, in source order), MACHINE/machine, recorder/NAME
 //   shape: when:    aggregate, quantile, sliding or tumbling, window length
 //                   as written, the aggregated expression, the `by` keys
 //          expect:  the awaited patterns and the `matching` fields
 //          machine: key field, initial state, states and transitions
 //          alert:   the `dedup` keys
+//          recorder: its capacity and `by` key
 // What is not in the shape (thresholds, `for`, actions, `where`, caps,
 // `within`, delays) may change and keep the state.
 #pragma once

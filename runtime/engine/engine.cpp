@@ -11,6 +11,8 @@
 
 #include "dta/hash.hpp"
 #include "engine/engine_impl.hpp"
+#include "collect/collect_budget.hpp"
+#include "recorders/recorder_site.hpp"
 #include "state/dedup.hpp"
 #include "state/expectations.hpp"
 #include "state/machines.hpp"
@@ -43,6 +45,7 @@ std::vector<std::string> Engine::listened_patterns() const {
       for (const Transition& t : st.transitions)
         if (!t.after) add(t.patterns);
   }
+  for (const Recorder& r : p.recorders) add(r.patterns);  // a flight recorder keeps what comes before a trigger
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -109,6 +112,7 @@ bool Engine::Impl::bind(std::string* error) {
   }
   bind_outputs();
   bind_sites();
+  if (!bind_recorders(error)) return false;
   bind_timing();
   rep.policy = prog->policy;
   rep.profile = opts.profile;
@@ -146,6 +150,29 @@ bool actions_read_fields(const Program& p, const std::vector<Action>& actions) {
   };
   for (const Action& a : actions)
     if (tmpl(a.tmpl) || chunk(a.chunk) || entries(a.entries) || entries(a.dedup)) return true;
+  return false;
+}
+
+// Whether any action of the program collects: only then does an engine keep a budget site.
+bool collects(const Program& p) {
+  auto any = [](const std::vector<Action>& list) {
+    for (const Action& a : list)
+      if (a.kind == ActionKind::CollectRecorder || a.kind == ActionKind::CollectSnapshot ||
+          a.kind == ActionKind::CollectProcess)
+        return true;
+    return false;
+  };
+  for (const Rule& r : p.rules) {
+    if (any(r.actions)) return true;
+    for (const When& w : r.whens)
+      if (any(w.actions)) return true;
+    for (const Expect& x : r.expects)
+      if (any(x.then_actions) || any(x.else_actions)) return true;
+  }
+  for (const Machine& m : p.machines)
+    for (const MachineState& st : m.states)
+      for (const Transition& t : st.transitions)
+        if (any(t.actions)) return true;
   return false;
 }
 
@@ -220,6 +247,27 @@ void Engine::Impl::bind_sites() {
   }
 }
 
+bool Engine::Impl::bind_recorders(std::string* error) {
+  if (profile >= 0) {
+    const std::string why = recorder_memory_problem(prog->recorders, prog->profiles[profile].budget.recorder_memory);
+    if (!why.empty()) {
+      *error = fmt::format("profile '{}': {}", prog->profiles[profile].name, why);
+      return false;
+    }
+  }
+  recorder_sites.clear();
+  for (const Recorder& r : prog->recorders) {
+    RecorderSite* rs = site<RecorderSite>(r.site.id);
+    rs->bind(r);
+    recorder_sites.push_back(rs);
+  }
+  if (collects(*prog)) {
+    collect_budget = site<CollectBudgetSite>(CollectBudgetSite::kId);
+    collect_budget->bind(profile >= 0 ? prog->profiles[profile].budget : Budget{});
+  }
+  return true;
+}
+
 const std::string& Engine::Impl::unit_name(uint32_t unit) const {
   return unit < prog->rules.size() ? prog->rules[unit].name : prog->machines[unit - prog->rules.size()].name;
 }
@@ -253,6 +301,8 @@ const Engine::Impl::Dispatch& Engine::Impl::build_dispatch(uint32_t name) {
   }
   for (const SensitiveField& sf : prog->sensitive)
     if (sf.event == nm) d.sensitive.push_back(names.intern(sf.field));
+  for (uint32_t r = 0; r < prog->recorders.size(); ++r)
+    if (any_matches(prog->recorders[r].patterns, nm)) d.recorders.push_back(recorder_sites[r]);
   if (d.empty()) return *(dispatch[name] = &nothing);
   dispatch_pool.push_back(std::move(d));
   return *(dispatch[name] = &dispatch_pool.back());
@@ -363,6 +413,10 @@ void Engine::Impl::run_actions(const std::vector<Action>& actions, const ActionC
       }
       case ActionKind::Alert: alert(a, ctx); break;
       case ActionKind::Enable: enable(a, ctx); break;
+      case ActionKind::CollectRecorder:
+      case ActionKind::CollectSnapshot:
+      case ActionKind::CollectProcess: collect(a, ctx); break;
+      case ActionKind::Discard: discard(a, ctx); break;
     }
   }
 }
@@ -420,6 +474,8 @@ void Engine::Impl::run_event_as(const Event& in) {
         break;
     }
   }
+  // Recorders keep the event as filters left it, before anything may collect them.
+  for (RecorderSite* r : d.recorders) r->record(*ev, d.sensitive);
   // Timed (one event in EngineOptions::time_sample_every): each unit's part
   // is charged to it, from one clock reading to the next (cpu_budget.cpp).
   if constexpr (kTimed) lap_start();
@@ -590,6 +646,7 @@ Report Engine::report() const {
   r.clock = m.last_ts;
   uint64_t pending = 0, evicted = 0, evicted_x = 0;
   m.store.each([&](const SiteState& s) {
+    if (s.kind() == SiteKind::Recorder) r.diagnostics.recorder_truncated += static_cast<const RecorderSite&>(s).truncated();
     if (s.kind() == SiteKind::Expect) {
       pending += s.live_keys();
       evicted_x += s.evicted();

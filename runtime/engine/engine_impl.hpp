@@ -60,6 +60,8 @@ class WhenSite;
 class ExpectSite;
 class MachineSite;
 class DedupSite;
+class RecorderSite;
+class CollectBudgetSite;
 
 struct Engine::Impl : StateLookup {
   std::shared_ptr<const Program> prog;
@@ -90,7 +92,11 @@ struct Engine::Impl : StateLookup {
     std::vector<MachineSite*> machines;
     std::vector<RuleSlot> rules;
     std::vector<uint32_t> sensitive;  // interned keys of sensitive fields
-    bool empty() const { return filters.empty() && expects.empty() && machines.empty() && rules.empty() && sensitive.empty(); }
+    std::vector<RecorderSite*> recorders;  // recorders that keep the name
+    bool empty() const {
+      return filters.empty() && expects.empty() && machines.empty() && rules.empty() && sensitive.empty() &&
+             recorders.empty();
+    }
   };
   // By interned name; names nothing reaches share `nothing`, so a name seen
   // only in events costs one pointer. Pooled: references stay valid as it grows.
@@ -104,6 +110,8 @@ struct Engine::Impl : StateLookup {
   std::vector<std::vector<ExpectSite*>> expect_sites;  // [rule][expect]
   std::vector<MachineSite*> machine_sites;             // [machine]
   boost::unordered_flat_map<const Action*, DedupSite*> dedup_sites;
+  std::vector<RecorderSite*> recorder_sites;           // [recorder]
+  CollectBudgetSite* collect_budget = nullptr;         // when the program collects anything
   StateStore store;  // the state, by site id (outlives the binding)
 
   Report rep;
@@ -239,6 +247,17 @@ struct Engine::Impl : StateLookup {
 
   // alerts.cpp
   void alert(const Action& a, const ActionCtx& ctx);
+
+  // collect.cpp: `collect recorder|snapshot|process` and `discard recorder`.
+  // The budget (dumps, disk) is checked here, the request handed to
+  // opts.collect, and the collection kept for the report.
+  void collect(const Action& a, const ActionCtx& ctx);
+  void discard(const Action& a, const ActionCtx& ctx);
+  // Keeps a collection in the report (the first max_kept_collections) and counts it.
+  void note_collection(Collection&& c);
+  // Binds the recorder sites and the budget site; false (and *error) when
+  // the recorders do not fit the profile's `recorder_memory`.
+  bool bind_recorders(std::string* error);
 
   // cpu_budget.cpp: sampled rule time and the profile's `cpu` budget.
   // The countdown to the next timed event also counts the events processed

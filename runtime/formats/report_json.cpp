@@ -193,7 +193,21 @@ std::string report_to_json(const Report& r) {
   for (size_t s = 0; s < r.alerts_raised.size(); ++s)
     raised[alert_severity_name(static_cast<AlertSeverity>(s))] = r.alerts_raised[s];
   o["alerts_raised"] = std::move(raised);
-  o["collections"] = json::array();
+  // Spec 11: rule, what, status, path (relative to the working directory),
+  // events; ts, event and bytes besides; a reason when not written.
+  json::array collections;
+  for (const Collection& c : r.collections) {
+    json::object e{{"rule", c.rule}, {"what", c.what}, {"status", c.status}};
+    if (!c.path.empty()) e["path"] = c.path;
+    if (c.what.starts_with("recorder ")) e["events"] = c.events;
+    e["bytes"] = c.bytes;
+    e["ts"] = c.ts;
+    e["event"] = c.event;
+    if (!c.reason.empty()) e["reason"] = c.reason;
+    collections.push_back(std::move(e));
+  }
+  o["collections"] = std::move(collections);
+  o["collections_written"] = r.collections_written;
   json::array faults;  // spec 9: each inject of the profile; a replay injects none
   for (const FaultReport& f : r.faults) {
     json::object item{{"point", f.point}, {"probability", f.probability}};
@@ -227,6 +241,10 @@ std::string report_to_json(const Report& r) {
   if (d.metric_quantiles_dropped) diag["metric_quantiles_dropped"] = d.metric_quantiles_dropped;
   if (d.findings_not_kept) diag["findings_not_kept"] = d.findings_not_kept;
   if (d.alerts_not_kept) diag["alerts_not_kept"] = d.alerts_not_kept;
+  if (d.collections_denied) diag["collections_denied"] = d.collections_denied;
+  if (d.collections_failed) diag["collections_failed"] = d.collections_failed;
+  if (d.collections_not_kept) diag["collections_not_kept"] = d.collections_not_kept;
+  if (d.recorder_truncated) diag["recorder_truncated"] = d.recorder_truncated;
   o["diagnostics"] = std::move(diag);
   json::array items;
   for (const PendingItem& p : r.pending) {

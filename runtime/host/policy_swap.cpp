@@ -37,6 +37,8 @@ EngineOptions Runtime::Impl::engine_options(const std::string& prof) {
     if (opts.on_alert) opts.on_alert(a);
   };
   eo.on_engine_error = [this](const EngineError& e) { report_error(RuntimeError::Kind::Engine, e.message); };
+  eo.collect = collect_sink;  // one sink for every engine: the manifest and numbering go on across reloads
+  eo.on_collection = [this](const Collection& c) { collection_noted(c); };
   eo.enforce_cpu_budget = true;  // in a host the profile's `cpu` budget holds (on_error says what it disabled)
   // `enable` in a rule: event time is the wall clock here, so `until` is a wall-clock time.
   eo.on_enable = [this](const EnableRequest& r) { enable_until(std::string(r.pattern), r.min_severity, r.until); };

@@ -57,7 +57,10 @@ bool ListenSet::listens(std::string_view name, Severity severity, int64_t now) c
 // ---------------------------------------------------------------- life
 
 Runtime::Impl::Impl(RuntimeOptions o) : opts(std::move(o)) { profile = opts.profile; }
-Runtime::Impl::~Impl() = default;
+Runtime::Impl::~Impl() {
+  engine.reset();
+  collect_sink.reset();  // finishes the queued collections, then stops the collection thread
+}
 
 int64_t Runtime::Impl::now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -81,6 +84,11 @@ std::unique_ptr<Runtime> Runtime::create(RuntimeOptions options) {
     if (site.fault_point()) return p->listen.injects(site.name());
     return p->listen.listens(site.name(), site.severity(), Impl::now_ns());
   });
+  if (!p->start_collection()) {
+    SiteRegistry::instance().detach(p->slot);
+    p->report_error(RuntimeError::Kind::Engine, "cannot start the runtime's collection thread");
+    return nullptr;
+  }
   try {
     p->worker = std::thread([p] { p->run_worker(); });
   } catch (const std::exception& e) {
@@ -359,12 +367,18 @@ RuntimeStats Runtime::stats() const {
     }
   }
   for (auto& [name, r] : rules) s.rules.push_back(r);
+  std::lock_guard clock(im.collect_mu);
+  s.collections = im.collections_written;
+  s.collections_denied = im.collections_denied;
+  s.collections_failed = im.collections_failed;
   return s;
 }
 
 Report Runtime::report() const {
   std::lock_guard lock(impl_->engine_mu);
-  Report r = impl_->engine ? impl_->engine->report() : Report{};
+  if (!impl_->engine) return Report{};
+  Report r = impl_->engine->report();
+  impl_->patch_collections(r);
   std::lock_guard faults(impl_->fault_mu);
   if (impl_->faults)
     for (FaultReport& f : r.faults)

@@ -78,6 +78,21 @@ struct Runtime::Impl {
   uint64_t fault_seed = 0;        // the seed of the table (the profile's, or drawn at random)
   uint64_t injects_ignored = 0;   // inject lines of the profiles run while injection is not allowed
 
+  // Collections (collect_sink.cpp): written on the collection thread behind a
+  // bounded queue; results of queued ones patch the report. Own lock.
+  std::shared_ptr<CollectionSink> collect_sink;
+  mutable std::mutex collect_mu;
+  std::map<uint64_t, CollectionResult> collect_results;  // by request seq, the latest kCollectResults
+  uint64_t collections_written = 0, collections_denied = 0, collections_failed = 0;
+  // Makes the collection sink (Runtime::create); false when its thread cannot start.
+  bool start_collection();
+  // A queued collection's result arrived (the collection thread).
+  void collection_done(const CollectionRequest& req, const CollectionResult& res);
+  // The engine recorded a collection (the evaluating thread).
+  void collection_noted(const Collection& c);
+  // Patches `r`'s queued collections with the results that came since.
+  void patch_collections(Report& r) const;
+
   // Watching a policy file (policy_watch.cpp).
   std::unique_ptr<FileWatch> watch;
 

@@ -52,6 +52,17 @@ class Costing {
     for (const Action& a : as) {
       out += Cost{kCostAction, 0} + tmpl(a.tmpl) + chunk(a.chunk) + entries(a.entries) + entries(a.dedup);
       if (!a.site.id.empty()) out += Cost{kCostStateUpdate, 0};  // dedup / every: a key lookup
+      switch (a.kind) {
+        case ActionKind::CollectRecorder: {
+          const bool known = a.recorder >= 0 && static_cast<size_t>(a.recorder) < p_.recorders.size();
+          out += Cost{kCostCollect + (known ? p_.recorders[static_cast<size_t>(a.recorder)].capacity : 0), 0};
+          break;
+        }
+        case ActionKind::CollectSnapshot:
+        case ActionKind::CollectProcess: out += Cost{kCostCollect, 0}; break;
+        case ActionKind::Discard: out += Cost{kCostStateUpdate, 0}; break;
+        default: break;
+      }
     }
     return out;
   }
@@ -94,6 +105,13 @@ class Costing {
     UnitCost u{"filter", f.name, {}, {}, false};
     u.parts.push_back({"where", chunk(f.where)});
     u.parts.push_back({enum_name(f.kind), {kCostFilter, 0}});
+    return sum(std::move(u));
+  }
+
+  UnitCost recorder(const Recorder& r) const {
+    UnitCost u{"recorder", r.name, {}, {}, false};
+    u.parts.push_back({"record", {kCostRecord, 0}});
+    if (!r.key.empty()) u.parts.push_back({"key", {kCostStateUpdate, 0}});
     return sum(std::move(u));
   }
 
@@ -152,6 +170,7 @@ std::vector<UnitCost> program_cost(const Program& prog, int profile) {
   for (const Rule& r : prog.rules) out.push_back(costing.rule(r));
   for (const Machine& m : prog.machines) out.push_back(costing.machine(m));
   for (const Filter& f : prog.filters) out.push_back(costing.filter(f));
+  for (const Recorder& r : prog.recorders) out.push_back(costing.recorder(r));
   if (profile >= 0 && static_cast<size_t>(profile) < prog.profiles.size()) {
     const size_t units = prog.rules.size() + prog.machines.size();  // filters follow the units
     for (const auto& [unit, level] : prog.profiles[static_cast<size_t>(profile)].levels) {

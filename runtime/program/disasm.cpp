@@ -139,6 +139,9 @@ class Disasm : public schema::Walker<Disasm> {
                         : "?");
       case schema::Table::Source:
         return part(x >= 0 && static_cast<size_t>(x) < p_.sources.size() ? p_.sources[x].path : "?");
+      case schema::Table::Recorder:
+        if (x == -1 && ref.optional) return;
+        return part(x >= 0 && static_cast<size_t>(x) < p_.recorders.size() ? p_.recorders[x].name : "?");
     }
   }
   template <class T>

@@ -24,7 +24,7 @@
 namespace dta::schema {
 
 // The tables an index field may point into.
-enum class Table : uint8_t { None, Chunk, Template, Const, Source, State, Unit };
+enum class Table : uint8_t { None, Chunk, Template, Const, Source, State, Unit, Recorder };
 
 // What an index field is: its table, whether -1 means "none", and whether it
 // is a 16-bit index stored as 32 bits (constant indexes of durations).
@@ -42,6 +42,7 @@ constexpr Ref kConstWide{Table::Const, false, true};
 constexpr Ref kSource{Table::Source, false, false};
 constexpr Ref kState{Table::State, false, false};  // a state of the machine being walked
 constexpr Ref kUnit{Table::Unit, false, false};    // rule i is unit i, machine j unit rules.size() + j
+constexpr Ref kRecorderOpt{Table::Recorder, true, false};
 
 // What an item of each table is called in messages.
 constexpr const char* table_item(Table t) {
@@ -52,6 +53,7 @@ constexpr const char* table_item(Table t) {
     case Table::Source: return "source file";
     case Table::State: return "state";
     case Table::Unit: return "unit";
+    case Table::Recorder: return "recorder";
     case Table::None: break;
   }
   return "item";
@@ -102,6 +104,8 @@ inline constexpr const char* kItemName<MachineState> = "state";
 template <>
 inline constexpr const char* kItemName<Machine> = "machine";
 template <>
+inline constexpr const char* kItemName<Recorder> = "recorder";
+template <>
 inline constexpr const char* kItemName<Filter> = "filter";
 template <>
 inline constexpr const char* kItemName<Profile> = "profile";
@@ -126,7 +130,7 @@ inline constexpr const char* kItemName<std::pair<uint32_t, uint32_t>> = "key cap
 template <class T>
 std::string_view record_name(const T& rec) {
   if constexpr (std::is_same_v<T, Rule> || std::is_same_v<T, Machine> || std::is_same_v<T, MachineState> ||
-                std::is_same_v<T, Filter> || std::is_same_v<T, Profile> || std::is_same_v<T, NamedConst>)
+                std::is_same_v<T, Recorder> || std::is_same_v<T, Filter> || std::is_same_v<T, Profile> || std::is_same_v<T, NamedConst>)
     return rec.name;
   else
     return {};
@@ -206,6 +210,7 @@ void fields(IO& io, Rec<IO, Action>& a) {
   io("every", a.every_k, kConstOpt);
   io("min_severity", a.min_severity);
   io("for", a.for_k, kConstOpt);
+  io("recorder", a.recorder, kRecorderOpt);
   io("loc", a.loc);
   io("site", a.site);
 }
@@ -277,6 +282,16 @@ void fields(IO& io, Rec<IO, Machine>& m) {
   io("max_keys", m.max_keys);
   io("level", m.level);
   io("states", m.states);
+}
+template <class IO>
+void fields(IO& io, Rec<IO, Recorder>& r) {
+  io("name", r.name);
+  io("loc", r.loc);
+  io("site", r.site);
+  io("capacity", r.capacity);
+  io("patterns", r.patterns);
+  io("key", r.key);
+  io("idle", r.idle_k, kConstOpt);
 }
 template <class IO>
 void fields(IO& io, Rec<IO, Filter>& f) {
@@ -362,6 +377,7 @@ void fields(IO& io, Rec<IO, Program>& p) {
   io.table("templates", p.templates);
   io("rules", p.rules);
   io("machines", p.machines);
+  io("recorders", p.recorders);
   io("filters", p.filters);
   io("profiles", p.profiles);
   io("sensitive", p.sensitive);

@@ -77,6 +77,7 @@ class Checker : public schema::Walker<Checker> {
       case Table::Source: return p_.sources.size();
       case Table::State: return machine_ ? machine_->states.size() : 0;
       case Table::Unit: return p_.rules.size() + p_.machines.size();
+      case Table::Recorder: return p_.recorders.size();
       case Table::None: break;
     }
     return 0;

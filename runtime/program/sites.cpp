@@ -127,6 +127,10 @@ uint64_t alert_shape(const Program& p, const Action& a) {
   return s.done();
 }
 
+uint64_t recorder_shape(const Program& p, const Recorder& r) {
+  return Shape(p, "recorder").num(r.capacity).str(r.key).done();
+}
+
 bool has_alert_site(const Action& a) { return a.kind == ActionKind::Alert && (!a.dedup.empty() || a.every_k >= 0); }
 
 // Calls f(site, expected id, expected shape) for every stateful construct of
@@ -158,6 +162,7 @@ void each_site(P& p, F&& f) {
         for (auto& a : t.actions)
           if (has_alert_site(a)) f(a.site, fmt::format("{}/alert#{}", m.name, alerts++), alert_shape(p, a));
   }
+  for (auto& r : p.recorders) f(r.site, fmt::format("recorder/{}", r.name), recorder_shape(p, r));
 }
 
 }  // namespace

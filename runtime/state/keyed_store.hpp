@@ -67,6 +67,8 @@ class KeyedStore {
   void each(F&& f) const {
     for (const std::string& k : order_) f(k, map_.find(k)->second.state);
   }
+  // The least recently seen key, or nullptr when empty.
+  const std::string* oldest_key() const { return order_.empty() ? nullptr : &order_.back(); }
   // Forgets every key (the eviction count stays).
   void clear() {
     map_.clear();

@@ -421,6 +421,7 @@ class Structure {
     for (const Filter& f : p_.filters) filter(f);
     for (const Rule& r : p_.rules) rule(r);
     for (const Machine& m : p_.machines) machine(m);
+    for (const Recorder& r : p_.recorders) recorder(r);
     for (const Profile& pr : p_.profiles) profile(pr);
     if (!ok()) return err_;
     for (size_t i = 0; i < p_.chunks.size(); ++i)
@@ -524,7 +525,26 @@ class Structure {
       } else if (a.for_k != -1 || a.min_severity != Severity::Debug) {
         return fail(fmt::format("{} has enable settings but is not an enable", what));
       }
+      // collect recorder / discard name a recorder (in range: the schema check); discard a keyed one.
+      const bool names_recorder = a.kind == ActionKind::CollectRecorder || a.kind == ActionKind::Discard;
+      if (names_recorder != (a.recorder != -1))
+        return fail(fmt::format("{} {} a recorder", what, names_recorder ? "does not name" : "names"));
+      if (a.kind == ActionKind::Discard && p_.recorders[a.recorder].key.empty())
+        return fail(fmt::format("{} discards recorder '{}', which has no key", what, p_.recorders[a.recorder].name));
+      if (a.kind == ActionKind::CollectSnapshot && (a.name.empty() || a.name.size() > kMaxSnapshotName))
+        return fail(fmt::format("{} names a snapshot of {} bytes (1 to {})", what, a.name.size(), kMaxSnapshotName));
     }
+  }
+
+  void recorder(const Recorder& r) {
+    const std::string block = fmt::format("recorder '{}'", r.name);
+    if (r.capacity < 1 || r.capacity > kMaxRecorderCapacity)
+      return fail(fmt::format("{} has capacity {} (1 to {})", block, r.capacity, kMaxRecorderCapacity));
+    if (r.patterns.empty()) return fail(fmt::format("{} keeps no pattern", block));
+    for (const std::string& pt : r.patterns)
+      if (!valid_pattern(pt)) return fail(fmt::format("{} keeps a bad pattern ({:?})", block, pt));
+    duration(r.idle_k, true, "the 'idle' of " + block);
+    if (r.idle_k != -1 && r.key.empty()) return fail(fmt::format("{} has 'idle' but no key", block));
   }
 
   void filter(const Filter& f) {
