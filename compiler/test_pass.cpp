@@ -27,6 +27,7 @@ constexpr RuleMeasure kRuleMeasures[] = {
     {"alerts", TestExpectation::Kind::Alerts},
     {"fired", TestExpectation::Kind::Fired},
     {"matched", TestExpectation::Kind::Matched},
+    {"collections", TestExpectation::Kind::Collections},
 };
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
@@ -277,9 +278,9 @@ class TestChecker {
       return true;
     }
     ctx_.diags.error(it.what.empty() ? it.subject_loc : it.what_loc,
-                     it.what.empty() ? "expected what to count: error, warning, info, ok, alerts, fired or matched"
+                     it.what.empty() ? "expected what to count: error, warning, info, ok, alerts, fired, matched or collections"
                                      : fmt::format("unknown measure '{}': expected error, warning, info, ok, alerts, "
-                                                   "fired or matched", it.what));
+                                                   "fired, matched or collections", it.what));
     return false;
   }
 

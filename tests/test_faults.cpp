@@ -156,6 +156,7 @@ TEST_SUITE("faults") {
     h.rt->flush();
     std::lock_guard lock(h.mu);
     REQUIRE(h.findings.size() == 3);
+    CHECK(h.rt->stats().fault_events == 3);
     CHECK(h.findings[0].message == "fault at db.open, hit 6");
     CHECK(h.findings[2].message == "fault at db.open, hit 8");
   }

@@ -164,6 +164,40 @@ test "failed open" {
     CHECK(fail.report.kept_findings.size() == 1);
   }
 
+  TEST_CASE("collections are counted, within the profile's budget, and written nowhere") {
+    CompileOptions o;
+    o.tests = true;
+    CompileResult r = compile_source("t.dta", R"(
+event db.open { path: string, errno: int }
+recorder main capacity 16
+rule dump on db.open where errno != 0 { collect recorder main }
+profile tight { budget { dumps: 2 per 1h } }
+test "all" {
+  at 0s db.open { path: "/a", errno: 1 }
+  at 1s db.open { path: "/a", errno: 1 }
+  at 2s db.open { path: "/a", errno: 1 }
+  expect dump collections 3
+}
+test "budgeted" {
+  profile tight
+  at 0s db.open { path: "/a", errno: 1 }
+  at 1s db.open { path: "/a", errno: 1 }
+  at 2s db.open { path: "/a", errno: 1 }
+  expect dump collections 2
+}
+)", o);
+    for (const Diagnostic& d : r.diagnostics) std::fputs(d.rendered.c_str(), stderr);
+    REQUIRE(r.ok());
+    REQUIRE(r.tests.size() == 2);
+    TestResult all = run_policy_test(r.tests[0]);
+    TestResult budgeted = run_policy_test(r.tests[1]);
+    CHECK(all.passed);
+    CHECK(budgeted.passed);
+    REQUIRE(budgeted.report.collections.size() == 3);
+    CHECK(budgeted.report.collections[2].status == "denied");
+    for (const Collection& c : budgeted.report.collections) CHECK(c.path.empty());  // written nowhere
+  }
+
   TEST_CASE("the profile of a test reclassifies its findings") {
     TestResult r = run_one(R"(test "t" {
   profile unit

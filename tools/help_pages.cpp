@@ -157,7 +157,7 @@ constexpr CommandDoc kCommands[] = {
      "files and inline events ('at 2s db.open { errno: 13 }', times from 2026-01-01T00:00:00Z) through its "
      "policy under its profile, in virtual time ('advance 5m' lets deadlines and 'after' transitions due before "
      "then fire), then checks each 'expect': a rule's findings of a level (expect db_open_failed error 1), "
-     "its alerts, fired or matched counts, all findings of a level (expect findings warning 0), all alerts, "
+     "its alerts, fired, matched or collection counts (collections are kept in memory), all findings of a level (expect findings warning 0), all alerts, "
      "what is still pending, or the verdict (expect verdict fail). Counts are exact.\n\n"
      "Prints PASS or FAIL per test, and for a failed test each expectation that failed with the expected "
      "and actual value and the findings that were made; then, per policy, the rules and machines no test "

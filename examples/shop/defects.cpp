@@ -13,7 +13,7 @@ constexpr DefectInfo kDefects[] = {
     {"swallow", "a failed query is swallowed: the order reports ok"},
     {"wrong_status", "a failed order answers status 200"},
     {"lock_long", "the inventory lock is held 30 ms (every 10th order)"},
-    {"queue_wait", "workers dawdle 20 ms before taking an order: items wait in the queue"},
+    {"queue_wait", "workers dawdle 60 ms before taking an order: items wait in the queue"},
     {"double_close", "a connection is closed twice (every 10th order)"},
     {"card_in_reason", "the card number (sensitive) is written into order.done's reason"},
 };

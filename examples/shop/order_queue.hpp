@@ -17,13 +17,17 @@ struct Order {
 
 class OrderQueue {
  public:
-  // Adds an order; returns the depth after it.
-  size_t put(Order o) {
+  // Adds an order; returns the depth after it. `announce(depth)` runs
+  // before any taker can see the order: the host emits its queue.put there,
+  // so that no worker's queue.take for it can reach the audit first.
+  template <class Announce>
+  size_t put(Order o, Announce&& announce) {
     size_t depth;
     {
       std::lock_guard lock(mu_);
+      depth = q_.size() + 1;
+      announce(depth);
       q_.push(o);
-      depth = q_.size();
     }
     cv_.notify_one();
     return depth;

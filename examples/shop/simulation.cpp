@@ -28,7 +28,7 @@ constexpr double kDbErrorRate = 0.015;  // share of queries that fail
 constexpr double kStuckRate = 0.001;    // share of orders whose payment hangs past the policy's timeout
 constexpr auto kStuckFor = 1100ms;
 // The seeded defects' sizes (defects.hpp).
-constexpr auto kDawdle = 20ms;     // queue_wait: a worker's pause before each take
+constexpr auto kDawdle = 60ms;     // queue_wait: a worker's pause before each take (4 workers then keep up with ~60 orders a second of the 100)
 constexpr auto kLongLock = 30ms;   // lock_long: the inventory lock held this long
 constexpr int kStormRetries = 20;  // retry_storm: retries of a failed query, at once
 
@@ -80,8 +80,9 @@ void front_end(dta::Runtime& rt, OrderQueue& queue, uint64_t seed, int rush, con
   auto next_rush = Clock::now() + kFirstRush;
   auto put = [&] {
     int64_t id = next_id++;
-    size_t depth = queue.put(Order{id, Clock::now()});
-    DTA_EVENT(rt, "queue.put", info, {"id", id}, {"depth", depth}, {"worker", tally.mark(0)});
+    queue.put(Order{id, Clock::now()}, [&](size_t depth) {
+      DTA_EVENT(rt, "queue.put", info, {"id", id}, {"depth", depth}, {"worker", tally.mark(0)});
+    });
     ++orders;
   };
   while (!stop.load(std::memory_order_relaxed)) {

@@ -39,13 +39,14 @@ struct TestExpectation {
     Alerts,       // expect RULE alerts N: alerts the rule raised (not suppressed)
     Fired,        // expect RULE fired N
     Matched,      // expect RULE matched N
+    Collections,  // expect RULE collections N: its collections that were written (not denied or failed)
     TotalFindings,  // expect findings error|warning|info|ok N: every rule's findings of that level
     TotalAlerts,    // expect alerts N
     Pending,        // expect pending N: expectations and `after` timers still waiting at the end
     Verdict,        // expect verdict pass|fail
   };
   Kind kind = Kind::Verdict;
-  std::string rule;           // Findings..Matched
+  std::string rule;           // Findings..Collections
   Level level = Level::Error;  // Findings, TotalFindings
   uint64_t count = 0;         // every kind but Verdict
   bool fail = false;          // Verdict: `fail`

@@ -232,6 +232,7 @@ struct RuntimeStats {
   std::vector<FaultStats> faults;
   uint64_t fault_seed = 0;       // the decisions' seed: the profile's `seed`, else drawn at load (set it to replay)
   uint64_t injects_ignored = 0;  // inject lines of profiles run while the host does not allow fault injection
+  uint64_t fault_events = 0;     // `dta.fault` events the runtime emitted (counted in emitted too)
   // Collections (spec 8), over every policy loaded: written, denied (a budget, or the queue full), failed.
   uint64_t collections = 0, collections_denied = 0, collections_failed = 0;
 };

@@ -73,6 +73,7 @@ Fault Runtime::Impl::fault(std::string_view point) noexcept {
           default: fields.emplace_back(f.key, std::string_view(f.value.s)); break;
         }
       }
+      fault_events.fetch_add(1, std::memory_order_relaxed);
       emit(nullptr, "dta.fault", Severity::Warning, 0, fields);
     }
     return FaultTable::make(*found, hit);

@@ -344,6 +344,7 @@ RuntimeStats Runtime::stats() const {
   {
     std::lock_guard faults(im.fault_mu);
     s.injects_ignored = im.injects_ignored;
+    s.fault_events = im.fault_events.load(std::memory_order_relaxed);
     s.fault_seed = im.fault_seed;
     if (im.faults)
       for (const auto& p : im.faults->points)

@@ -77,6 +77,7 @@ struct Runtime::Impl {
   std::shared_ptr<FaultTable> faults;
   uint64_t fault_seed = 0;        // the seed of the table (the profile's, or drawn at random)
   uint64_t injects_ignored = 0;   // inject lines of the profiles run while injection is not allowed
+  std::atomic<uint64_t> fault_events{0};  // dta.fault events emitted
 
   // Collections (collect_sink.cpp): written on the collection thread behind a
   // bounded queue; results of queued ones patch the report. Own lock.

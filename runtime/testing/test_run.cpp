@@ -30,6 +30,11 @@ uint64_t measure(const Report& report, const TestExpectation& x) {
     case Kind::Alerts:
       return static_cast<uint64_t>(std::count_if(report.alerts.begin(), report.alerts.end(),
                                                  [&](const Alert& a) { return a.rule == x.rule; }));
+    case Kind::Collections:
+      return static_cast<uint64_t>(std::count_if(report.collections.begin(), report.collections.end(),
+                                                 [&](const Collection& c) {
+                                                   return c.rule == x.rule && c.status == "written";
+                                                 }));
     default: break;
   }
   const RuleReport* row = rule_row(report, x.rule);
@@ -54,6 +59,23 @@ ExpectationResult check(const Report& report, const TestExpectation& x) {
   out.actual = fmt::format("{}", n);
   return out;
 }
+
+// A test's collections: kept in memory (a test writes no files), so that
+// `expect RULE collections N` counts them; budgets apply as anywhere. A
+// snapshot has no host collector in a test: it fails, as in a replay.
+class MemorySink final : public CollectionSink {
+ public:
+  CollectionResult collect(CollectionRequest&& request) override {
+    CollectionResult out;
+    if (request.kind == CollectionKind::Snapshot) {
+      out.reason = "no collector '" + request.name + "' in a test";
+      return out;
+    }
+    out.status = CollectionStatus::Written;
+    out.bytes = request.body.size();
+    return out;
+  }
+};
 
 // The test's inline event as an engine event.
 void build(const TestEvent& te, Interner& names, Event& ev) {
@@ -104,6 +126,7 @@ TestResult run_unguarded(const TestCase& test) {
   EngineOptions options;
   options.profile = test.profile;
   options.time_sample_every = 0;  // no wall-clock timing: a test's outcome depends on its input only
+  options.collect = std::make_shared<MemorySink>();
   std::string why;
   std::unique_ptr<Engine> engine = Engine::create(test.program, options, &why);
   if (!engine) {
