@@ -11,5 +11,6 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTA_SANITI
   -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=undefined" "${launcher[@]}" >/dev/null
 cmake --build build-asan -j "${DTA_JOBS:-2}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp}"  # libedit's own leaks (see the file)
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir build-asan --output-on-failure -j "${DTA_JOBS:-2}"
